@@ -9,9 +9,11 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod rate_limit;
+pub mod report;
 pub mod secret;
 
 pub use client::{Idempotency, SendGridClient};
 pub use config::{ClientConfig, Endpoint};
 pub use error::{ApiErrorDetail, Error, Result};
+pub use report::{BatchReport, ImportJob, Outcome, RecordFailure, ReportBuilder};
 pub use secret::ApiKey;
