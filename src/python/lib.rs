@@ -6,8 +6,10 @@
 //! `segment_sendgrid.errors`.
 
 mod arguments;
+mod batch_report;
 mod client;
 mod errors;
+mod results;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -22,5 +24,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
+    m.add_class::<results::RecordFailure>()?;
+    m.add_class::<results::ImportJob>()?;
+    m.add_class::<batch_report::BatchReport>()?;
+    m.add_class::<batch_report::UpsertResult>()?;
+    m.add_class::<batch_report::SendResult>()?;
     Ok(())
 }
