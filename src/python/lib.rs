@@ -8,7 +8,9 @@
 mod arguments;
 mod batch_report;
 mod client;
+mod convert;
 mod errors;
+mod mapping;
 mod results;
 mod runtime;
 
@@ -24,6 +26,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
+    m.add_class::<mapping::Mapping>()?;
+    m.add_function(wrap_pyfunction!(mapping::transform, m)?)?;
+    m.add_function(wrap_pyfunction!(mapping::default_mapping, m)?)?;
     m.add_class::<results::RecordFailure>()?;
     m.add_class::<results::ImportJob>()?;
     m.add_class::<batch_report::BatchReport>()?;
