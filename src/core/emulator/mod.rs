@@ -15,6 +15,7 @@ mod handle;
 mod imports;
 mod lookups;
 mod mail;
+mod mail_rules;
 mod pipeline;
 mod routes;
 mod server;

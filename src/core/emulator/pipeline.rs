@@ -135,7 +135,17 @@ fn scope_granted(em: &Emulator, endpoint: &Endpoint) -> bool {
 fn fault_response(fault: &Fault) -> Response {
     let status = StatusCode::from_u16(fault.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match &fault.body {
-        Some(body) => raw_json_response(status, body.clone()),
+        Some(body) => {
+            let mut response = raw_json_response(status, body.clone());
+            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+                // A string body (an HTML error page from a "proxy") is sent as text.
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+            }
+            response
+        }
         None => ApiError::status(status).into_response(),
     }
 }

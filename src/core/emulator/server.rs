@@ -2,7 +2,6 @@
 //! caller's tokio runtime; each gets a kill switch (for `drop_next`) and
 //! all of them drain gracefully on stop.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,7 +96,7 @@ async fn serve_connection(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(switch.clone());
         let mut app = app.clone();
-        async move { Ok::<_, Infallible>(app.call(request.map(axum::body::Body::new)).await?) }
+        async move { app.call(request.map(axum::body::Body::new)).await }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -122,4 +121,48 @@ async fn serve_connection(
 /// plain value so no watch guard lives across an await.
 async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::routes::ENDPOINTS;
+    use crate::emulator::templates::Template;
+    use axum::body::Body;
+    use axum::http::{header, Request};
+
+    /// Every endpoint of the table reaches a handler (no fallback answer),
+    /// so the middleware's table and the router cannot drift apart.
+    #[tokio::test]
+    async fn every_table_endpoint_reaches_its_handler() {
+        let em = Arc::new(Emulator::new(
+            "k".into(),
+            None,
+            "http://127.0.0.1:1".into(),
+            Duration::ZERO,
+            0,
+        ));
+        let template = Template::new("T", vec![], "dynamic").unwrap();
+        let template_id = template.id.clone();
+        em.write().templates.push(template);
+        let job_id = crate::emulator::imports::submit(&em, Vec::new(), Vec::new());
+        let mut app = router(em.clone());
+        for endpoint in ENDPOINTS {
+            let id = if endpoint.pattern.contains("imports") {
+                &job_id
+            } else {
+                &template_id
+            };
+            let path = endpoint.pattern.replace("{id}", id);
+            let request = Request::builder()
+                .method(endpoint.method.clone())
+                .uri(&path)
+                .header(header::AUTHORIZATION, "Bearer k")
+                .body(Body::from("{}"))
+                .unwrap();
+            let response = app.call(request).await.unwrap();
+            let status = response.status().as_u16();
+            assert!(status != 404 && status != 405, "{path}: {status}");
+        }
+    }
 }
