@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod error;
 pub mod mapping;
 pub mod rate_limit;
