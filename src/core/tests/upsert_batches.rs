@@ -179,7 +179,7 @@ async fn faults_end_with_every_contact_stored_once() {
         base: Duration::from_millis(100),
         cap: Duration::from_millis(800),
     };
-    let api = api_with_timing(&em, &em.api_key(), 8, 3, timing);
+    let api = api_with_timing(&em, &em.api_key(), 20, 3, timing);
     let mut opts = options(&api);
     opts.limits = ChunkLimits {
         max_contacts: 1_000,
