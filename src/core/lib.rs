@@ -5,8 +5,10 @@
 //! later modules) the actions and the emulator. The PyO3 bindings live in
 //! `src/python/` and only convert values and exceptions.
 
+pub mod actions;
 pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod error;
 pub mod mapping;
 pub mod rate_limit;
