@@ -1,3 +1,7 @@
-//! Segment's SendGrid actions, one module each.
+//! Segment's SendGrid actions, one module each, and the types their batch
+//! entry points share.
 
+pub mod input;
 pub mod upsert;
+
+pub use input::{BatchAbort, InputRecord};
