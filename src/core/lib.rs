@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod config;
+pub mod emulator;
 pub mod error;
 pub mod rate_limit;
 pub mod report;

@@ -1,0 +1,155 @@
+//! Import jobs: a PUT contacts request becomes a job that stays `pending`
+//! for `import_delay_ms`, then applies its records and reports counts, and
+//! `GET /v3/marketing/contacts/imports/{id}`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::contacts::ContactInput;
+use super::errors::{json_response, ApiError, ErrorItem};
+use super::state::{Emulator, Store};
+use super::validate::{iso_now, uuid};
+
+/// One record that failed inside a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub index: usize,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct ImportJob {
+    pub id: String,
+    pub requested: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub errors: Vec<RecordError>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    due: Instant,
+    /// The records until the job runs.
+    pending: Option<(Vec<ContactInput>, Vec<String>)>,
+}
+
+impl ImportJob {
+    /// SendGrid's states: `pending`, then `completed` (no errors), `errored`
+    /// (some records failed) or `failed` (all of them did).
+    pub fn status(&self) -> &'static str {
+        if self.pending.is_some() {
+            "pending"
+        } else if self.errors.is_empty() {
+            "completed"
+        } else if self.errors.len() >= self.requested {
+            "failed"
+        } else {
+            "errored"
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut body = json!({
+            "id": self.id,
+            "status": self.status(),
+            "job_type": "upsert",
+            "results": {
+                "requested_count": self.requested,
+                "created_count": self.created,
+                "updated_count": self.updated,
+                "deleted_count": 0,
+                "errored_count": self.errors.len(),
+            },
+            "started_at": self.started_at,
+        });
+        if let Some(finished) = &self.finished_at {
+            body["finished_at"] = json!(finished);
+        }
+        body
+    }
+
+    /// The job with its per-record errors, for the handle's inspection.
+    pub fn to_inspection_json(&self) -> Value {
+        let mut body = self.to_json();
+        let errors: Vec<Value> = self
+            .errors
+            .iter()
+            .map(|e| json!({"index": e.index, "message": e.message}))
+            .collect();
+        body["errors"] = json!(errors);
+        body
+    }
+
+    /// Applies the records to `store`'s contacts (once).
+    fn run(&mut self, contacts: &mut super::contacts::ContactStore) {
+        let Some((inputs, list_ids)) = self.pending.take() else {
+            return;
+        };
+        for (index, input) in inputs.into_iter().enumerate() {
+            match contacts.upsert(input, &list_ids) {
+                Ok(true) => self.created += 1,
+                Ok(false) => self.updated += 1,
+                Err(message) => self.errors.push(RecordError { index, message }),
+            }
+        }
+        self.finished_at = Some(iso_now());
+    }
+}
+
+/// Runs job `id` if it is still pending and due.
+pub fn run_if_due(store: &mut Store, id: &str) {
+    let Store { jobs, contacts, .. } = store;
+    if let Some(job) = jobs.get_mut(id) {
+        if job.pending.is_some() && Instant::now() >= job.due {
+            job.run(contacts);
+        }
+    }
+}
+
+/// Queues a validated upsert and returns its job id. Without a delay the
+/// job runs before the 202 is sent, so a test sees its contacts at once.
+pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<String>) -> String {
+    let id = uuid();
+    let job = ImportJob {
+        id: id.clone(),
+        requested: inputs.len(),
+        created: 0,
+        updated: 0,
+        errors: Vec::new(),
+        started_at: iso_now(),
+        finished_at: None,
+        due: Instant::now() + em.import_delay,
+        pending: Some((inputs, list_ids)),
+    };
+    let mut store = em.write();
+    store.jobs.insert(id.clone(), job);
+    if em.import_delay.is_zero() {
+        run_if_due(&mut store, &id);
+        return id;
+    }
+    drop(store);
+    let em = em.clone();
+    let job_id = id.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(em.import_delay).await;
+        run_if_due(&mut em.write(), &job_id);
+    });
+    id
+}
+
+pub async fn status(State(em): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+    let mut store = em.write();
+    // A job past its delay runs now even if its timer task has not yet.
+    run_if_due(&mut store, &id);
+    match store.jobs.get(&id) {
+        Some(job) => json_response(StatusCode::OK, &job.to_json()),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            vec![ErrorItem::new("id", format!("import job '{id}' not found"))],
+        )
+        .into_response(),
+    }
+}

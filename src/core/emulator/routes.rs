@@ -1,0 +1,206 @@
+//! The table of emulated endpoints: route pattern, method, the scopes that
+//! grant it and its body limit. The middleware answers 404/405/403/413 from
+//! it; `server.rs` routes the same patterns to handlers (a test checks that
+//! both agree).
+
+use axum::http::Method;
+
+/// SendGrid's bounds: contacts "6 MB" read as 6,000,000 bytes (the stricter
+/// reading), mail "less than 30 MB".
+pub const CONTACTS_BODY_LIMIT: usize = 6_000_000;
+pub const MAIL_BODY_LIMIT: usize = 30_000_000 - 1;
+/// Every other endpoint takes small JSON bodies; the cap bounds memory.
+pub const SMALL_BODY_LIMIT: usize = 1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    pub pattern: &'static str,
+    /// Any one of these grants access; empty = any valid key.
+    pub scopes: &'static [&'static str],
+    /// Largest accepted body, after gunzip, in bytes.
+    pub body_limit: usize,
+}
+
+const MARKETING_READ: &[&str] = &["marketing.read", "marketing_campaigns.read"];
+
+const fn ep(
+    method: Method,
+    pattern: &'static str,
+    scopes: &'static [&'static str],
+    body_limit: usize,
+) -> Endpoint {
+    Endpoint {
+        method,
+        pattern,
+        scopes,
+        body_limit,
+    }
+}
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep(
+        Method::PUT,
+        "/v3/marketing/contacts",
+        &["marketing_campaigns.update", "marketing_campaigns.create"],
+        CONTACTS_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/marketing/contacts/imports/{id}",
+        MARKETING_READ,
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::POST,
+        "/v3/marketing/contacts/search/emails",
+        MARKETING_READ,
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/marketing/field_definitions",
+        MARKETING_READ,
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::POST,
+        "/v3/marketing/field_definitions",
+        &["marketing_campaigns.create"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/marketing/lists",
+        MARKETING_READ,
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::POST,
+        "/v3/marketing/lists",
+        &["marketing_campaigns.create"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::POST,
+        "/v3/mail/send",
+        &["mail.send"],
+        MAIL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/templates",
+        &["templates.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/templates/{id}",
+        &["templates.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/ips/pools",
+        &["ips.pools.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/asm/groups",
+        &["asm.groups.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/whitelabel/domains",
+        &["whitelabel.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(
+        Method::GET,
+        "/v3/user/account",
+        &["user.account.read"],
+        SMALL_BODY_LIMIT,
+    ),
+    ep(Method::GET, "/v3/scopes", &[], SMALL_BODY_LIMIT),
+];
+
+/// Every scope some endpoint accepts: what `GET /v3/scopes` lists for a key
+/// created with `scopes=None`.
+pub fn all_scopes() -> Vec<String> {
+    let mut scopes: Vec<String> = ENDPOINTS
+        .iter()
+        .flat_map(|e| e.scopes.iter().map(|s| (*s).to_owned()))
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') => {
+                if g.is_empty() {
+                    return false;
+                }
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The route pattern a path belongs to, if any endpoint serves it.
+pub fn route_of(path: &str) -> Option<&'static str> {
+    ENDPOINTS
+        .iter()
+        .find(|e| pattern_matches(e.pattern, path))
+        .map(|e| e.pattern)
+}
+
+/// The endpoint for `method` on `pattern`.
+pub fn endpoint(pattern: &str, method: &Method) -> Option<&'static Endpoint> {
+    ENDPOINTS
+        .iter()
+        .find(|e| e.pattern == pattern && e.method == *method)
+}
+
+/// Methods served on `pattern`, for the `Allow` header of a 405.
+pub fn allowed_methods(pattern: &str) -> String {
+    let methods: Vec<&str> = ENDPOINTS
+        .iter()
+        .filter(|e| e.pattern == pattern)
+        .map(|e| e.method.as_str())
+        .collect();
+    methods.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_to_patterns() {
+        assert_eq!(route_of("/v3/templates/d-abc"), Some("/v3/templates/{id}"));
+        assert_eq!(route_of("/v3/templates"), Some("/v3/templates"));
+        assert_eq!(route_of("/v3/templates/"), None);
+        assert_eq!(route_of("/v3/templates/a/b"), None);
+        assert_eq!(route_of("/v3/nope"), None);
+        assert!(endpoint("/v3/mail/send", &Method::GET).is_none());
+        assert_eq!(allowed_methods("/v3/marketing/lists"), "GET, POST");
+    }
+
+    #[test]
+    fn scope_list_is_sorted_and_unique() {
+        let scopes = all_scopes();
+        assert!(scopes.contains(&"mail.send".to_owned()));
+        let mut sorted = scopes.clone();
+        sorted.dedup();
+        assert_eq!(sorted, scopes);
+    }
+}
