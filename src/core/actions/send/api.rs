@@ -232,6 +232,10 @@ impl Run {
                 None => break,
             }
         }
+        if self.abort.is_some() {
+            // Left unsettled: `finish` reports these records as not sent.
+            return;
+        }
         let dispatcher = dispatcher.clone();
         self.tasks.spawn(async move {
             let mut settled = Settled::default();
@@ -262,6 +266,8 @@ impl Run {
         }
     }
 
+    // `BatchAbort` carries the whole report by design (shared with upsert).
+    #[allow(clippy::result_large_err)]
     fn finish(mut self) -> Result<BatchReport, BatchAbort> {
         let mut report = std::mem::take(&mut self.builder).finish(UNSETTLED);
         report.requests = self.requests;
