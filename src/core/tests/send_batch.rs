@@ -386,3 +386,40 @@ async fn template_variables_follow_segment_rules() {
         .await;
     assert!(matches!(missing, Err(Error::PayloadValidation { .. })));
 }
+
+#[tokio::test]
+async fn a_timeout_after_sending_is_unknown_and_not_resent() {
+    let fake = fake().await;
+    let template = dynamic_template(&fake);
+    fake.set_latency(1500);
+    let settings = sendgrid_core::config::ClientSettings {
+        api_key: Some(fake.api_key()),
+        endpoint: fake.url(),
+        max_retries: 3,
+        timeout_s: 0.3,
+        ..Default::default()
+    };
+    let config = sendgrid_core::ClientConfig::from_settings(settings, None, "t").unwrap();
+    let api = MailApi::new(std::sync::Arc::new(
+        sendgrid_core::SendGridClient::new(config).unwrap(),
+    ));
+    let payloads = (0..3).map(|i| mail(i, &template)).collect();
+    let opts = SendOptions {
+        check_template: false,
+        ..SendOptions::default()
+    };
+    let report = api.send_many(records(payloads), opts).await.unwrap();
+    assert_eq!(outcomes(&report.failed), HashMap::from([("unknown", 3)]));
+    assert_eq!((report.requests, report.retries), (1, 0));
+    let single = api.send_one(mail(7, &template), opts).await;
+    assert!(
+        matches!(
+            single,
+            Err(Error::Transport {
+                maybe_sent: true,
+                ..
+            })
+        ),
+        "{single:?}"
+    );
+}

@@ -111,6 +111,9 @@ pub fn parse_date_time(text: &str) -> Option<DateTimeParts> {
 fn parse_offset(zone: &str) -> Option<i32> {
     let sign = if zone.starts_with('-') { -1 } else { 1 };
     let rest = &zone[1..];
+    if !rest.is_ascii() {
+        return None;
+    }
     let (hours, minutes) = match rest.len() {
         2 => (digits(rest, 2)?, 0),
         4 => (digits(&rest[..2], 2)?, digits(&rest[2..], 2)?),

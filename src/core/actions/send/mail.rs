@@ -303,3 +303,76 @@ pub fn request_body<'a>(
 pub fn body_overhead(message: &str) -> usize {
     message.len() + 24
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_and_group_ids() {
+        assert_eq!(parse_template_id("d-x extra"), Some("d-x"));
+        assert_eq!(parse_template_id("N - V [d-x]"), Some("d-x"));
+        assert_eq!(parse_template_id("a [b\n] [c]"), Some("c"));
+        assert_eq!(parse_template_id("[é"), None);
+        assert_eq!(parse_group_id("12abc [34]"), Some(Ok(12)));
+        assert_eq!(parse_group_id("Group [0]"), Some(Ok(0)));
+        assert_eq!(parse_group_id("99999999999999999999999"), Some(Err(())));
+        assert_eq!(parse_group_id(" 1"), None);
+    }
+
+    /// Odd values in every field give an error or a body, never a panic.
+    #[test]
+    fn odd_values_never_panic() {
+        let odd = [
+            json!(null),
+            json!(""),
+            json!(" "),
+            json!(0),
+            json!(-1.5e308),
+            json!(true),
+            json!([]),
+            json!([null]),
+            json!([[1]]),
+            json!({}),
+            json!({"email": null, "name": [1]}),
+            json!("€[d-é]"),
+            json!("2030-01-01T00:00:00+€1"),
+            json!([{"email": "\u{feff}"}, "x"]),
+        ];
+        let fields = [
+            "from",
+            "to",
+            "cc",
+            "bcc",
+            "reply_to",
+            "headers",
+            "dynamic_template_data",
+            "template_id",
+            "custom_args",
+            "send_at",
+            "categories",
+            "ip_pool_name",
+            "group_id",
+            "domain",
+            "sandbox_mode",
+        ];
+        let base =
+            json!({"from": {"email": "a@b.co"}, "to": {"email": "c@d.co"}, "template_id": "d-1"});
+        for field in fields {
+            for value in &odd {
+                let mut payload = base.clone();
+                payload[field] = value.clone();
+                if let Ok(mail) = prepare(payload, 0, false) {
+                    let body = request_body(&mail.message, [mail.personalization.as_str()]);
+                    assert!(serde_json::from_str::<Value>(&body).is_ok());
+                }
+            }
+        }
+        for not_object in [json!(null), json!("x"), json!([1]), json!(3)] {
+            assert!(matches!(
+                prepare(not_object, 0, false),
+                Err(Error::PayloadValidation { .. })
+            ));
+        }
+    }
+}
