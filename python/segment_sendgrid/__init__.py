@@ -1,0 +1,64 @@
+"""segment_sendgrid: Segment's SendGrid (Actions) destination as a library.
+
+Upsert Marketing Campaigns contacts and send Dynamic Template mail from Python
+pipelines, with Segment's mappings and validation and a Rust core.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from segment_sendgrid._native import (
+    DEBUG_BUILD,
+    AsyncClient,
+    BatchReport,
+    Client,
+    ImportJob,
+    RecordFailure,
+    SendResult,
+    UpsertResult,
+    __version__,
+)
+from segment_sendgrid.errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigError,
+    ForbiddenError,
+    MappingError,
+    PayloadTooLargeError,
+    PayloadValidationError,
+    RateLimitError,
+    SendGridError,
+    ServerError,
+    TransportError,
+)
+
+if DEBUG_BUILD:
+    warnings.warn(
+        "segment_sendgrid was built in debug mode and runs many times slower; "
+        "build it with `maturin build --release` (pip install does this).",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
+__all__ = [
+    "ApiError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BatchReport",
+    "Client",
+    "ConfigError",
+    "ForbiddenError",
+    "ImportJob",
+    "MappingError",
+    "PayloadTooLargeError",
+    "PayloadValidationError",
+    "RateLimitError",
+    "RecordFailure",
+    "SendGridError",
+    "SendResult",
+    "ServerError",
+    "TransportError",
+    "UpsertResult",
+    "__version__",
+]

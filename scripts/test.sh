@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the release wheel, installs it with the test tools into a fresh
+# virtual environment, then lints, type-checks and runs pytest against the
+# *installed wheel* (never the source tree). Needs Rust and Python >= 3.9.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+venv=.venv-test
+rm -rf "$venv" dist
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet "maturin>=1.9,<2"
+
+echo "==> building the release wheel"
+"$venv/bin/maturin" build --release --quiet --out dist
+wheel=$(ls dist/segment_sendgrid-*.whl)
+"$venv/bin/python" -m pip install --quiet "${wheel}[test]"
+
+echo "==> ruff"
+"$venv/bin/ruff" check python tests
+"$venv/bin/ruff" format --check python tests
+
+echo "==> mypy --strict"
+"$venv/bin/mypy" --strict python/segment_sendgrid tests
+
+echo "==> stubtest"
+(cd tests && ../"$venv"/bin/python -m mypy.stubtest segment_sendgrid._native \
+    --allowlist stubtest-allowlist.txt)
+
+echo "==> pytest (installed wheel)"
+"$venv/bin/python" -m pytest -q "$@"

@@ -1,0 +1,134 @@
+//! The default mappings of Segment's SendGrid (Actions) destination, as data,
+//! and `{...defaults, ...mapping}`, which is what Segment runs when a
+//! subscription keeps the defaults.
+
+use serde_json::{json, Map, Value};
+
+use super::js;
+use crate::error::{Error, Result};
+
+/// Upsert Contact fields whose default is
+/// `@if exists $.traits.X then $.traits.X else $.properties.X`, in Segment's
+/// field order: (field, X).
+const TRAIT_OR_PROPERTY_FIELDS: [(&str, &str); 16] = [
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("country", "address.country"),
+    ("postal_code", "address.postal_code"),
+    ("city", "address.city"),
+    ("state", "address.state"),
+    ("address_line_1", "address.line1"),
+    ("address_line_2", "address.line2"),
+    ("phone_number", "phone"),
+    ("whatsapp", "whatsapp"),
+    ("line", "line"),
+    ("facebook", "facebook"),
+    ("unique_name", "unique_name"),
+    ("primary_email", "email"),
+    ("phone_number_id", "phone"),
+    ("external_id", "external_id"),
+];
+
+/// Action names accepted by [`default_mapping`], with Segment's own names.
+const ACTIONS: &str =
+    "upsert_contact (updateUserProfile), send_dynamic_template (sendEmail, send_email)";
+
+/// The default mapping of an action: `"upsert_contact"` (Segment's
+/// `updateUserProfile`) or `"send_dynamic_template"` (Segment's `sendEmail`).
+pub fn default_mapping(action: &str) -> Result<Value> {
+    match action {
+        "upsert_contact" | "updateUserProfile" => Ok(upsert_contact()),
+        "send_dynamic_template" | "send_email" | "sendEmail" => Ok(send_email()),
+        other => Err(Error::Config(format!(
+            "unknown action {other:?}; the actions with default mappings are {ACTIONS}"
+        ))),
+    }
+}
+
+fn upsert_contact() -> Value {
+    let mut fields = Map::new();
+    fields.insert("enable_batching".into(), Value::Bool(true));
+    for (field, source) in TRAIT_OR_PROPERTY_FIELDS {
+        let from_traits = json!({ "@path": format!("$.traits.{source}") });
+        let from_properties = json!({ "@path": format!("$.properties.{source}") });
+        fields.insert(
+            field.into(),
+            json!({ "@if": { "exists": from_traits, "then": from_traits, "else": from_properties } }),
+        );
+    }
+    fields.insert("anonymous_id".into(), json!({ "@path": "$.anonymousId" }));
+    Value::Object(fields)
+}
+
+fn send_email() -> Value {
+    json!({
+        "to": {
+            "email": { "@path": "$.properties.email" },
+            "name": { "@path": "$.properties.name" }
+        }
+    })
+}
+
+/// `{...defaults, ...mapping}`: a field of `mapping` replaces the default in
+/// place, new fields come after, array-index keys first as in JS.
+pub fn merge_over_defaults(
+    defaults: &Map<String, Value>,
+    mapping: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut merged: Vec<(String, Value)> = js::entries_in_js_order(defaults)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.clone()))
+        .collect();
+    for (key, value) in js::entries_in_js_order(mapping) {
+        match merged.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.clone(),
+            None => merged.push((key.to_owned(), value.clone())),
+        }
+    }
+    merged.sort_by_key(|(k, _)| js::order_key(k));
+    merged.into_iter().collect()
+}
+
+/// The mapping that runs for `action`: the user's `mapping` over the
+/// action's defaults, or `mapping` alone when `use_defaults` is false.
+pub fn effective_mapping(action: &str, mapping: &Value, use_defaults: bool) -> Result<Value> {
+    let Value::Object(fields) = mapping else {
+        return Err(Error::Mapping(format!(
+            "mapping: must be an object of fields, not {}",
+            js::type_name(mapping)
+        )));
+    };
+    if !use_defaults {
+        return Ok(mapping.clone());
+    }
+    let Value::Object(defaults) = default_mapping(action)? else {
+        return Err(Error::Mapping("default mapping is not an object".into()));
+    };
+    Ok(Value::Object(merge_over_defaults(&defaults, fields)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_fields_override_in_place_and_new_ones_follow() {
+        let defaults = json!({"a": 1, "b": 2, "c": 3});
+        let user = json!({"b": 20, "z": 26, "7": 7});
+        let merged = merge_over_defaults(defaults.as_object().unwrap(), user.as_object().unwrap());
+        let keys: Vec<&str> = merged.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["7", "a", "b", "c", "z"]);
+        assert_eq!(merged["b"], json!(20));
+    }
+
+    #[test]
+    fn unknown_action_names_the_valid_ones() {
+        let err = default_mapping("nope").unwrap_err().to_string();
+        assert!(
+            err.contains("upsert_contact") && err.contains("send_dynamic_template"),
+            "{err}"
+        );
+        let no_defaults = effective_mapping("upsert_contact", &json!({"x": 1}), false).unwrap();
+        assert_eq!(no_defaults, json!({"x": 1}));
+    }
+}

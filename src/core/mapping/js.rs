@@ -1,0 +1,268 @@
+//! JavaScript semantics that Segment's mapping language inherits from its
+//! TypeScript implementation: key enumeration order, truthiness, `String()`
+//! of numbers, `trim()`, UTF-16 lengths and `JSON.stringify` string escaping.
+
+use std::fmt::Write;
+
+use serde_json::{Map, Number, Value};
+
+/// Largest property name JS treats as an array index (2^32 - 2).
+const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
+
+/// Integers up to 2^53 print the same as JS doubles; larger ones must round.
+const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_992;
+
+/// The array index `key` stands for, if JS treats it as one: `"0"`, `"17"`,
+/// but not `"01"`, `"-1"`, `"1.0"` or `"4294967295"`.
+pub(crate) fn array_index(key: &str) -> Option<u32> {
+    let bytes = key.as_bytes();
+    match bytes {
+        [] => None,
+        [b'0'] => Some(0),
+        [b'0', ..] => None,
+        _ if bytes.len() > 10 => None,
+        _ => {
+            let mut n: u64 = 0;
+            for &c in bytes {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + u64::from(c - b'0');
+            }
+            u32::try_from(n).ok().filter(|_| n <= MAX_ARRAY_INDEX)
+        }
+    }
+}
+
+/// Sort key giving JS enumeration order when used with a stable sort:
+/// array indices first in ascending order, then other keys as inserted.
+pub(crate) fn order_key(key: &str) -> (bool, u32) {
+    match array_index(key) {
+        Some(i) => (false, i),
+        None => (true, 0),
+    }
+}
+
+/// Cheap test first: most keys do not start with a digit.
+pub(crate) fn has_index_key<'k>(mut keys: impl Iterator<Item = &'k str>) -> bool {
+    keys.any(|k| k.as_bytes().first().is_some_and(u8::is_ascii_digit) && array_index(k).is_some())
+}
+
+/// The members of `map` in the order JS would enumerate them.
+pub(crate) fn entries_in_js_order(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
+    let mut entries: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    if has_index_key(map.keys().map(String::as_str)) {
+        entries.sort_by_key(|(k, _)| order_key(k));
+    }
+    entries
+}
+
+/// JS truthiness of a JSON value.
+pub(crate) fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// Segment's `realTypeOf`: the lower-cased `Object.prototype.toString` tag.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// `Number.prototype.toString()`: shortest round-trip digits, exponent form
+/// from 1e21 up and below 1e-6 (`1e+21`, `5e-7`), `-0` as `0`.
+pub(crate) fn push_f64(out: &mut String, f: f64) {
+    if f == 0.0 {
+        out.push('0');
+    } else {
+        out.push_str(ryu_js::Buffer::new().format(f));
+    }
+}
+
+/// A JSON number as JS prints it (integers beyond 2^53 round like doubles).
+pub(crate) fn push_number(out: &mut String, n: &Number) {
+    if let Some(u) = n.as_u64().filter(|u| *u <= MAX_SAFE_INTEGER) {
+        let _ = write!(out, "{u}");
+    } else if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER) {
+        let _ = write!(out, "{i}");
+    } else {
+        push_f64(out, n.as_f64().unwrap_or(f64::NAN));
+    }
+}
+
+/// `String.prototype.trim()`: JS WhiteSpace and LineTerminator characters,
+/// which differ from Rust's `char::is_whitespace` (U+FEFF yes, U+0085 no).
+pub(crate) fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_whitespace)
+}
+
+fn is_js_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}'..='\u{d}'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
+/// `str.length`: the number of UTF-16 code units.
+pub(crate) fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().map(char::len_utf16).sum()
+    }
+}
+
+/// The UTF-16 code units of `s`, each as a one-unit string (`str[i]`,
+/// `Object.assign({}, str)`). A lone surrogate half has no Rust `char`,
+/// so it becomes U+FFFD.
+pub(crate) fn utf16_units(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.encode_utf16().map(|u| {
+        char::from_u32(u32::from(u))
+            .unwrap_or(char::REPLACEMENT_CHARACTER)
+            .to_string()
+    })
+}
+
+/// `Canonicalize(ch)` of a case-insensitive, non-unicode JS RegExp: the
+/// simple upper-case mapping unless it is not one BMP character or would map
+/// a non-ASCII character to ASCII. Astral characters match only themselves.
+pub(crate) fn canonicalize(c: char) -> char {
+    if u32::from(c) > 0xFFFF {
+        return c;
+    }
+    let mut upper = c.to_uppercase();
+    let (Some(u), None) = (upper.next(), upper.next()) else {
+        return c;
+    };
+    if u32::from(u) > 0xFFFF || (u32::from(c) >= 128 && u32::from(u) < 128) {
+        return c;
+    }
+    u
+}
+
+/// A string literal as `JSON.stringify` writes it: `"`, `\` and control
+/// characters escaped, everything else (non-ASCII, `/`) verbatim.
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_indices_follow_js() {
+        assert_eq!(array_index("0"), Some(0));
+        assert_eq!(array_index("10"), Some(10));
+        assert_eq!(array_index("4294967294"), Some(4_294_967_294));
+        for k in [
+            "",
+            "01",
+            "-1",
+            "1.0",
+            "4294967295",
+            "99999999999",
+            "a1",
+            "1a",
+        ] {
+            assert_eq!(array_index(k), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn numbers_print_like_js() {
+        let cases = [
+            (1.5, "1.5"),
+            (1e21, "1e+21"),
+            (1e-7, "1e-7"),
+            (5e-7, "5e-7"),
+            (0.1, "0.1"),
+            (100.0, "100"),
+            (-0.0, "0"),
+            (123456789.125, "123456789.125"),
+            (5e-324, "5e-324"),
+            (1e300, "1e+300"),
+            (1e20, "100000000000000000000"),
+            (0.000001, "0.000001"),
+        ];
+        for (f, want) in cases {
+            let mut s = String::new();
+            push_f64(&mut s, f);
+            assert_eq!(s, want);
+        }
+        let mut s = String::new();
+        push_number(&mut s, &Number::from(12_345_678_901_234_567_890u64));
+        assert_eq!(s, "12345678901234567000");
+        s.clear();
+        push_number(&mut s, &Number::from(-42i64));
+        assert_eq!(s, "-42");
+    }
+
+    #[test]
+    fn trim_and_utf16() {
+        assert_eq!(js_trim("\u{feff} a \u{3000}"), "a");
+        assert_eq!(js_trim("\u{85}a"), "\u{85}a");
+        assert_eq!(utf16_len("a😀é"), 4);
+        let units: Vec<String> = utf16_units("a😀").collect();
+        assert_eq!(units, ["a", "\u{fffd}", "\u{fffd}"]);
+    }
+
+    #[test]
+    fn canonicalize_follows_non_unicode_regexp() {
+        assert_eq!(canonicalize('é'), 'É');
+        assert_eq!(canonicalize('a'), 'A');
+        assert_eq!(canonicalize('ß'), 'ß');
+        assert_eq!(canonicalize('ſ'), 'ſ'); // long s upper-cases to ASCII S
+    }
+
+    #[test]
+    fn json_string_escapes() {
+        let mut s = String::new();
+        push_json_string(&mut s, "héllo \"q\" \\ / \n\t 😀 \u{1}");
+        assert_eq!(s, r#""héllo \"q\" \\ / \n\t 😀 \u0001""#);
+    }
+}

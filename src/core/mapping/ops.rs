@@ -1,0 +1,155 @@
+//! Object operations behind `@merge`, `@flatten`, `@excludeWhenNull` and
+//! `@json` decode, with the JS behaviour Segment's code inherits
+//! (`Object.assign` of strings and arrays, spread order, …).
+
+use std::borrow::Cow;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::js;
+use super::value::{into_js_order, sort_members_js, too_deep, Member, Val, MAX_DATA_DEPTH};
+use crate::error::{Error, Result};
+
+/// The own enumerable members of a value, as `Object.assign` and
+/// `Object.entries` see them: object members in JS order, array elements
+/// and string units under their index. Other values have none.
+fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
+    let indexed = |i: usize| Cow::Owned(i.to_string());
+    match value {
+        Val::Ref(Value::Object(map)) => js::entries_in_js_order(map)
+            .into_iter()
+            .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
+            .collect(),
+        Val::Ref(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (indexed(i), Val::Ref(v)))
+            .collect(),
+        Val::Json(json) => match *json {
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Val::Json(Box::new(v))))
+                .collect(),
+            Value::Array(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (indexed(i), Val::Json(Box::new(v))))
+                .collect(),
+            Value::String(s) => string_entries(&s),
+            _ => Vec::new(),
+        },
+        Val::Ref(Value::String(s)) => string_entries(s),
+        Val::Str(s) => string_entries(&s),
+        Val::Arr(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (indexed(i), v))
+            .collect(),
+        Val::Obj(members) => members,
+        Val::Ref(_) | Val::Undefined => Vec::new(),
+    }
+}
+
+fn string_entries<'a>(s: &str) -> Vec<Member<'a>> {
+    js::utf16_units(s)
+        .enumerate()
+        .map(|(i, unit)| (Cow::Owned(i.to_string()), Val::Str(unit)))
+        .collect()
+}
+
+fn is_object(value: &Val<'_>) -> bool {
+    matches!(value, Val::Obj(_)) || value.json().is_some_and(Value::is_object)
+}
+
+fn is_array(value: &Val<'_>) -> bool {
+    matches!(value, Val::Arr(_)) || value.json().is_some_and(Value::is_array)
+}
+
+/// `Object.assign({}, ...objects)`: later sources win, a key keeps the place
+/// where it first appeared, array indices come first.
+pub(crate) fn merge(objects: Vec<Val<'_>>) -> Val<'_> {
+    let mut merged: IndexMap<Cow<'_, str>, Val<'_>> = IndexMap::new();
+    for source in objects {
+        for (key, value) in entries(source) {
+            merged.insert(key, value);
+        }
+    }
+    let mut members: Vec<Member<'_>> = merged.into_iter().collect();
+    sort_members_js(&mut members);
+    Val::Obj(members)
+}
+
+/// Segment's `flattenObject(value, '', separator, omitArrays)`: nested keys
+/// joined with `separator`; a non-container becomes `{"": value}`.
+pub(crate) fn flatten<'a>(value: Val<'a>, separator: &str, omit_arrays: bool) -> Result<Val<'a>> {
+    let mut flat: IndexMap<String, Val<'a>> = IndexMap::new();
+    flatten_into(&mut flat, value, "", separator, omit_arrays, 0)?;
+    let mut members: Vec<Member<'a>> = flat.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect();
+    sort_members_js(&mut members);
+    Ok(Val::Obj(members))
+}
+
+fn flatten_into<'a>(
+    flat: &mut IndexMap<String, Val<'a>>,
+    value: Val<'a>,
+    prefix: &str,
+    separator: &str,
+    omit_arrays: bool,
+    depth: usize,
+) -> Result<()> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    if !(is_object(&value) || (!omit_arrays && is_array(&value))) {
+        flat.insert(prefix.to_owned(), value);
+        return Ok(());
+    }
+    for (key, child) in entries(value) {
+        let key = if prefix.is_empty() {
+            key.into_owned()
+        } else {
+            format!("{prefix}{separator}{key}")
+        };
+        flatten_into(flat, child, &key, separator, omit_arrays, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// `@excludeWhenNull`'s `cleanNulls`: `null` members of the object and of
+/// nested objects become `undefined`; arrays are left alone.
+pub(crate) fn clean_nulls(value: Val<'_>, depth: usize) -> Result<Val<'_>> {
+    if !is_object(&value) {
+        return Ok(value);
+    }
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    let members = entries(value)
+        .into_iter()
+        .map(|(key, member)| {
+            let cleaned = if member.is_null() {
+                Val::Undefined
+            } else {
+                clean_nulls(member, depth + 1)?
+            };
+            Ok((key, cleaned))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Val::Obj(members))
+}
+
+/// `@json` decode: a string is parsed as JSON; text that is not JSON and
+/// values that are not strings come back unchanged.
+pub(crate) fn json_decode(value: Val<'_>) -> Result<Val<'_>> {
+    let Some(text) = value.as_str() else {
+        return Ok(value);
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(parsed) => Ok(Val::Json(Box::new(into_js_order(parsed, 0)?))),
+        Err(e) if e.to_string().contains("recursion limit") => Err(Error::Mapping(
+            "@json decode: the JSON text is nested more than 128 levels deep".into(),
+        )),
+        Err(_) => Ok(value),
+    }
+}

@@ -1,0 +1,379 @@
+//! The value a directive produces while a mapping is applied.
+//!
+//! It borrows from the input record and from the compiled mapping, so
+//! nothing is copied until the output is built, and it can hold JS
+//! `undefined`, which Segment's semantics depend on (an `undefined` member
+//! overwrites in `@merge`, is dropped by `JSON.stringify`, stringifies as ""
+//! inside arrays) and which disappears only at the very end.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::js;
+use crate::error::{Error, Result};
+
+/// How deep input data may be for the operations that walk it (building
+/// the output, `@json`, `@flatten`, `@excludeWhenNull`, stringifying).
+pub(crate) const MAX_DATA_DEPTH: usize = 512;
+
+/// An object member; keys are borrowed from the mapping or input when possible.
+pub(crate) type Member<'a> = (Cow<'a, str>, Val<'a>);
+
+#[derive(Debug, Clone)]
+pub(crate) enum Val<'a> {
+    /// JS `undefined`: a missing path, an `@if` without a matching branch…
+    Undefined,
+    /// JSON borrowed from the input record or from the compiled mapping.
+    Ref(&'a Value),
+    /// A string a directive built.
+    Str(String),
+    /// Other JSON a directive built (decoded JSON, `.length`); in JS key order.
+    Json(Box<Value>),
+    /// An array the mapping built; elements may be `Undefined`.
+    Arr(Vec<Val<'a>>),
+    /// An object the mapping built, in JS key order; members may be `Undefined`.
+    Obj(Vec<Member<'a>>),
+}
+
+pub(crate) fn too_deep() -> Error {
+    Error::Mapping(format!(
+        "value is nested more than {MAX_DATA_DEPTH} levels deep"
+    ))
+}
+
+impl<'a> Val<'a> {
+    /// The plain JSON this value is, when it is not a structure the mapping built.
+    pub(crate) fn json(&self) -> Option<&Value> {
+        match self {
+            Val::Ref(v) => Some(v),
+            Val::Json(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => self.json().and_then(Value::as_str),
+        }
+    }
+
+    pub(crate) fn is_undefined(&self) -> bool {
+        matches!(self, Val::Undefined)
+    }
+
+    pub(crate) fn is_null(&self) -> bool {
+        self.json().is_some_and(Value::is_null)
+    }
+
+    /// `value === undefined || value === null`
+    pub(crate) fn is_nullish(&self) -> bool {
+        self.is_undefined() || self.is_null()
+    }
+
+    pub(crate) fn is_truthy(&self) -> bool {
+        match self {
+            Val::Undefined => false,
+            Val::Str(s) => !s.is_empty(),
+            Val::Arr(_) | Val::Obj(_) => true,
+            Val::Ref(v) => js::is_truthy(v),
+            Val::Json(v) => js::is_truthy(v),
+        }
+    }
+
+    /// `realTypeOf(value)`
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Val::Undefined => "undefined",
+            Val::Str(_) => "string",
+            Val::Arr(_) => "array",
+            Val::Obj(_) => "object",
+            Val::Ref(v) => js::type_name(v),
+            Val::Json(v) => js::type_name(v),
+        }
+    }
+
+    /// The output value; `None` is a top-level `undefined`. `undefined`
+    /// members are dropped and `undefined` array elements become `null`
+    /// (Segment's `removeUndefined`, then JSON); every object comes out in JS
+    /// key order.
+    pub(crate) fn into_output(self) -> Result<Option<Value>> {
+        self.into_output_at(0)
+    }
+
+    fn into_output_at(self, depth: usize) -> Result<Option<Value>> {
+        if depth > MAX_DATA_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(Some(match self {
+            Val::Undefined => return Ok(None),
+            Val::Ref(v) => clone_in_js_order(v, depth)?,
+            Val::Str(s) => Value::String(s),
+            Val::Json(v) => *v,
+            Val::Arr(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.into_output_at(depth + 1)?.unwrap_or(Value::Null));
+                }
+                Value::Array(out)
+            }
+            Val::Obj(members) => {
+                let mut out = Map::with_capacity(members.len());
+                for (key, value) in members {
+                    if let Some(v) = value.into_output_at(depth + 1)? {
+                        out.insert(key.into_owned(), v);
+                    }
+                }
+                Value::Object(out)
+            }
+        }))
+    }
+}
+
+/// A deep copy of input JSON with every object in JS key order (the record
+/// may come from a source that keeps `"10"` after `"b"`; JS never does).
+pub(crate) fn clone_in_js_order(value: &Value, depth: usize) -> Result<Value> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match value {
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(clone_in_js_order(item, depth + 1)?);
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => {
+            let mut out = Map::with_capacity(map.len());
+            if js::has_index_key(map.keys().map(String::as_str)) {
+                for (k, v) in js::entries_in_js_order(map) {
+                    out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
+                }
+            } else {
+                for (k, v) in map {
+                    out.insert(k.clone(), clone_in_js_order(v, depth + 1)?);
+                }
+            }
+            Value::Object(out)
+        }
+        scalar => scalar.clone(),
+    })
+}
+
+/// Puts every object of an owned value in JS key order.
+pub(crate) fn into_js_order(value: Value, depth: usize) -> Result<Value> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match value {
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| into_js_order(v, depth + 1))
+                .collect::<Result<_>>()?,
+        ),
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            if js::has_index_key(entries.iter().map(|(k, _)| k.as_str())) {
+                entries.sort_by_key(|(k, _)| js::order_key(k));
+            }
+            let mut out = Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                out.insert(k, into_js_order(v, depth + 1)?);
+            }
+            Value::Object(out)
+        }
+        scalar => scalar,
+    })
+}
+
+/// Stable re-ordering of built members into JS enumeration order.
+pub(crate) fn sort_members_js(members: &mut [Member<'_>]) {
+    if js::has_index_key(members.iter().map(|(k, _)| k.as_ref())) {
+        members.sort_by_key(|(k, _)| js::order_key(k));
+    }
+}
+
+/// Segment's `removeUndefined` on an intermediate value (used for the
+/// payload `@transform` builds): `undefined` members go, array slots stay.
+pub(crate) fn strip_undefined(value: Val<'_>) -> Val<'_> {
+    match value {
+        Val::Obj(members) => Val::Obj(
+            members
+                .into_iter()
+                .filter(|(_, v)| !v.is_undefined())
+                .map(|(k, v)| (k, strip_undefined(v)))
+                .collect(),
+        ),
+        Val::Arr(items) => Val::Arr(items.into_iter().map(strip_undefined).collect()),
+        other => other,
+    }
+}
+
+/// `String(value)`, appended to `out`. Inside arrays (`Array#join`)
+/// `undefined` and `null` print as "".
+pub(crate) fn push_js_string(out: &mut String, value: &Val<'_>, depth: usize) -> Result<()> {
+    match value {
+        Val::Undefined => out.push_str("undefined"),
+        Val::Str(s) => out.push_str(s),
+        Val::Obj(_) => out.push_str("[object Object]"),
+        Val::Ref(v) => push_json_js_string(out, v, depth)?,
+        Val::Json(v) => push_json_js_string(out, v, depth)?,
+        Val::Arr(items) => {
+            if depth > MAX_DATA_DEPTH {
+                return Err(too_deep());
+            }
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !item.is_nullish() {
+                    push_js_string(out, item, depth + 1)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn push_json_js_string(out: &mut String, value: &Value, depth: usize) -> Result<()> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => js::push_number(out, n),
+        Value::String(s) => out.push_str(s),
+        Value::Object(_) => out.push_str("[object Object]"),
+        Value::Array(items) => {
+            if depth > MAX_DATA_DEPTH {
+                return Err(too_deep());
+            }
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !item.is_null() {
+                    push_json_js_string(out, item, depth + 1)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `value == ''` (loose equality) for a value that is neither `undefined`
+/// nor `null`: `""`, `0`, `false` and arrays that join to "" are equal.
+pub(crate) fn loosely_equals_empty_string(value: &Val<'_>) -> Result<bool> {
+    let json = match value {
+        Val::Undefined | Val::Obj(_) => return Ok(false),
+        Val::Str(s) => return Ok(s.is_empty()),
+        Val::Arr(_) => {
+            let mut joined = String::new();
+            push_js_string(&mut joined, value, 0)?;
+            return Ok(joined.is_empty());
+        }
+        Val::Ref(v) => *v,
+        Val::Json(v) => v.as_ref(),
+    };
+    Ok(match json {
+        Value::Null | Value::Object(_) => false,
+        Value::Bool(b) => !*b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(_) => {
+            let mut joined = String::new();
+            push_json_js_string(&mut joined, json, 0)?;
+            joined.is_empty()
+        }
+    })
+}
+
+/// `JSON.stringify(value)`; `None` for `undefined`. Object members that are
+/// `undefined` are left out, array slots become `null`, numbers print as JS.
+pub(crate) fn json_stringify(value: &Val<'_>) -> Result<Option<String>> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let mut out = String::new();
+    push_stringified(&mut out, value, 0)?;
+    Ok(Some(out))
+}
+
+fn push_stringified(out: &mut String, value: &Val<'_>, depth: usize) -> Result<()> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    match value {
+        Val::Undefined => out.push_str("null"),
+        Val::Str(s) => js::push_json_string(out, s),
+        Val::Ref(v) => push_json_stringified(out, v, depth)?,
+        Val::Json(v) => push_json_stringified(out, v, depth)?,
+        Val::Arr(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_stringified(out, item, depth + 1)?;
+            }
+            out.push(']');
+        }
+        Val::Obj(members) => {
+            out.push('{');
+            let mut first = true;
+            for (key, item) in members.iter().filter(|(_, v)| !v.is_undefined()) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                js::push_json_string(out, key);
+                out.push(':');
+                push_stringified(out, item, depth + 1)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn push_json_stringified(out: &mut String, value: &Value, depth: usize) -> Result<()> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(too_deep());
+    }
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            if n.as_f64().is_some_and(f64::is_finite) {
+                js::push_number(out, n);
+            } else {
+                out.push_str("null");
+            }
+        }
+        Value::String(s) => js::push_json_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_stringified(out, item, depth + 1)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in js::entries_in_js_order(map).into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                js::push_json_string(out, key);
+                out.push(':');
+                push_json_stringified(out, item, depth + 1)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}

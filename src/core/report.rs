@@ -1,0 +1,186 @@
+//! Per-record results of batch calls ("nothing lost"): every input index ends
+//! up accepted or in `failed`, exactly once.
+
+use serde::Serialize;
+
+/// What happened to a record that was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Failed validation or mapping before anything was sent.
+    Invalid,
+    /// SendGrid answered and refused it (4xx): it was not applied.
+    Rejected,
+    /// Never delivered to SendGrid (connect errors, retries exhausted on a
+    /// request that provably was not applied, or the run stopped first).
+    NotSent,
+    /// May or may not have been applied (5xx or timeout after the request
+    /// was written, for a non-idempotent send).
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::Rejected => "rejected",
+            Self::NotSent => "not_sent",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One record that was not accepted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordFailure {
+    /// Position of the record in the input (0-based).
+    pub index: usize,
+    pub reason: String,
+    /// HTTP status when SendGrid answered, `None` otherwise.
+    pub status_code: Option<u16>,
+    /// The payload field at fault, when known.
+    pub field: Option<String>,
+    pub outcome: Outcome,
+    /// Whether sending the same record again later may succeed.
+    pub retryable: bool,
+}
+
+impl RecordFailure {
+    pub fn invalid(index: usize, reason: impl Into<String>, field: Option<String>) -> Self {
+        Self {
+            index,
+            reason: reason.into(),
+            status_code: None,
+            field,
+            outcome: Outcome::Invalid,
+            retryable: false,
+        }
+    }
+}
+
+/// One contacts import job, as `GET /v3/marketing/contacts/imports/{id}` reported it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportJob {
+    pub id: String,
+    /// `pending`, `completed`, `errored`, `failed`, or `timeout` when
+    /// `wait_timeout` passed first.
+    pub status: String,
+    pub requested: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub errored: u64,
+    pub errors_url: Option<String>,
+}
+
+/// The result of a batch call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BatchReport {
+    pub total: usize,
+    pub accepted: usize,
+    /// Sorted by `index`.
+    pub failed: Vec<RecordFailure>,
+    /// Upserts: the `job_id` of every accepted request.
+    pub job_ids: Vec<String>,
+    /// Sends: aligned with the input; the request's `X-Message-Id` for
+    /// accepted records, `None` otherwise. Empty for upserts.
+    pub message_ids: Vec<Option<String>>,
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    /// Of which repeats of an earlier attempt.
+    pub retries: u64,
+    /// Upserts with `wait=True`: the final state of each import job.
+    pub imports: Vec<ImportJob>,
+}
+
+/// Builds a [`BatchReport`] while records stream through, and checks that
+/// each index is settled exactly once.
+#[derive(Debug, Default)]
+pub struct ReportBuilder {
+    report: BatchReport,
+    settled: Vec<bool>,
+}
+
+impl ReportBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers that input index `index` exists (call once per record read).
+    pub fn saw(&mut self, index: usize) {
+        if self.settled.len() <= index {
+            self.settled.resize(index + 1, false);
+        }
+        self.report.total = self.report.total.max(index + 1);
+    }
+
+    pub fn accept(&mut self, index: usize) {
+        if self.settle(index) {
+            self.report.accepted += 1;
+        }
+    }
+
+    pub fn fail(&mut self, failure: RecordFailure) {
+        if self.settle(failure.index) {
+            self.report.failed.push(failure);
+        }
+    }
+
+    pub fn report_mut(&mut self) -> &mut BatchReport {
+        &mut self.report
+    }
+
+    /// Marks `index` settled; false (and no count) if it already was, so a
+    /// bug elsewhere can never count a record twice.
+    fn settle(&mut self, index: usize) -> bool {
+        self.saw(index);
+        let slot = &mut self.settled[index];
+        let first = !*slot;
+        *slot = true;
+        first
+    }
+
+    /// Indexes seen but never settled become `not_sent` failures, so the
+    /// invariant `accepted + failed == total` always holds.
+    pub fn finish(mut self, unsettled_reason: &str) -> BatchReport {
+        for index in 0..self.settled.len() {
+            if !self.settled[index] {
+                self.settled[index] = true;
+                self.report.failed.push(RecordFailure {
+                    index,
+                    reason: unsettled_reason.to_owned(),
+                    status_code: None,
+                    field: None,
+                    outcome: Outcome::NotSent,
+                    retryable: true,
+                });
+            }
+        }
+        self.report.failed.sort_by_key(|f| f.index);
+        self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_index_is_counted_once() {
+        let mut builder = ReportBuilder::new();
+        for i in 0..5 {
+            builder.saw(i);
+        }
+        builder.accept(0);
+        builder.accept(0);
+        builder.fail(RecordFailure::invalid(3, "bad", Some("email".into())));
+        builder.fail(RecordFailure::invalid(1, "bad", None));
+        builder.accept(1);
+        let report = builder.finish("the run stopped before this record was sent");
+        assert_eq!(report.total, 5);
+        assert_eq!(report.accepted, 1);
+        let indexes: Vec<usize> = report.failed.iter().map(|f| f.index).collect();
+        assert_eq!(indexes, vec![1, 2, 3, 4]);
+        assert_eq!(report.accepted + report.failed.len(), report.total);
+        assert_eq!(report.failed[1].outcome, Outcome::NotSent);
+    }
+}

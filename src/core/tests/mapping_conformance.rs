@@ -1,0 +1,149 @@
+//! Segment mapping-kit conformance: every non-`@liquid` vector of
+//! `shared/conformance/mapping-kit-vectors.json`, and the 80 default-mapping
+//! vectors of `sendgrid-default-mapping-vectors.json`.
+//!
+//! `shared/` is a sibling of the repository: `<repo>/../shared/conformance/`.
+
+use std::path::PathBuf;
+
+use sendgrid_core::mapping::{default_mapping, Mapping};
+use serde_json::Value;
+
+fn conformance_file(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("conformance file is JSON")
+}
+
+/// JSON equality as JS sees it: object key order matters (the vectors pin
+/// JS enumeration order), numbers compare as doubles (`1` == `1.0`).
+fn same_js_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_js_value(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((ka, va), (kb, vb))| ka == kb && same_js_value(va, vb))
+        }
+        _ => a == b,
+    }
+}
+
+/// Runs one vector; `Err` describes the mismatch.
+fn check(vector: &Value) -> Result<(), String> {
+    let mapping = &vector["mapping"];
+    let input = &vector["input"];
+    let got = Mapping::compile(mapping).and_then(|m| m.apply(input));
+    let wanted_error = vector.get("error").is_some_and(|e| e == true);
+    let wanted_absent = vector.get("expected_absent").is_some_and(|e| e == true);
+    match (&got, vector.get("expected")) {
+        (Err(_), _) if wanted_error => Ok(()),
+        (Ok(None), _) if wanted_absent => Ok(()),
+        (Ok(Some(out)), Some(expected)) if !wanted_error && same_js_value(out, expected) => Ok(()),
+        _ => Err(format!(
+            "mapping:  {mapping}\n  input:    {input}\n  expected: {}\n  got:      {got:?}",
+            if wanted_error {
+                format!(
+                    "error ({})",
+                    vector
+                        .get("error_message")
+                        .or(vector.get("error_messages"))
+                        .unwrap_or(&Value::Null)
+                )
+            } else if wanted_absent {
+                "undefined".to_owned()
+            } else {
+                vector["expected"].to_string()
+            }
+        )),
+    }
+}
+
+#[test]
+fn mapping_kit_vectors() {
+    let file = conformance_file("mapping-kit-vectors.json");
+    let vectors = file["vectors"].as_array().expect("vectors");
+    assert_eq!(vectors.len(), 341);
+    let (mut run, mut liquid, mut failures) = (0, 0, Vec::new());
+    for vector in vectors {
+        if vector["directive"] == "@liquid" {
+            liquid += 1;
+            // Unsupported: such a mapping must fail to compile, with this message.
+            let err = Mapping::compile(&vector["mapping"]).expect_err("@liquid compiles");
+            assert!(
+                err.to_string().ends_with("@liquid is not supported yet"),
+                "{err}"
+            );
+            continue;
+        }
+        run += 1;
+        if let Err(why) = check(vector) {
+            failures.push(format!("{}\n  {why}", vector["name"]));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {run} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(
+        (run, liquid),
+        (282, 59),
+        "282 vectors run, 59 @liquid vectors skipped"
+    );
+    println!("mapping-kit vectors: {run} passed, 0 failed, {liquid} @liquid vectors rejected as unsupported");
+}
+
+#[test]
+fn default_mapping_vectors() {
+    let file = conformance_file("sendgrid-default-mapping-vectors.json");
+    let upsert = default_mapping("upsert_contact").unwrap();
+    let send = default_mapping("send_dynamic_template").unwrap();
+    assert!(
+        same_js_value(&upsert, &file["upsert_contact_default_mapping"]),
+        "{upsert}"
+    );
+    assert!(
+        same_js_value(&send, &file["send_email_default_mapping"]),
+        "{send}"
+    );
+    let upsert = Mapping::compile(&upsert).unwrap();
+    let send = Mapping::compile(&send).unwrap();
+    let vectors = file["vectors"].as_array().expect("vectors");
+    let mut failures = Vec::new();
+    for vector in vectors {
+        let mapping = match vector["action"].as_str() {
+            Some("upsert_contact") => &upsert,
+            Some("send_email") => &send,
+            other => panic!("unknown action {other:?}"),
+        };
+        let got = mapping.apply(&vector["event"]);
+        let ok = matches!(&got, Ok(Some(out)) if same_js_value(out, &vector["expected_payload"]));
+        if !ok {
+            failures.push(format!(
+                "{} / {}\n  event:    {}\n  expected: {}\n  got:      {got:?}",
+                vector["action"],
+                vector["description"],
+                vector["event"],
+                vector["expected_payload"]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        vectors.len(),
+        failures.join("\n")
+    );
+    assert_eq!(vectors.len(), 80);
+    println!("default-mapping vectors: 80 passed, 0 failed");
+}

@@ -1,0 +1,99 @@
+//! Strict extraction of constructor arguments. PyO3 0.29 only attaches the
+//! parameter name as an exception note, so each argument type carries its
+//! parameter name and puts it in the message itself.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+
+fn type_name(obj: &Borrowed<'_, '_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A number of seconds: `int` or `float`, never `bool`.
+fn seconds(obj: &Borrowed<'_, '_, PyAny>) -> Result<f64, String> {
+    if obj.is_instance_of::<PyBool>()
+        || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>())
+    {
+        return Err(format!(
+            "must be a number of seconds (int or float), got {}",
+            type_name(obj)
+        ));
+    }
+    obj.extract::<f64>().map_err(|e| e.to_string())
+}
+
+/// An `int`, never `bool`; out-of-range values saturate so the value check
+/// (not an overflow error) reports them.
+fn strict_int(obj: &Borrowed<'_, '_, PyAny>) -> Result<i64, String> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(format!("must be an int, got {}", type_name(obj)));
+    }
+    match obj.extract::<i64>() {
+        Ok(value) => Ok(value),
+        Err(_) => match obj.lt(0i64) {
+            Ok(true) => Ok(i64::MIN),
+            Ok(false) => Ok(i64::MAX),
+            Err(e) => Err(e.to_string()),
+        },
+    }
+}
+
+/// A `str` (subclasses allowed).
+fn text(obj: &Borrowed<'_, '_, PyAny>) -> Result<String, String> {
+    let value = obj
+        .cast::<PyString>()
+        .map_err(|_| format!("must be a str, got {}", type_name(obj)))?;
+    value
+        .to_cow()
+        .map(|s| s.into_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// Declares an argument type that extracts with `$extract` and names
+/// `$param` in its `TypeError`.
+macro_rules! named_argument {
+    ($(#[$doc:meta])* $name:ident, $param:literal, $inner:ty, $extract:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub $inner);
+
+        impl<'a, 'py> FromPyObject<'a, 'py> for $name {
+            type Error = PyErr;
+
+            fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                $extract(&obj)
+                    .map(Self)
+                    .map_err(|message| PyTypeError::new_err(format!("{} {message}", $param)))
+            }
+        }
+    };
+}
+
+named_argument!(
+    /// `api_key`: a str (None is handled by `Option`).
+    ApiKeyArg, "api_key", String, text
+);
+named_argument!(
+    /// `endpoint`: "global", "eu" or a URL.
+    EndpointArg, "endpoint", String, text
+);
+named_argument!(
+    /// `timeout`: seconds per request.
+    TimeoutArg, "timeout", f64, seconds
+);
+named_argument!(
+    /// `max_retries`: retries per request.
+    MaxRetriesArg, "max_retries", i64, strict_int
+);
+named_argument!(
+    /// `max_concurrency`: requests in flight.
+    MaxConcurrencyArg, "max_concurrency", i64, strict_int
+);
+named_argument!(
+    /// `user_agent`: a str (None for the default).
+    UserAgentArg, "user_agent", String, text
+);

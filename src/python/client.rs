@@ -1,0 +1,198 @@
+//! `Client` and `AsyncClient`: the same configuration and connection pool,
+//! blocking (GIL released) or awaitable methods.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use sendgrid_core::config::{ClientSettings, API_KEY_ENV};
+use sendgrid_core::{ClientConfig, SendGridClient};
+
+use crate::arguments::{
+    ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRetriesArg, TimeoutArg, UserAgentArg,
+};
+use crate::errors::to_py_err;
+use crate::runtime::{awaitable, block_on};
+
+/// What both client classes hold: the validated configuration (for repr and
+/// pickling) and the shared core client with its connection pool.
+struct ClientHandle {
+    /// The user agent the user passed, `None` for the default (so a pickled
+    /// client built by a newer version sends that version's default).
+    custom_user_agent: Option<String>,
+    core: Arc<SendGridClient>,
+}
+
+impl ClientHandle {
+    fn new(
+        api_key: Option<ApiKeyArg>,
+        endpoint: EndpointArg,
+        timeout: TimeoutArg,
+        max_retries: MaxRetriesArg,
+        max_concurrency: MaxConcurrencyArg,
+        user_agent: Option<UserAgentArg>,
+    ) -> PyResult<Self> {
+        let custom_user_agent = user_agent.map(|t| t.0);
+        let settings = ClientSettings {
+            api_key: api_key.map(|t| t.0),
+            endpoint: endpoint.0,
+            timeout_s: timeout.0,
+            max_retries: max_retries.0,
+            max_concurrency: max_concurrency.0,
+            user_agent: custom_user_agent.clone(),
+        };
+        let env_key = std::env::var(API_KEY_ENV).ok();
+        let default_agent = format!("segment-sendgrid/{} (python)", crate::VERSION);
+        let config =
+            ClientConfig::from_settings(settings, env_key, &default_agent).map_err(to_py_err)?;
+        let core = SendGridClient::new(config).map_err(to_py_err)?;
+        Ok(Self {
+            custom_user_agent,
+            core: Arc::new(core),
+        })
+    }
+
+    fn config(&self) -> &ClientConfig {
+        self.core.config()
+    }
+
+    /// Never shows the key, not even a prefix.
+    fn repr(&self, class: &str) -> String {
+        let c = self.config();
+        format!(
+            "{class}(endpoint={:?}, timeout={}, max_retries={}, max_concurrency={}, user_agent={:?})",
+            c.endpoint.as_setting(),
+            c.timeout.as_secs_f64(),
+            c.max_retries,
+            c.max_concurrency,
+            c.user_agent
+        )
+    }
+
+    /// `(args, kwargs)` that rebuild an equal client: pickling carries the key.
+    fn newargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let c = self.config();
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("endpoint", c.endpoint.as_setting())?;
+        kwargs.set_item("timeout", c.timeout.as_secs_f64())?;
+        kwargs.set_item("max_retries", c.max_retries)?;
+        kwargs.set_item("max_concurrency", c.max_concurrency)?;
+        kwargs.set_item("user_agent", &self.custom_user_agent)?;
+        let args = PyTuple::new(py, [c.api_key.expose()])?;
+        PyTuple::new(py, [args.into_any(), kwargs.into_any()])
+    }
+}
+
+/// A SendGrid client whose methods block (with the GIL released).
+///
+/// The API key comes from ``api_key`` or the ``SENDGRID_API_KEY`` environment
+/// variable. It never appears in ``repr``, logs or exceptions. Pickling a
+/// client stores its configuration **including the API key** (so it can be
+/// shipped to Spark/Dask workers); protect pickles like the key itself.
+#[pyclass(frozen, module = "segment_sendgrid._native")]
+pub struct Client {
+    handle: ClientHandle,
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
+    #[pyo3(
+        text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
+    )]
+    fn new(
+        api_key: Option<ApiKeyArg>,
+        endpoint: EndpointArg,
+        timeout: TimeoutArg,
+        max_retries: MaxRetriesArg,
+        max_concurrency: MaxConcurrencyArg,
+        user_agent: Option<UserAgentArg>,
+    ) -> PyResult<Self> {
+        let handle = ClientHandle::new(
+            api_key,
+            endpoint,
+            timeout,
+            max_retries,
+            max_concurrency,
+            user_agent,
+        )?;
+        Ok(Self { handle })
+    }
+
+    /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.handle.config().base_url()
+    }
+
+    /// The scopes of the API key (``GET /v3/scopes``): proves key, endpoint and network.
+    fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let core = Arc::clone(&self.handle.core);
+        block_on(py, async move { core.scopes().await })
+    }
+
+    fn __repr__(&self) -> String {
+        self.handle.repr("Client")
+    }
+
+    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.handle.newargs(py)
+    }
+}
+
+/// A SendGrid client whose methods return awaitables (asyncio).
+///
+/// Same configuration as :class:`Client`. Pickling stores the configuration
+/// **including the API key**; the unpickled client opens a fresh pool.
+#[pyclass(frozen, module = "segment_sendgrid._native")]
+pub struct AsyncClient {
+    handle: ClientHandle,
+}
+
+#[pymethods]
+impl AsyncClient {
+    #[new]
+    #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
+    #[pyo3(
+        text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
+    )]
+    fn new(
+        api_key: Option<ApiKeyArg>,
+        endpoint: EndpointArg,
+        timeout: TimeoutArg,
+        max_retries: MaxRetriesArg,
+        max_concurrency: MaxConcurrencyArg,
+        user_agent: Option<UserAgentArg>,
+    ) -> PyResult<Self> {
+        let handle = ClientHandle::new(
+            api_key,
+            endpoint,
+            timeout,
+            max_retries,
+            max_concurrency,
+            user_agent,
+        )?;
+        Ok(Self { handle })
+    }
+
+    /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
+    #[getter]
+    fn base_url(&self) -> &str {
+        self.handle.config().base_url()
+    }
+
+    /// Awaitable: the scopes of the API key (``GET /v3/scopes``).
+    fn check<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let core = Arc::clone(&self.handle.core);
+        awaitable(py, async move { core.scopes().await })
+    }
+
+    fn __repr__(&self) -> String {
+        self.handle.repr("AsyncClient")
+    }
+
+    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        self.handle.newargs(py)
+    }
+}

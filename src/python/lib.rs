@@ -1,0 +1,33 @@
+//! `segment_sendgrid._native`: the PyO3 bindings over `sendgrid_core`.
+//!
+//! This layer only converts: Python arguments into core values (before the
+//! GIL is released or a future is entered), core results into Python
+//! objects, and core errors into the exception classes of
+//! `segment_sendgrid.errors`.
+
+mod arguments;
+mod batch_report;
+mod client;
+mod errors;
+mod results;
+mod runtime;
+
+use pyo3::prelude::*;
+
+/// Version of the package, taken from the crate (maturin uses the same).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", VERSION)?;
+    // The package warns at import when this is true: debug builds are ~20x slower.
+    m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::AsyncClient>()?;
+    m.add_class::<results::RecordFailure>()?;
+    m.add_class::<results::ImportJob>()?;
+    m.add_class::<batch_report::BatchReport>()?;
+    m.add_class::<batch_report::UpsertResult>()?;
+    m.add_class::<batch_report::SendResult>()?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Running core futures from Python: the one tokio runtime (owned by
+//! pyo3-async-runtimes), blocking with the GIL released for sync methods,
+//! awaitables for async ones.
+
+use std::future::Future;
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use sendgrid_core::Error;
+
+use crate::errors::to_py_err;
+
+/// How often a blocked sync call wakes up to let Ctrl-C through.
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// Runs `future` to completion on the shared runtime with the GIL released.
+/// Pending signals (Ctrl-C) are checked periodically; a raised
+/// `KeyboardInterrupt` cancels the future.
+pub fn block_on<F, T>(py: Python<'_>, future: F) -> PyResult<T>
+where
+    F: Future<Output = Result<T, Error>> + Send,
+    T: Send,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(PyRuntimeError::new_err(
+            "a blocking segment_sendgrid call was made from inside the library's async runtime; use AsyncClient there",
+        ));
+    }
+    let runtime = pyo3_async_runtimes::tokio::get_runtime();
+    let outcome = py.detach(|| {
+        runtime.block_on(async {
+            tokio::pin!(future);
+            loop {
+                tokio::select! {
+                    result = &mut future => return Ok(result),
+                    _ = tokio::time::sleep(SIGNAL_POLL) => {
+                        Python::attach(|py| py.check_signals())?;
+                    }
+                }
+            }
+        })
+    });
+    outcome.and_then(|result: Result<T, Error>| result.map_err(to_py_err))
+}
+
+/// Wraps `future` in a Python awaitable. The future must own all its input:
+/// convert Python values before calling this.
+pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move { future.await.map_err(to_py_err) })
+}
