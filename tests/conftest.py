@@ -52,7 +52,12 @@ class LoopbackServer:
 
             def do_GET(self) -> None:
                 with state.lock:
-                    state.seen.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
+                    state.seen.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
+                    )
                     failure = state.fail_statuses.pop(0) if state.fail_statuses else None
                 if state.delay_s:
                     time.sleep(state.delay_s)

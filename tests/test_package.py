@@ -47,3 +47,17 @@ def test_debug_build_warns_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_classes_live_in_the_native_module() -> None:
     assert sg.Client.__module__ == "segment_sendgrid._native"
     assert sg.AsyncClient.__module__ == "segment_sendgrid._native"
+
+
+def test_extension_links_no_openssl() -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or shutil.which("ldd") is None:
+        pytest.skip("ldd is only available on Linux")
+    so = pathlib.Path(_native.__file__)
+    linked = subprocess.run(["ldd", str(so)], capture_output=True, text=True, check=True).stdout
+    assert "libssl" not in linked
+    assert "libcrypto" not in linked
+    assert "libc.so" in linked  # the check itself read the dependency list

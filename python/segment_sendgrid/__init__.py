@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import warnings
 
-from segment_sendgrid._native import DEBUG_BUILD, AsyncClient, Client, __version__
+from segment_sendgrid._native import (
+    DEBUG_BUILD,
+    AsyncClient,
+    BatchReport,
+    Client,
+    ImportJob,
+    RecordFailure,
+    SendResult,
+    UpsertResult,
+    __version__,
+)
 from segment_sendgrid.errors import (
     ApiError,
     AuthenticationError,
@@ -35,15 +45,20 @@ __all__ = [
     "ApiError",
     "AsyncClient",
     "AuthenticationError",
+    "BatchReport",
     "Client",
     "ConfigError",
     "ForbiddenError",
+    "ImportJob",
     "MappingError",
     "PayloadTooLargeError",
     "PayloadValidationError",
     "RateLimitError",
+    "RecordFailure",
     "SendGridError",
+    "SendResult",
     "ServerError",
     "TransportError",
+    "UpsertResult",
     "__version__",
 ]

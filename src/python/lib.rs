@@ -6,8 +6,11 @@
 //! `segment_sendgrid.errors`.
 
 mod arguments;
+mod batch_report;
 mod client;
+mod emulator;
 mod errors;
+mod results;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -22,5 +25,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
+    m.add_class::<emulator::FakeSendGrid>()?;
+    m.add_class::<results::RecordFailure>()?;
+    m.add_class::<results::ImportJob>()?;
+    m.add_class::<batch_report::BatchReport>()?;
+    m.add_class::<batch_report::UpsertResult>()?;
+    m.add_class::<batch_report::SendResult>()?;
     Ok(())
 }

@@ -1,0 +1,203 @@
+//! `BatchReport`, `UpsertResult` and `SendResult` as Python classes.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use sendgrid_core::report as core;
+
+use crate::results::{list_of, ImportJob, RecordFailure};
+
+/// The result of a batch call. Invariant: ``accepted + len(failed) == total``
+/// and every input index is either accepted or appears once in ``failed``.
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    skip_from_py_object,
+    module = "segment_sendgrid._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct BatchReport {
+    total: usize,
+    accepted: usize,
+    /// Records not accepted, sorted by index.
+    failed: Vec<RecordFailure>,
+    /// Upserts: the job id of every accepted request.
+    job_ids: Vec<String>,
+    /// Sends: one entry per input record, the X-Message-Id or None.
+    message_ids: Vec<Option<String>>,
+    /// HTTP requests sent, retries included.
+    requests: u64,
+    /// Of which repeats of an earlier attempt.
+    retries: u64,
+    /// Upserts with ``wait=True``: the final state of each import job.
+    imports: Vec<ImportJob>,
+}
+
+#[pymethods]
+impl BatchReport {
+    #[new]
+    #[pyo3(signature = (total=0, accepted=0, failed=Vec::new(), job_ids=Vec::new(), message_ids=Vec::new(), requests=0, retries=0, imports=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        total: usize,
+        accepted: usize,
+        failed: Vec<RecordFailure>,
+        job_ids: Vec<String>,
+        message_ids: Vec<Option<String>>,
+        requests: u64,
+        retries: u64,
+        imports: Vec<ImportJob>,
+    ) -> Self {
+        Self {
+            total,
+            accepted,
+            failed,
+            job_ids,
+            message_ids,
+            requests,
+            retries,
+            imports,
+        }
+    }
+
+    /// A JSON-serialisable dict of the whole report (for XCom, logs, files).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("total", self.total)?;
+        d.set_item("accepted", self.accepted)?;
+        let failed = self
+            .failed
+            .iter()
+            .map(|f| f.to_dict(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        d.set_item("failed", failed)?;
+        d.set_item("job_ids", &self.job_ids)?;
+        d.set_item("message_ids", &self.message_ids)?;
+        d.set_item("requests", self.requests)?;
+        d.set_item("retries", self.retries)?;
+        let imports = self
+            .imports
+            .iter()
+            .map(|j| j.to_dict(py))
+            .collect::<PyResult<Vec<_>>>()?;
+        d.set_item("imports", imports)?;
+        Ok(d)
+    }
+
+    fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let items: [Bound<'py, PyAny>; 8] = [
+            self.total.into_pyobject(py)?.into_any(),
+            self.accepted.into_pyobject(py)?.into_any(),
+            list_of(py, &self.failed)?.into_any(),
+            self.job_ids.clone().into_pyobject(py)?.into_any(),
+            self.message_ids.clone().into_pyobject(py)?.into_any(),
+            self.requests.into_pyobject(py)?.into_any(),
+            self.retries.into_pyobject(py)?.into_any(),
+            list_of(py, &self.imports)?.into_any(),
+        ];
+        PyTuple::new(py, items)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "BatchReport(total={}, accepted={}, failed={}, requests={}, retries={})",
+            self.total,
+            self.accepted,
+            self.failed.len(),
+            self.requests,
+            self.retries
+        )
+    }
+}
+
+impl From<core::BatchReport> for BatchReport {
+    fn from(r: core::BatchReport) -> Self {
+        Self {
+            total: r.total,
+            accepted: r.accepted,
+            failed: r.failed.into_iter().map(Into::into).collect(),
+            job_ids: r.job_ids,
+            message_ids: r.message_ids,
+            requests: r.requests,
+            retries: r.retries,
+            imports: r.imports.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The result of a single ``upsert_contact``: SendGrid queued an import job.
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    skip_from_py_object,
+    module = "segment_sendgrid._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct UpsertResult {
+    job_id: String,
+    status_code: u16,
+}
+
+#[pymethods]
+impl UpsertResult {
+    #[new]
+    fn new(job_id: String, status_code: u16) -> Self {
+        Self {
+            job_id,
+            status_code,
+        }
+    }
+
+    fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        (&self.job_id, self.status_code).into_pyobject(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "UpsertResult(job_id={:?}, status_code={})",
+            self.job_id, self.status_code
+        )
+    }
+}
+
+/// The result of a single ``send_dynamic_template`` (sandbox sends answer 200).
+#[pyclass(
+    frozen,
+    get_all,
+    eq,
+    skip_from_py_object,
+    module = "segment_sendgrid._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct SendResult {
+    message_id: Option<String>,
+    status_code: u16,
+}
+
+#[pymethods]
+impl SendResult {
+    #[new]
+    #[pyo3(signature = (message_id, status_code))]
+    fn new(message_id: Option<String>, status_code: u16) -> Self {
+        Self {
+            message_id,
+            status_code,
+        }
+    }
+
+    fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        (&self.message_id, self.status_code).into_pyobject(py)
+    }
+
+    fn __repr__(&self) -> String {
+        let id = self
+            .message_id
+            .as_ref()
+            .map_or("None".into(), |m| format!("{m:?}"));
+        format!(
+            "SendResult(message_id={id}, status_code={})",
+            self.status_code
+        )
+    }
+}
