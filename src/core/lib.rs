@@ -1,8 +1,8 @@
 //! Pure-Rust core of `segment_sendgrid`.
 //!
 //! Everything here is usable and testable without Python: the SendGrid client
-//! configuration and transport, the error model, the mapping engine and (in
-//! later modules) the actions and the emulator. The PyO3 bindings live in
+//! configuration and transport, the error model, the mapping engine, the
+//! SendGrid emulator and (in later modules) the actions. The PyO3 bindings live in
 //! `src/python/` and only convert values and exceptions.
 
 pub mod actions;

@@ -2,6 +2,7 @@
 //! entry points share.
 
 pub mod input;
+pub mod send;
 pub mod upsert;
 
 pub use input::{BatchAbort, InputRecord};

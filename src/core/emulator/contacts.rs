@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::errors::{json_response, parse_object, ApiError, ErrorItem};
 use super::state::Emulator;
-use super::validate::{is_valid_email, iso_now, uuid};
+use super::validate::{is_valid_email, uuid};
 
 pub use super::upsert::upsert;
 
@@ -42,8 +42,9 @@ const SHOWN_FIELDS: &[&str] = &[
 pub struct ContactInput {
     pub identifiers: [Option<String>; 4],
     /// Reserved, non-identifier fields (`alternate_emails` included).
-    pub fields: Map<String, Value>,
-    pub custom_fields: Map<String, Value>,
+    pub fields: Vec<(&'static str, Value)>,
+    /// Custom field id → value.
+    pub custom_fields: Vec<(String, Value)>,
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +131,13 @@ impl ContactStore {
 
     /// Applies one record. `Ok(true)`: created; `Ok(false)`: updated;
     /// `Err`: the record's error inside the job.
-    pub fn upsert(&mut self, input: ContactInput, list_ids: &[String]) -> Result<bool, String> {
+    /// `now` is the job's timestamp (formatted once per job, not per record).
+    pub fn upsert(
+        &mut self,
+        input: ContactInput,
+        list_ids: &[String],
+        now: &str,
+    ) -> Result<bool, String> {
         let mut matched: Option<usize> = None;
         for (kind, value) in input.identifiers.iter().enumerate() {
             let Some(index) = value.as_ref().and_then(|v| self.by_identifier[kind].get(v)) else {
@@ -145,7 +152,6 @@ impl ContactStore {
                 _ => matched = Some(*index),
             }
         }
-        let now = iso_now();
         let Some(index) = matched else {
             let contact = Contact {
                 id: uuid(),
@@ -153,8 +159,8 @@ impl ContactStore {
                 fields: Map::new(),
                 custom_fields: Map::new(),
                 list_ids: Vec::new(),
-                created_at: now.clone(),
-                updated_at: now,
+                created_at: now.to_owned(),
+                updated_at: now.to_owned(),
             };
             self.contacts.push(contact);
             self.merge(self.contacts.len() - 1, input, list_ids);
@@ -171,7 +177,7 @@ impl ContactStore {
                 }
             }
         }
-        self.contacts[index].updated_at = now;
+        self.contacts[index].updated_at = now.to_owned();
         self.merge(index, input, list_ids);
         Ok(false)
     }
@@ -184,13 +190,15 @@ impl ContactStore {
                 self.contacts[index].identifiers[kind] = Some(value);
             }
         }
-        if input.fields.contains_key("alternate_emails") {
+        if input.fields.iter().any(|(k, _)| *k == "alternate_emails") {
             for old in self.contacts[index].alternate_emails() {
                 self.by_alternate_email.remove(&old);
             }
         }
         let contact = &mut self.contacts[index];
-        contact.fields.extend(input.fields);
+        contact
+            .fields
+            .extend(input.fields.into_iter().map(|(k, v)| (k.to_owned(), v)));
         contact.custom_fields.extend(input.custom_fields);
         for list in list_ids {
             if !contact.list_ids.contains(list) {
@@ -232,7 +240,8 @@ pub async fn search_emails(State(em): State<Arc<Emulator>>, body: Bytes) -> Resp
     if !errors.is_empty() {
         return ApiError::new(StatusCode::BAD_REQUEST, errors).into_response();
     }
-    let store = em.read();
+    let mut store = em.write();
+    super::imports::settle(&mut store);
     let mut result = Map::new();
     let mut found = false;
     for email in emails.iter().filter_map(Value::as_str) {
@@ -260,12 +269,10 @@ mod tests {
     use super::*;
 
     fn input(email: Option<&str>, external: Option<&str>, first: &str) -> ContactInput {
-        let mut fields = Map::new();
-        fields.insert("first_name".into(), json!(first));
         ContactInput {
             identifiers: [email.map(Into::into), None, external.map(Into::into), None],
-            fields,
-            custom_fields: Map::new(),
+            fields: vec![("first_name", json!(first))],
+            custom_fields: Vec::new(),
         }
     }
 
@@ -274,24 +281,27 @@ mod tests {
         let mut store = ContactStore::default();
         let lists = vec!["l1".to_owned()];
         assert_eq!(
-            store.upsert(input(Some("a@x.io"), None, "A"), &lists),
+            store.upsert(input(Some("a@x.io"), None, "A"), &lists, "t"),
             Ok(true)
         );
         assert_eq!(
-            store.upsert(input(Some("a@x.io"), Some("ext"), "B"), &lists),
+            store.upsert(input(Some("a@x.io"), Some("ext"), "B"), &lists, "t"),
             Ok(false)
         );
         assert_eq!(store.all().len(), 1);
         assert_eq!(store.count_in_list("l1"), 1);
         // The contact now has email and external_id: email alone is refused.
         let err = store
-            .upsert(input(Some("a@x.io"), None, "C"), &[])
+            .upsert(input(Some("a@x.io"), None, "C"), &[], "t")
             .unwrap_err();
         assert!(err.contains("external_id"), "{err}");
         assert_eq!(store.all()[0].fields["first_name"], "B");
-        assert_eq!(store.upsert(input(None, Some("other"), "D"), &[]), Ok(true));
+        assert_eq!(
+            store.upsert(input(None, Some("other"), "D"), &[], "t"),
+            Ok(true)
+        );
         let err = store
-            .upsert(input(Some("a@x.io"), Some("other"), "E"), &[])
+            .upsert(input(Some("a@x.io"), Some("other"), "E"), &[], "t")
             .unwrap_err();
         assert!(err.contains("different"), "{err}");
     }
@@ -299,7 +309,9 @@ mod tests {
     #[test]
     fn contact_json_has_the_required_sendgrid_keys() {
         let mut store = ContactStore::default();
-        store.upsert(input(Some("a@x.io"), None, "A"), &[]).unwrap();
+        store
+            .upsert(input(Some("a@x.io"), None, "A"), &[], "t")
+            .unwrap();
         let json = store.all()[0].to_json("http://h");
         for key in ["id", "list_ids", "segment_ids", "created_at", "updated_at"] {
             assert!(json.get(key).is_some(), "{key}");

@@ -228,7 +228,8 @@ pub async fn list_lists(
     let Some(offset) = super::templates::decode_page_token(query.page_token.as_deref()) else {
         return ApiError::bad_request("page_token", "page_token is not valid").into_response();
     };
-    let store = em.read();
+    let mut store = em.write();
+    super::imports::settle(&mut store);
     let base = format!("{}/v3/marketing/lists", em.base_url);
     let result: Vec<Value> = store
         .fields

@@ -137,7 +137,8 @@ impl EmulatorHandle {
 
     /// The stored contacts as SendGrid returns them (custom fields by id).
     pub fn contacts(&self) -> Vec<Value> {
-        let store = self.emulator.read();
+        let mut store = self.emulator.write();
+        super::imports::settle(&mut store);
         let base = &self.emulator.base_url;
         store
             .contacts
@@ -160,7 +161,8 @@ impl EmulatorHandle {
 
     /// Import jobs with their per-record errors, oldest first.
     pub fn import_jobs(&self) -> Vec<Value> {
-        let store = self.emulator.read();
+        let mut store = self.emulator.write();
+        super::imports::settle(&mut store);
         let mut jobs: Vec<_> = store.jobs.values().collect();
         jobs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
         jobs.iter().map(|j| j.to_inspection_json()).collect()

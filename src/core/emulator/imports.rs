@@ -88,8 +88,9 @@ impl ImportJob {
         let Some((inputs, list_ids)) = self.pending.take() else {
             return;
         };
+        let now = iso_now();
         for (index, input) in inputs.into_iter().enumerate() {
-            match contacts.upsert(input, &list_ids) {
+            match contacts.upsert(input, &list_ids, &now) {
                 Ok(true) => self.created += 1,
                 Ok(false) => self.updated += 1,
                 Err(message) => self.errors.push(RecordError { index, message }),
@@ -99,18 +100,31 @@ impl ImportJob {
     }
 }
 
-/// Runs job `id` if it is still pending and due.
-pub fn run_if_due(store: &mut Store, id: &str) {
-    let Store { jobs, contacts, .. } = store;
-    if let Some(job) = jobs.get_mut(id) {
-        if job.pending.is_some() && Instant::now() >= job.due {
-            job.run(contacts);
+/// Applies every job whose delay has passed, oldest first, so updates land
+/// in the order they were accepted. Every reader of contacts or jobs calls
+/// this first: what a client or test observes never depends on whether the
+/// job's timer task has run yet.
+pub fn settle(store: &mut Store) {
+    let now = Instant::now();
+    let Store {
+        jobs,
+        pending_jobs,
+        contacts,
+        ..
+    } = store;
+    while let Some(id) = pending_jobs.front() {
+        match jobs.get_mut(id) {
+            Some(job) if job.due > now => break,
+            Some(job) => job.run(contacts),
+            None => {}
         }
+        pending_jobs.pop_front();
     }
 }
 
-/// Queues a validated upsert and returns its job id. Without a delay the
-/// job runs before the 202 is sent, so a test sees its contacts at once.
+/// Queues a validated upsert and returns its job id. The 202 goes out as
+/// soon as the request is validated (as on SendGrid); a timer task applies
+/// the job after `import_delay_ms`, and readers settle due jobs themselves.
 pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<String>) -> String {
     let id = uuid();
     let job = ImportJob {
@@ -124,26 +138,26 @@ pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<Strin
         due: Instant::now() + em.import_delay,
         pending: Some((inputs, list_ids)),
     };
-    let mut store = em.write();
-    store.jobs.insert(id.clone(), job);
-    if em.import_delay.is_zero() {
-        run_if_due(&mut store, &id);
-        return id;
+    {
+        let mut store = em.write();
+        store.jobs.insert(id.clone(), job);
+        store.pending_jobs.push_back(id.clone());
     }
-    drop(store);
     let em = em.clone();
-    let job_id = id.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(em.import_delay).await;
-        run_if_due(&mut em.write(), &job_id);
-    });
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            if !em.import_delay.is_zero() {
+                tokio::time::sleep(em.import_delay).await;
+            }
+            settle(&mut em.write());
+        });
+    }
     id
 }
 
 pub async fn status(State(em): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
     let mut store = em.write();
-    // A job past its delay runs now even if its timer task has not yet.
-    run_if_due(&mut store, &id);
+    settle(&mut store);
     match store.jobs.get(&id) {
         Some(job) => json_response(StatusCode::OK, &job.to_json()),
         None => ApiError::new(

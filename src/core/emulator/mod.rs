@@ -22,6 +22,7 @@ mod server;
 mod state;
 mod templates;
 mod upsert;
+mod upsert_body;
 mod validate;
 
 pub use handle::EmulatorHandle;

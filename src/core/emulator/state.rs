@@ -27,6 +27,8 @@ pub struct Store {
     pub fields: FieldStore,
     pub contacts: ContactStore,
     pub jobs: HashMap<String, ImportJob>,
+    /// Ids of jobs not yet applied, in submission order.
+    pub pending_jobs: VecDeque<String>,
     pub templates: Vec<Template>,
     pub ip_pools: Vec<String>,
     pub groups: Vec<SuppressionGroup>,

@@ -8,45 +8,27 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::contacts::{ContactInput, IDENTIFIERS};
-use super::errors::{json_response, json_type, parse_object, ApiError, ErrorItem};
+use super::errors::{json_response, json_type, ApiError, ErrorItem};
 use super::fields::FieldStore;
 use super::imports;
 use super::state::Emulator;
+use super::upsert_body::{parse_upsert, FieldKey, RawContacts, RawRecord, UpsertBody, TEXT_FIELDS};
 use super::validate::{custom_value_error, is_e164, is_valid_email};
 
 pub const MAX_CONTACTS: usize = 30_000;
 
-/// Settable reserved fields and their `maxLength` (spec `ContactRequest`;
-/// `None` where the spec gives no bound). Segment also sends `phone_number`,
-/// `whatsapp`, `line`, `facebook`, `unique_name`, which the spec omits.
-const TEXT_FIELDS: &[(&str, Option<usize>)] = &[
-    ("first_name", Some(50)),
-    ("last_name", Some(50)),
-    ("address_line_1", Some(100)),
-    ("address_line_2", Some(100)),
-    ("city", Some(60)),
-    ("state_province_region", Some(50)),
-    ("postal_code", None),
-    ("country", Some(50)),
-    ("phone_number", None),
-    ("whatsapp", None),
-    ("line", None),
-    ("facebook", None),
-    ("unique_name", None),
-];
-
 pub async fn upsert(State(em): State<Arc<Emulator>>, body: Bytes) -> Response {
-    let mut request = match parse_object(&body) {
-        Ok(map) => map,
+    let request = match parse_upsert(&body) {
+        Ok(request) => request,
         Err(e) => return e.into_response(),
     };
     drop(body);
     let validated = {
         let store = em.read();
-        validate(&mut request, &store.fields)
+        validate(request, &store.fields)
     };
     match validated {
         Ok((inputs, list_ids)) => {
@@ -57,13 +39,12 @@ pub async fn upsert(State(em): State<Arc<Emulator>>, body: Bytes) -> Response {
     }
 }
 
-/// The records and the list ids, or every error found.
-fn validate(
-    request: &mut Map<String, Value>,
+fn validate_list_ids(
+    list_ids: Option<&Value>,
     fields: &FieldStore,
-) -> Result<(Vec<ContactInput>, Vec<String>), Vec<ErrorItem>> {
-    let mut errors = Vec::new();
-    let list_ids = match request.get("list_ids") {
+    errors: &mut Vec<ErrorItem>,
+) -> Vec<String> {
+    match list_ids {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => {
             let mut ids = Vec::new();
@@ -89,16 +70,25 @@ fn validate(
             ));
             Vec::new()
         }
-    };
-    let contacts = match request.remove("contacts") {
-        Some(Value::Array(items)) if items.is_empty() => {
+    }
+}
+
+/// The records and the list ids, or every error found.
+fn validate(
+    request: UpsertBody,
+    fields: &FieldStore,
+) -> Result<(Vec<ContactInput>, Vec<String>), Vec<ErrorItem>> {
+    let mut errors = Vec::new();
+    let list_ids = validate_list_ids(request.list_ids.as_ref(), fields, &mut errors);
+    let contacts = match request.contacts {
+        RawContacts::Array(items) if items.is_empty() => {
             errors.push(ErrorItem::new(
                 "contacts",
                 "contacts must hold at least 1 contact",
             ));
             Vec::new()
         }
-        Some(Value::Array(items)) if items.len() > MAX_CONTACTS => {
+        RawContacts::Array(items) if items.len() > MAX_CONTACTS => {
             errors.push(ErrorItem::new(
                 "contacts",
                 format!(
@@ -108,13 +98,15 @@ fn validate(
             ));
             Vec::new()
         }
-        Some(Value::Array(items)) => items,
-        Some(other) => {
-            let message = format!("contacts must be an array, got {}", json_type(&other));
-            errors.push(ErrorItem::new("contacts", message));
+        RawContacts::Array(items) => items,
+        RawContacts::Other(kind) => {
+            errors.push(ErrorItem::new(
+                "contacts",
+                format!("contacts must be an array, got {kind}"),
+            ));
             Vec::new()
         }
-        None => {
+        RawContacts::Missing => {
             errors.push(ErrorItem::new("contacts", "contacts is required"));
             Vec::new()
         }
@@ -136,75 +128,79 @@ fn validate(
 /// One record; the error names the first bad field of it.
 fn validate_contact(
     index: usize,
-    record: Value,
+    record: RawRecord,
     fields: &FieldStore,
 ) -> Result<ContactInput, ErrorItem> {
     let at = |field: &str| format!("contacts[{index}].{field}");
-    let Value::Object(record) = record else {
-        return Err(ErrorItem::new(
-            format!("contacts[{index}]"),
-            format!("each contact must be an object, got {}", json_type(&record)),
-        ));
+    let record = match record {
+        RawRecord::Object(record) => record,
+        RawRecord::Other(kind) => {
+            return Err(ErrorItem::new(
+                format!("contacts[{index}]"),
+                format!("each contact must be an object, got {kind}"),
+            ))
+        }
     };
     let mut input = ContactInput::default();
+    input.fields.reserve(record.len());
     for (key, value) in record {
         if value.is_null() {
             continue;
         }
-        if let Some(kind) = IDENTIFIERS.iter().position(|k| *k == key) {
-            let Value::String(text) = value else {
-                return Err(ErrorItem::new(at(&key), format!("{key} must be a string")));
-            };
-            let text = if kind == 0 { text.to_lowercase() } else { text };
-            let valid = match kind {
-                0 => text.len() <= 254 && is_valid_email(&text),
-                1 => is_e164(&text),
-                _ => !text.is_empty() && text.len() <= 254,
-            };
-            if !valid {
-                return Err(ErrorItem::new(
-                    at(&key),
-                    format!("{key} '{text}' is not valid"),
-                ));
-            }
-            input.identifiers[kind] = Some(text);
-        } else if key == "alternate_emails" {
-            input
-                .fields
-                .insert(key, validate_alternates(&at("alternate_emails"), value)?);
-        } else if key == "custom_fields" {
-            let Value::Object(custom) = value else {
-                return Err(ErrorItem::new(at(&key), "custom_fields must be an object"));
-            };
-            for (id, value) in custom {
-                let Some(field) = fields.field(&id) else {
-                    return Err(ErrorItem::new(
-                        at(&format!("custom_fields.{id}")),
-                        format!("custom field id '{id}' does not exist; custom fields are keyed by field id"),
-                    ));
+        match key {
+            FieldKey::Identifier(kind) => {
+                let name = IDENTIFIERS[kind];
+                let Value::String(text) = value else {
+                    return Err(ErrorItem::new(at(name), format!("{name} must be a string")));
                 };
-                if let Some(problem) = custom_value_error(&field.field_type, &value) {
-                    return Err(ErrorItem::new(at(&format!("custom_fields.{id}")), problem));
+                let text = if kind == 0 { text.to_lowercase() } else { text };
+                let valid = match kind {
+                    0 => text.len() <= 254 && is_valid_email(&text),
+                    1 => is_e164(&text),
+                    _ => !text.is_empty() && text.len() <= 254,
+                };
+                if !valid {
+                    return Err(ErrorItem::new(at(name), format!("{name} '{text}' is not valid")));
                 }
-                input.custom_fields.insert(id, value);
+                input.identifiers[kind] = Some(text);
             }
-        } else if let Some((_, max)) = TEXT_FIELDS.iter().find(|(name, _)| *name == key) {
-            let Value::String(text) = &value else {
-                return Err(ErrorItem::new(at(&key), format!("{key} must be a string")));
-            };
-            if max.is_some_and(|max| text.chars().count() > max) {
-                let max = max.unwrap_or_default();
+            FieldKey::Alternates => {
+                let alternates = validate_alternates(&at("alternate_emails"), value)?;
+                input.fields.push(("alternate_emails", alternates));
+            }
+            FieldKey::Custom => {
+                let Value::Object(custom) = value else {
+                    return Err(ErrorItem::new(at("custom_fields"), "custom_fields must be an object"));
+                };
+                for (id, value) in custom {
+                    let Some(field) = fields.field(&id) else {
+                        return Err(ErrorItem::new(
+                            at(&format!("custom_fields.{id}")),
+                            format!("custom field id '{id}' does not exist; custom fields are keyed by field id"),
+                        ));
+                    };
+                    if let Some(problem) = custom_value_error(&field.field_type, &value) {
+                        return Err(ErrorItem::new(at(&format!("custom_fields.{id}")), problem));
+                    }
+                    input.custom_fields.push((id, value));
+                }
+            }
+            FieldKey::Text(i) => {
+                let (name, max) = TEXT_FIELDS[i];
+                let Value::String(text) = &value else {
+                    return Err(ErrorItem::new(at(name), format!("{name} must be a string")));
+                };
+                if let Some(max) = max.filter(|max| text.chars().count() > *max) {
+                    return Err(ErrorItem::new(at(name), format!("{name} is longer than {max} characters")));
+                }
+                input.fields.push((name, value));
+            }
+            FieldKey::Unknown(key) => {
                 return Err(ErrorItem::new(
                     at(&key),
-                    format!("{key} is longer than {max} characters"),
-                ));
+                    format!("'{key}' is not a contact field; custom fields go in custom_fields, keyed by field id"),
+                ))
             }
-            input.fields.insert(key, value);
-        } else {
-            return Err(ErrorItem::new(
-                at(&key),
-                format!("'{key}' is not a contact field; custom fields go in custom_fields, keyed by field id"),
-            ));
         }
     }
     if input.identifiers.iter().all(Option::is_none) {
@@ -246,10 +242,8 @@ mod tests {
         body: Value,
         fields: &FieldStore,
     ) -> Result<(Vec<ContactInput>, Vec<String>), Vec<ErrorItem>> {
-        let Value::Object(mut map) = body else {
-            unreachable!()
-        };
-        validate(&mut map, fields)
+        let bytes = serde_json::to_vec(&body).unwrap();
+        validate(parse_upsert(&bytes).unwrap(), fields)
     }
 
     #[test]
@@ -287,7 +281,10 @@ mod tests {
         let body = json!({"list_ids": [list.id], "contacts": [{"email": "A@B.io", "alternate_emails": ["X@B.io"]}]});
         let (inputs, lists) = run(body, &fields).unwrap();
         assert_eq!(inputs[0].identifiers[0].as_deref(), Some("a@b.io"));
-        assert_eq!(inputs[0].fields["alternate_emails"], json!(["x@b.io"]));
+        assert_eq!(
+            inputs[0].fields,
+            vec![("alternate_emails", json!(["x@b.io"]))]
+        );
         assert_eq!(lists, vec![list.id]);
         let errors = run(
             json!({"list_ids": ["missing"], "contacts": [{"email": "a@b.io"}]}),

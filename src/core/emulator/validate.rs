@@ -23,19 +23,23 @@ pub fn is_valid_email(text: &str) -> bool {
     if !local_ok || domain.len() > 253 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
-        return false;
-    }
-    let labels_ok = labels.iter().all(|label| {
-        !label.is_empty()
+    let mut labels = 0;
+    let mut tld = "";
+    for label in domain.split('.') {
+        let label_ok = !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    });
-    let tld = labels[labels.len() - 1];
-    labels_ok && tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic())
+            && label
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-');
+        if !label_ok {
+            return false;
+        }
+        labels += 1;
+        tld = label;
+    }
+    labels >= 2 && tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic())
 }
 
 /// `+` then 2–15 digits, the first not 0.

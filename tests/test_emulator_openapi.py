@@ -1,0 +1,436 @@
+"""Every response the emulator can give, validated against the response
+schemas of SendGrid's official OpenAPI documents (``shared/sendgrid-openapi``).
+
+Statuses a spec does not declare for an operation (SendGrid documents 401,
+403, 429 and 500 bodies globally, not per operation) are validated against
+the same spec's ``ErrorResponse`` schema, or the contacts spec's when the spec
+has none. Spec defects listed in §8 of ``shared/docs/sendgrid-api-facts.md``
+are patched before validating; each patch names its item.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from emulator_helpers import Answer, call
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from segment_sendgrid.testing import FakeSendGrid
+
+SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "sendgrid-openapi"
+FALLBACK_SPEC = "tsg_mc_contacts_v3.json"
+# Answers documented outside the spec, with no body: sandbox-mode mail send
+# answers 200 (facts §3.4, D-SANDBOX); the spec declares only 202.
+EMPTY_OUTSIDE_SPEC = {("/v3/mail/send", 200)}
+
+
+def patch_defects(node: Any) -> None:
+    """Applies the §8 exceptions in place."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            # §8.4: error `field` is JSON null in real bodies (spec: string / "null").
+            if props.get("field", {}).get("type") == "string":
+                props["field"] = {"type": ["string", "null"]}
+            # §8.6: template ids are declared 36-char UUIDs; dynamic ids are d- + 32 hex.
+            if "generation" in props and props.get("id", {}).get("format") == "uuid":
+                props["id"] = {"type": "string"}
+        for value in node.values():
+            patch_defects(value)
+    elif isinstance(node, list):
+        for value in node:
+            patch_defects(value)
+
+
+@cache
+def load_spec(name: str) -> dict[str, Any]:
+    spec = json.loads((SPECS / name).read_text())
+    assert isinstance(spec, dict)
+    patch_defects(spec)
+    return spec
+
+
+def pointer(*parts: str) -> str:
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def validate(spec_name: str, route: str, method: str, answer: Answer) -> str:
+    """Validates `answer`; returns which schema was used."""
+    spec = load_spec(spec_name)
+    responses = spec["paths"][route][method.lower()]["responses"]
+    declared = responses.get(str(answer.status))
+    if declared is None:
+        if not answer.raw and (route, answer.status) in EMPTY_OUTSIDE_SPEC:
+            return "documented outside the spec, no body"
+        if not answer.raw:
+            pytest.fail(f"{method} {route} {answer.status}: undeclared status with empty body")
+        holder = spec_name if "ErrorResponse" in spec["components"].get("schemas", {}) else None
+        spec_name = holder or FALLBACK_SPEC
+        spec = load_spec(spec_name)
+        ref = pointer("components", "schemas", "ErrorResponse")
+        used = f"{spec_name} ErrorResponse"
+    else:
+        response = resolve(spec, declared)
+        content = response.get("content", {}).get("application/json")
+        if content is None:
+            assert answer.raw == b"", f"{method} {route} {answer.status} must have no body"
+            return "no content"
+        ref = pointer("paths", route, method.lower(), "responses", str(answer.status))
+        if "$ref" in declared:
+            ref = declared["$ref"]
+        ref += "/content/application~1json/schema"
+        used = f"{spec_name} {answer.status}"
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    validator = Draft202012Validator({"$ref": "urn:spec" + ref}, registry=registry)
+    errors = sorted(validator.iter_errors(answer.body), key=str)
+    assert not errors, f"{method} {route} {answer.status} ({used}): {errors[0].message}"
+    return used
+
+
+@dataclass
+class Account:
+    fake: FakeSendGrid
+    template: str
+    list_id: str
+    field_id: str
+    group: int
+    job_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[Account]:
+    with FakeSendGrid() as fake:
+        acc = Account(
+            fake=fake,
+            template=fake.add_template("Welcome"),
+            list_id=fake.add_list("VIP"),
+            field_id=fake.add_custom_field("plan"),
+            group=fake.add_suppression_group("Weekly"),
+        )
+        fake.add_template("Legacy", generation="legacy")
+        fake.add_ip_pool("transactional")
+        fake.add_domain("example.com")
+        body = {
+            "list_ids": [acc.list_id],
+            "contacts": [{"email": "ann@example.com", "custom_fields": {acc.field_id: "pro"}}],
+        }
+        acc.job_id = call(fake, "PUT", "/v3/marketing/contacts", body).body["job_id"]
+        yield acc
+
+
+def mail(acc: Account, **extra: Any) -> dict[str, Any]:
+    return {
+        "from": {"email": "from@example.com"},
+        "template_id": acc.template,
+        "personalizations": [{"to": [{"email": "to@example.com"}]}],
+        **extra,
+    }
+
+
+# (spec, route, method, path, body builder, expected status)
+Case = tuple[str, str, str, Callable[[Account], str], Callable[[Account], Any], int]
+CT, CF, LS = "tsg_mc_contacts_v3.json", "tsg_mc_custom_fields_v3.json", "tsg_mc_lists_v3.json"
+MAIL, TP = "tsg_mail_v3.json", "tsg_templates_v3.json"
+CASES: dict[str, Case] = {
+    "contacts 202": (
+        CT,
+        "/v3/marketing/contacts",
+        "PUT",
+        lambda a: "/v3/marketing/contacts",
+        lambda a: {"contacts": [{"email": "b@example.com"}]},
+        202,
+    ),
+    "contacts 400 records": (
+        CT,
+        "/v3/marketing/contacts",
+        "PUT",
+        lambda a: "/v3/marketing/contacts",
+        lambda a: {"contacts": [{"email": "x"}, {"city": "Oslo"}]},
+        400,
+    ),
+    "contacts 400 json": (
+        CT,
+        "/v3/marketing/contacts",
+        "PUT",
+        lambda a: "/v3/marketing/contacts",
+        lambda a: b"{",
+        400,
+    ),
+    "import 200": (
+        CT,
+        "/v3/marketing/contacts/imports/{id}",
+        "GET",
+        lambda a: f"/v3/marketing/contacts/imports/{a.job_id}",
+        lambda a: None,
+        200,
+    ),
+    "import 404": (
+        CT,
+        "/v3/marketing/contacts/imports/{id}",
+        "GET",
+        lambda a: "/v3/marketing/contacts/imports/nope",
+        lambda a: None,
+        404,
+    ),
+    "search 200": (
+        CT,
+        "/v3/marketing/contacts/search/emails",
+        "POST",
+        lambda a: "/v3/marketing/contacts/search/emails",
+        lambda a: {"emails": ["ann@example.com", "zed@example.com"]},
+        200,
+    ),
+    "search 404": (
+        CT,
+        "/v3/marketing/contacts/search/emails",
+        "POST",
+        lambda a: "/v3/marketing/contacts/search/emails",
+        lambda a: {"emails": ["zed@example.com"]},
+        404,
+    ),
+    "search 400": (
+        CT,
+        "/v3/marketing/contacts/search/emails",
+        "POST",
+        lambda a: "/v3/marketing/contacts/search/emails",
+        lambda a: {"emails": ["bad"]},
+        400,
+    ),
+    "fields 200": (
+        CF,
+        "/v3/marketing/field_definitions",
+        "GET",
+        lambda a: "/v3/marketing/field_definitions",
+        lambda a: None,
+        200,
+    ),
+    "field create 200": (
+        CF,
+        "/v3/marketing/field_definitions",
+        "POST",
+        lambda a: "/v3/marketing/field_definitions",
+        lambda a: {"name": "color", "field_type": "Text"},
+        200,
+    ),
+    "field create 400": (
+        CF,
+        "/v3/marketing/field_definitions",
+        "POST",
+        lambda a: "/v3/marketing/field_definitions",
+        lambda a: {"name": "9x", "field_type": "Text"},
+        400,
+    ),
+    "lists 200": (
+        LS,
+        "/v3/marketing/lists",
+        "GET",
+        lambda a: "/v3/marketing/lists?page_size=1",
+        lambda a: None,
+        200,
+    ),
+    "list create 201": (
+        LS,
+        "/v3/marketing/lists",
+        "POST",
+        lambda a: "/v3/marketing/lists",
+        lambda a: {"name": "New"},
+        201,
+    ),
+    "list create 400": (
+        LS,
+        "/v3/marketing/lists",
+        "POST",
+        lambda a: "/v3/marketing/lists",
+        lambda a: {"name": ""},
+        400,
+    ),
+    "mail 202": (MAIL, "/v3/mail/send", "POST", lambda a: "/v3/mail/send", mail, 202),
+    "mail 200 sandbox": (
+        MAIL,
+        "/v3/mail/send",
+        "POST",
+        lambda a: "/v3/mail/send",
+        lambda a: mail(a, mail_settings={"sandbox_mode": {"enable": True}}),
+        200,
+    ),
+    "mail 400": (
+        MAIL,
+        "/v3/mail/send",
+        "POST",
+        lambda a: "/v3/mail/send",
+        lambda a: mail(a, categories=["x"] * 11, ip_pool_name="none"),
+        400,
+    ),
+    "mail 413": (
+        MAIL,
+        "/v3/mail/send",
+        "POST",
+        lambda a: "/v3/mail/send",
+        lambda a: b" " * 30_000_001,
+        413,
+    ),
+    "templates 200": (
+        TP,
+        "/v3/templates",
+        "GET",
+        lambda a: "/v3/templates?page_size=1&generations=legacy,dynamic",
+        lambda a: None,
+        200,
+    ),
+    "templates 400": (TP, "/v3/templates", "GET", lambda a: "/v3/templates", lambda a: None, 400),
+    "template 200": (
+        TP,
+        "/v3/templates/{template_id}",
+        "GET",
+        lambda a: f"/v3/templates/{a.template}",
+        lambda a: None,
+        200,
+    ),
+    "template 404": (
+        TP,
+        "/v3/templates/{template_id}",
+        "GET",
+        lambda a: "/v3/templates/d-0",
+        lambda a: None,
+        404,
+    ),
+    "pools 200": (
+        "tsg_ips_v3.json",
+        "/v3/ips/pools",
+        "GET",
+        lambda a: "/v3/ips/pools",
+        lambda a: None,
+        200,
+    ),
+    "groups 200": (
+        "tsg_suppressions_v3.json",
+        "/v3/asm/groups",
+        "GET",
+        lambda a: "/v3/asm/groups",
+        lambda a: None,
+        200,
+    ),
+    "domains 200": (
+        "tsg_domain_authentication_v3.json",
+        "/v3/whitelabel/domains",
+        "GET",
+        lambda a: "/v3/whitelabel/domains?limit=200",
+        lambda a: None,
+        200,
+    ),
+    "account 200": (
+        "tsg_user_v3.json",
+        "/v3/user/account",
+        "GET",
+        lambda a: "/v3/user/account",
+        lambda a: None,
+        200,
+    ),
+    "scopes 200": (
+        "tsg_scopes_v3.json",
+        "/v3/scopes",
+        "GET",
+        lambda a: "/v3/scopes",
+        lambda a: None,
+        200,
+    ),
+}
+
+
+def send(acc: Account, case: Case, **kwargs: Any) -> Answer:
+    _, _, method, path, body, _ = case
+    payload = body(acc)
+    if isinstance(payload, bytes):
+        return call(acc.fake, method, path(acc), raw=payload, **kwargs)
+    return call(acc.fake, method, path(acc), payload, **kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_success_and_validation_responses_match_the_spec(account: Account, name: str) -> None:
+    case = CASES[name]
+    answer = send(account, case)
+    assert answer.status == case[5], f"{name}: {answer.status} {answer.raw[:300]!r}"
+    validate(case[0], case[1], case[2], answer)
+
+
+# One case per endpoint (the first in name order) drives its error statuses.
+ROUTES: dict[tuple[str, str], str] = {}
+for _name in sorted(CASES):
+    ROUTES.setdefault((CASES[_name][1], CASES[_name][2]), _name)
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES.values()))
+def test_error_statuses_of_every_endpoint_match_the_spec(account: Account, name: str) -> None:
+    case = CASES[name]
+    spec, route, method, path = case[0], case[1], case[2], case[3]
+    fake = account.fake
+    url_path = path(account).split("?")[0]
+    seen = []
+    # 401: no key
+    answer = send(account, case, key=None)
+    assert answer.status == 401
+    seen.append(validate(spec, route, method, answer))
+    # 500: injected server error with SendGrid's stock body
+    fake.fail_next(url_path, status=500)
+    answer = send(account, case)
+    assert answer.status == 500
+    seen.append(validate(spec, route, method, answer))
+    # 429: over the rate limit
+    fake.set_rate_limit(0, 60, path=url_path)
+    try:
+        answer = send(account, case)
+    finally:
+        fake.set_rate_limit(1_000_000, 60)
+    assert answer.status == 429
+    seen.append(validate(spec, route, method, answer))
+    # 405: a method the endpoint does not serve
+    other = "DELETE"
+    answer = call(fake, other, url_path)
+    assert answer.status == 405
+    seen.append(validate(spec, route, method, Answer(405, answer.headers, answer.raw)))
+    assert all(seen)
+
+
+def test_403_for_a_key_without_the_scope_matches_the_spec() -> None:
+    with FakeSendGrid(scopes=["mail.send"]) as fake:
+        for name in ROUTES.values():
+            spec, route, method, path = CASES[name][:4]
+            if route in ("/v3/mail/send", "/v3/scopes"):
+                continue
+            url = path(Account(fake, "d-x", "l", "f", 1, "j")).split("?")[0]
+            answer = call(fake, method, url, None if method == "GET" else {})
+            assert answer.status == 403, route
+            validate(spec, route, method, answer)
+
+
+def test_unknown_path_404_has_the_error_shape(fake_sendgrid: FakeSendGrid) -> None:
+    answer = call(fake_sendgrid, "GET", "/v3/not-here")
+    assert answer.status == 404
+    spec = copy.deepcopy(load_spec(FALLBACK_SPEC))
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    ref = "urn:spec" + pointer("components", "schemas", "ErrorResponse")
+    validator = Draft202012Validator({"$ref": ref}, registry=registry)
+    validator.validate(answer.body)
