@@ -5,9 +5,13 @@
 //! objects, and core errors into the exception classes of
 //! `segment_sendgrid.errors`.
 
+mod actions;
 mod arguments;
+mod async_client_actions;
+mod batch_input;
 mod batch_report;
 mod client;
+mod client_actions;
 mod convert;
 mod emulator;
 mod errors;
