@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::js;
-use super::path::{Path, PathSegment};
+use super::path::{Path, PathSegment, PrefixTable, RootPath};
 use super::replace::Replacement;
 use super::template::Template;
 use crate::error::{Error, Result};
@@ -35,7 +35,11 @@ pub(crate) enum Node {
     /// A raw object with directives inside; members in JS order.
     Object(Vec<(String, Node)>),
     Array(Vec<Node>),
+    /// A path read from the current payload (inside `@arrayPath` shapes and
+    /// `@transform` mappings).
     Path(Path),
+    /// A path read from the input record, its prefix lookups shared.
+    RecordPath(Box<RootPath>),
     /// `@path` whose path comes from another directive.
     DynamicPath(Box<Node>, Box<str>),
     If(Box<IfNode>),
@@ -235,6 +239,7 @@ enum StringOr {
 pub(crate) struct Compiler {
     /// Input paths read by directives that run on the input record.
     pub paths: Vec<Vec<PathSegment>>,
+    pub prefixes: PrefixTable,
 }
 
 impl Compiler {
@@ -242,6 +247,15 @@ impl Compiler {
         if rooted {
             self.paths.push(path.segments().to_vec());
         }
+    }
+
+    /// A static path; `rooted` when it is read from the input record.
+    fn path_node(&mut self, path: Path, rooted: bool) -> Node {
+        if !rooted {
+            return Node::Path(path);
+        }
+        self.record(rooted, &path);
+        Node::RecordPath(Box::new(self.prefixes.root_path(path)))
     }
 
     /// What `transform()` does before resolving: a non-object mapping is
@@ -392,11 +406,7 @@ impl Compiler {
         let depth = depth + 1;
         Ok(match name {
             "@path" => match self.string_or_directive(v, &here, depth, rooted)? {
-                StringOr::Str(s) => {
-                    let path = Path::from_mapping(&s);
-                    self.record(rooted, &path);
-                    Node::Path(path)
-                }
+                StringOr::Str(s) => self.path_node(Path::from_mapping(&s), rooted),
                 StringOr::Node(node) => {
                     self.record(rooted, &Path::parse(""));
                     Node::DynamicPath(Box::new(node), here.into())
@@ -628,11 +638,7 @@ impl Compiler {
             ));
         };
         let root = match self.string_or_directive(first, &format!("{at}[0]"), depth + 1, rooted)? {
-            StringOr::Str(s) => {
-                let path = Path::from_mapping(&s);
-                self.record(rooted, &path);
-                Node::Path(path)
-            }
+            StringOr::Str(s) => self.path_node(Path::from_mapping(&s), rooted),
             StringOr::Node(node) => node,
         };
         let shape = match items.get(1) {

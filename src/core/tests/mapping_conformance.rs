@@ -43,6 +43,16 @@ fn check(vector: &Value) -> Result<(), String> {
     let got = Mapping::compile(mapping).and_then(|m| m.apply(input));
     let wanted_error = vector.get("error").is_some_and(|e| e == true);
     let wanted_absent = vector.get("expected_absent").is_some_and(|e| e == true);
+    // The borrowed result must serialize to exactly the same JSON.
+    if let (Ok(compiled), Ok(Some(out))) = (Mapping::compile(mapping), &got) {
+        let borrowed = compiled
+            .apply_borrowed(input)
+            .map(|m| m.map(|m| serde_json::to_value(&m)));
+        match borrowed {
+            Ok(Some(Ok(b))) if same_js_value(&b, out) => {}
+            other => return Err(format!("apply_borrowed differs: {other:?} vs {out}")),
+        }
+    }
     match (&got, vector.get("expected")) {
         (Err(_), _) if wanted_error => Ok(()),
         (Ok(None), _) if wanted_absent => Ok(()),
