@@ -5,11 +5,12 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::compile::{
-    error_at, ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node,
-    ReplaceNode, TransformNode, MAX_REPLACE_LEN,
-};
+use super::check::error_at;
 use super::js;
+use super::node::{
+    ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node, ReplaceNode,
+    TransformNode, MAX_REPLACE_LEN,
+};
 use super::ops;
 use super::path::{get, get_from_record, Path, Prefix};
 use super::replace::replace;

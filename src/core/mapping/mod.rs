@@ -21,9 +21,12 @@
 //! ```
 
 mod apply;
+mod check;
 mod compile;
 mod defaults;
+mod directives;
 mod js;
+mod node;
 mod ops;
 mod output;
 mod path;
@@ -40,7 +43,8 @@ pub use output::Mapped;
 pub use path::PathSegment;
 
 use crate::error::{Error, Result};
-use compile::{Compiler, Node};
+use compile::Compiler;
+use node::Node;
 
 /// A validated, compiled mapping. Cheap to share between threads.
 #[derive(Debug, Clone)]
@@ -55,7 +59,7 @@ impl Mapping {
     /// Validates and compiles `mapping`. Errors name the location of the bad
     /// part, e.g. `mapping.traits.email.@path: must be a string or a directive, not a number`.
     pub fn compile(mapping: &Value) -> Result<Self> {
-        compile::precheck(mapping)?;
+        check::precheck(mapping)?;
         let mut compiler = Compiler::default();
         let root = compiler.compile_root(mapping, "mapping", 0, true)?;
         let mut seen = HashSet::new();
