@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use sendgrid_core::mapping::{default_mapping, Mapping};
+use sendgrid_core::mapping::{default_mapping, effective_mapping, Mapping};
 use serde_json::Value;
 
 fn conformance_file(name: &str) -> Value {
@@ -156,4 +156,26 @@ fn default_mapping_vectors() {
     );
     assert_eq!(vectors.len(), 80);
     println!("default-mapping vectors: 80 passed, 0 failed");
+}
+
+/// `{...defaults, ...mapping}` as Segment ran it for every end-to-end action
+/// vector (`effective_mapping`), key order included.
+#[test]
+fn effective_mappings_of_the_action_vectors() {
+    let file = conformance_file("sendgrid-action-vectors.json");
+    let cases = file["cases"].as_array().expect("cases");
+    for case in cases {
+        let action = case["action"].as_str().expect("action");
+        let use_defaults = case["use_default_mappings"] == true;
+        let got =
+            effective_mapping(action, &case["mapping"], use_defaults).expect("effective mapping");
+        assert!(
+            same_js_value(&got, &case["effective_mapping"]),
+            "{}: got {got}, expected {}",
+            case["name"],
+            case["effective_mapping"]
+        );
+        Mapping::compile(&got).expect("effective mapping compiles");
+    }
+    assert_eq!(cases.len(), 162);
 }
