@@ -81,6 +81,8 @@ impl Compiler {
                     .map(|(i, unit)| (i.to_string(), Value::String(unit)))
                     .collect(),
             ),
+            // `Object.keys(null)` throws in Segment's code.
+            Value::Null => return Err(error_at(at, "must be an object, not null")),
             _ => Cow::Owned(Map::new()),
         };
         let Some(root_directive) = spread.get(ROOT_DIRECTIVE_KEY) else {

@@ -15,6 +15,32 @@ use super::replace::Replacement;
 use crate::error::Result;
 
 impl Compiler {
+    /// The options object of a directive: a plain object, not another
+    /// directive. Like Segment, every value in it is validated, including
+    /// keys the directive does not use.
+    fn options<'v>(
+        &mut self,
+        v: &'v Value,
+        at: &str,
+        depth: usize,
+    ) -> Result<&'v Map<String, Value>> {
+        let map = match v {
+            Value::Object(map) if !is_directive_like(map) => map,
+            other => {
+                return Err(error_at(
+                    at,
+                    format!("must be an object, not {}", describe(other)),
+                ))
+            }
+        };
+        for (key, value) in map {
+            if value.is_object() || value.is_array() {
+                self.compile(value, &child_at(at, key), depth + 1, false)?;
+            }
+        }
+        Ok(map)
+    }
+
     pub(super) fn compile_if(
         &mut self,
         v: &Value,
@@ -22,7 +48,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let (condition, key, test) = match (opts.get("exists"), opts.get("blank")) {
             (Some(e), blank) if js::is_truthy(e) || blank.is_some_and(js::is_truthy) => {
                 (Condition::Exists, "exists", e)
@@ -69,7 +95,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let operator = optional_string(opts, "operator", at)?.unwrap_or("");
         if operator.is_empty() {
             return Err(error_at(at, "@case requires an \"operator\" key"));
@@ -113,7 +139,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let pattern = match opts.get("pattern") {
             Some(Value::String(p)) => p.clone(),
             Some(other) => {
@@ -208,7 +234,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let mode = optional_string(opts, "mode", at)?
             .ok_or_else(|| error_at(at, "@json requires a \"mode\" key"))?;
         let mode = match mode {
@@ -238,7 +264,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let separator = optional_string(opts, "separator", at)?.unwrap_or("");
         if separator.is_empty() {
             return Err(error_at(at, "@flatten requires a \"separator\" key"));
@@ -260,7 +286,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let direction = optional_string(opts, "direction", at)?.unwrap_or("");
         if !matches!(direction.to_lowercase().as_str(), "left" | "right") {
             return Err(error_at(
@@ -292,7 +318,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = options(v, at)?;
+        let opts = self.options(v, at, depth)?;
         let (Some(apply), Some(mapping)) = (opts.get("apply"), opts.get("mapping")) else {
             return Err(error_at(
                 at,
@@ -318,16 +344,6 @@ impl Compiler {
 }
 
 /// The options object of a directive: a plain object, not another directive.
-fn options<'v>(v: &'v Value, at: &str) -> Result<&'v Map<String, Value>> {
-    match v {
-        Value::Object(map) if !is_directive_like(map) => Ok(map),
-        other => Err(error_at(
-            at,
-            format!("must be an object, not {}", describe(other)),
-        )),
-    }
-}
-
 fn optional_string<'v>(
     opts: &'v Map<String, Value>,
     key: &str,

@@ -148,6 +148,15 @@ mod tests {
             compile_error(json!({"a b": {"@nope": 1}})),
             "mapping[\"a b\"]: unknown directive @nope"
         );
+        // Segment validates every option, used or not, and throws on a null mapping.
+        assert_eq!(
+            compile_error(json!({"v": {"@if": {"exists": 1, "blank": {"@case": {"value": 5}}}}})),
+            "mapping.v.@if.blank.@case.value: must be a string or a directive, not a number"
+        );
+        assert_eq!(
+            compile_error(Value::Null),
+            "mapping: must be an object, not null"
+        );
         assert_eq!(
             compile_error(json!({"x": {"@if": {"exists": 1, "then": {"@liquid": "{{a}}"}}}})),
             "mapping.x.@if.then: @liquid is not supported yet"
