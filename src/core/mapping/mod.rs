@@ -150,7 +150,9 @@ mod tests {
         );
         // Segment validates every option, used or not, and throws on a null mapping.
         assert_eq!(
-            compile_error(json!({"v": {"@if": {"exists": 1, "blank": {"@case": {"value": 5}}}}})),
+            compile_error(
+                json!({"v": {"@if": {"exists": 1, "blank": {"@case": {"operator": "upper", "value": 5}}}}})
+            ),
             "mapping.v.@if.blank.@case.value: must be a string or a directive, not a number"
         );
         assert_eq!(
