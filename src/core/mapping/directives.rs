@@ -17,12 +17,14 @@ use crate::error::Result;
 impl Compiler {
     /// The options object of a directive: a plain object, not another
     /// directive. Like Segment, every value in it is validated, including
-    /// keys the directive does not use.
+    /// keys the directive does not use: `compiled` lists the keys the
+    /// directive compiles itself (checked then), the others are checked here.
     fn options<'v>(
         &mut self,
         v: &'v Value,
         at: &str,
         depth: usize,
+        compiled: &[&str],
     ) -> Result<&'v Map<String, Value>> {
         let map = match v {
             Value::Object(map) if !is_directive_like(map) => map,
@@ -34,7 +36,7 @@ impl Compiler {
             }
         };
         for (key, value) in map {
-            if value.is_object() || value.is_array() {
+            if (value.is_object() || value.is_array()) && !compiled.contains(&key.as_str()) {
                 self.compile(value, &child_at(at, key), depth + 1, false)?;
             }
         }
@@ -48,7 +50,13 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let is_used = |k: &str| v.get(k).is_some_and(js::is_truthy);
+        let test_key = if v.get("exists").is_some() && (is_used("exists") || is_used("blank")) {
+            "exists"
+        } else {
+            "blank"
+        };
+        let opts = self.options(v, at, depth, &[test_key, "then", "else"])?;
         let (condition, key, test) = match (opts.get("exists"), opts.get("blank")) {
             (Some(e), blank) if js::is_truthy(e) || blank.is_some_and(js::is_truthy) => {
                 (Condition::Exists, "exists", e)
@@ -95,7 +103,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["value"])?;
         let operator = optional_string(opts, "operator", at)?.unwrap_or("");
         if operator.is_empty() {
             return Err(error_at(at, "@case requires an \"operator\" key"));
@@ -139,7 +147,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["value"])?;
         let pattern = match opts.get("pattern") {
             Some(Value::String(p)) => p.clone(),
             Some(other) => {
@@ -234,7 +242,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["value"])?;
         let mode = optional_string(opts, "mode", at)?
             .ok_or_else(|| error_at(at, "@json requires a \"mode\" key"))?;
         let mode = match mode {
@@ -264,7 +272,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["value"])?;
         let separator = optional_string(opts, "separator", at)?.unwrap_or("");
         if separator.is_empty() {
             return Err(error_at(at, "@flatten requires a \"separator\" key"));
@@ -286,7 +294,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["objects"])?;
         let direction = optional_string(opts, "direction", at)?.unwrap_or("");
         if !matches!(direction.to_lowercase().as_str(), "left" | "right") {
             return Err(error_at(
@@ -318,7 +326,7 @@ impl Compiler {
         depth: usize,
         rooted: bool,
     ) -> Result<Node> {
-        let opts = self.options(v, at, depth)?;
+        let opts = self.options(v, at, depth, &["apply", "mapping"])?;
         let (Some(apply), Some(mapping)) = (opts.get("apply"), opts.get("mapping")) else {
             return Err(error_at(
                 at,
