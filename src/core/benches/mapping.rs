@@ -194,6 +194,54 @@ fn apply_borrowed_and_serialize_upsert_contact_default(bencher: Bencher) {
     });
 }
 
+fn read<'v>(root: Option<&'v Value>, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(root?, |v, k| v.get(k))
+}
+
+/// Reference floor, not the engine: the same fields read and copied into a
+/// `serde_json::Value` by hand-written Rust (traits, else properties).
+#[divan::bench]
+fn hand_written_upsert_contact_reference(bencher: Bencher) {
+    const FIELDS: [(&str, &[&str]); 16] = [
+        ("first_name", &["first_name"]),
+        ("last_name", &["last_name"]),
+        ("country", &["address", "country"]),
+        ("postal_code", &["address", "postal_code"]),
+        ("city", &["address", "city"]),
+        ("state", &["address", "state"]),
+        ("address_line_1", &["address", "line1"]),
+        ("address_line_2", &["address", "line2"]),
+        ("phone_number", &["phone"]),
+        ("whatsapp", &["whatsapp"]),
+        ("line", &["line"]),
+        ("facebook", &["facebook"]),
+        ("unique_name", &["unique_name"]),
+        ("primary_email", &["email"]),
+        ("phone_number_id", &["phone"]),
+        ("external_id", &["external_id"]),
+    ];
+    let events = w1_events(EVENTS);
+    bencher.counter(ItemsCount::new(EVENTS)).bench(|| {
+        for event in &events {
+            let (traits, properties) = (event.get("traits"), event.get("properties"));
+            let mut out = serde_json::Map::with_capacity(18);
+            out.insert("enable_batching".to_owned(), Value::Bool(true));
+            for (field, path) in FIELDS {
+                let found = read(traits, path)
+                    .filter(|v| !v.is_null())
+                    .or_else(|| read(properties, path));
+                if let Some(v) = found {
+                    out.insert(field.to_owned(), v.clone());
+                }
+            }
+            if let Some(id) = event.get("anonymousId") {
+                out.insert("anonymous_id".to_owned(), id.clone());
+            }
+            black_box(Value::Object(out));
+        }
+    });
+}
+
 #[divan::bench]
 fn apply_send_email_default(bencher: Bencher) {
     let mapping = compiled("send_dynamic_template");

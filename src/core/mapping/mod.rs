@@ -131,6 +131,12 @@ mod tests {
     }
 
     #[test]
+    fn a_compiled_mapping_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<Mapping>();
+    }
+
+    #[test]
     fn compile_errors_name_the_location() {
         assert_eq!(
             compile_error(json!({"traits": {"email": {"@path": 5}}})),
