@@ -3,15 +3,16 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::compile::{
-    error_at, ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node,
-    ReplaceNode, TransformNode, MAX_REPLACE_LEN,
-};
+use super::check::error_at;
 use super::js;
+use super::node::{
+    ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node, ReplaceNode,
+    TransformNode, MAX_REPLACE_LEN,
+};
 use super::ops;
-use super::path::{get, Path};
+use super::path::{get, get_from_record, Path, Prefix};
 use super::replace::replace;
 use super::template::Template;
 use super::value::{
@@ -19,47 +20,116 @@ use super::value::{
 };
 use crate::error::Result;
 
+/// What one application of a mapping shares between directives.
+pub(crate) struct Cx<'a, 'c> {
+    /// The input record.
+    pub record: &'a Value,
+    /// Lookups of path prefixes in `record` made so far.
+    pub prefixes: &'c mut [Prefix<'a>],
+}
+
+/// Most mappings hold fewer prefixes than this: their memo needs no heap.
+const INLINE_PREFIXES: usize = 64;
+
+/// Runs `f` with a fresh context for `record`.
+fn with_record<'a, R>(
+    record: &'a Value,
+    prefix_count: usize,
+    f: impl FnOnce(&mut Cx<'a, '_>) -> R,
+) -> R {
+    let mut inline = [Prefix::Unknown; INLINE_PREFIXES];
+    let mut heap = Vec::new();
+    let prefixes = if prefix_count <= INLINE_PREFIXES {
+        &mut inline[..prefix_count]
+    } else {
+        heap.resize(prefix_count, Prefix::Unknown);
+        &mut heap[..]
+    };
+    f(&mut Cx { record, prefixes })
+}
+
+/// Resolves a compiled mapping against one record.
+pub(crate) fn eval_record<'a>(
+    root: &'a Node,
+    record: &'a Value,
+    prefix_count: usize,
+) -> Result<Val<'a>> {
+    with_record(record, prefix_count, |cx| eval(root, &Val::Ref(record), cx))
+}
+
+/// Applies a compiled mapping to one record; `None` is JS `undefined`.
+pub(crate) fn apply_to_record(
+    root: &Node,
+    record: &Value,
+    prefix_count: usize,
+) -> Result<Option<Value>> {
+    let Node::Object(members) = root else {
+        return eval_record(root, record, prefix_count)?.into_output();
+    };
+    // The usual shape, a raw object of fields: built straight into the output.
+    with_record(record, prefix_count, |cx| {
+        let payload = Val::Ref(record);
+        let mut out = Map::with_capacity(members.len());
+        for (key, member) in members {
+            if let Some(value) = eval(member, &payload, cx)?.into_output()? {
+                out.insert(key.clone(), value);
+            }
+        }
+        Ok(Some(Value::Object(out)))
+    })
+}
+
 /// Resolves `node` against `payload`. Each directive lives in its own
 /// function so this recursive dispatcher keeps a small stack frame.
-pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>) -> Result<Val<'a>> {
+pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     match node {
         Node::Const(v) => Ok(Val::Ref(v)),
         Node::Path(path) => Ok(get(payload, path)),
-        Node::Object(members) => eval_object(members, payload),
-        Node::Array(items) => eval_array(items, payload),
-        Node::DynamicPath(inner, at) => eval_dynamic_path(inner, at, payload),
-        Node::If(node) => eval_if(node, payload),
+        Node::RecordPath(path) => Ok(get_from_record(cx.record, path, cx.prefixes)),
+        Node::Object(members) => eval_object(members, payload, cx),
+        Node::Array(items) => eval_array(items, payload, cx),
+        Node::DynamicPath(inner, at) => eval_dynamic_path(inner, at, payload, cx),
+        Node::If(node) => eval_if(node, payload, cx),
         Node::Template(template) => template.render(payload).map(Val::Str),
-        Node::DynamicTemplate(inner, at) => eval_dynamic_template(inner, at, payload),
-        Node::ArrayPath(node) => eval_array_path(node, payload),
-        Node::Case(node) => eval_case(node, payload),
-        Node::Replace(node) => eval_replace(node, payload),
-        Node::Merge(objects) => eval_merge(objects, payload),
-        Node::Transform(node) => eval_transform(node, payload),
-        Node::Flatten(node) => eval_flatten(node, payload),
-        Node::Json(node) => eval_json(node, payload),
-        Node::ExcludeWhenNull(inner) => eval_exclude_when_null(inner, payload),
+        Node::DynamicTemplate(inner, at) => eval_dynamic_template(inner, at, payload, cx),
+        Node::ArrayPath(node) => eval_array_path(node, payload, cx),
+        Node::Case(node) => eval_case(node, payload, cx),
+        Node::Replace(node) => eval_replace(node, payload, cx),
+        Node::Merge(objects) => eval_merge(objects, payload, cx),
+        Node::Transform(node) => eval_transform(node, payload, cx),
+        Node::Flatten(node) => eval_flatten(node, payload, cx),
+        Node::Json(node) => eval_json(node, payload, cx),
+        Node::ExcludeWhenNull(inner) => eval_exclude_when_null(inner, payload, cx),
     }
 }
 
-fn eval_object<'a>(members: &'a [(String, Node)], payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_object<'a>(
+    members: &'a [(String, Node)],
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
     let mut out = Vec::with_capacity(members.len());
     for (key, member) in members {
-        out.push((Cow::Borrowed(key.as_str()), eval(member, payload)?));
+        out.push((Cow::Borrowed(key.as_str()), eval(member, payload, cx)?));
     }
     Ok(Val::Obj(out))
 }
 
-fn eval_array<'a>(items: &'a [Node], payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_array<'a>(items: &'a [Node], payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
-        out.push(eval(item, payload)?);
+        out.push(eval(item, payload, cx)?);
     }
     Ok(Val::Arr(out))
 }
 
-fn eval_dynamic_path<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Result<Val<'a>> {
-    let path = eval(inner, payload)?;
+fn eval_dynamic_path<'a>(
+    inner: &'a Node,
+    at: &str,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let path = eval(inner, payload, cx)?;
     let Some(path) = path.as_str() else {
         return Err(error_at(
             at,
@@ -69,8 +139,13 @@ fn eval_dynamic_path<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Result
     Ok(get(payload, &Path::from_mapping(path)))
 }
 
-fn eval_dynamic_template<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Result<Val<'a>> {
-    let source = eval(inner, payload)?;
+fn eval_dynamic_template<'a>(
+    inner: &'a Node,
+    at: &str,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let source = eval(inner, payload, cx)?;
     let Some(source) = source.as_str() else {
         return Err(error_at(
             at,
@@ -80,17 +155,21 @@ fn eval_dynamic_template<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Re
     Template::compile(source).render(payload).map(Val::Str)
 }
 
-fn eval_merge<'a>(objects: &'a [Node], payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_merge<'a>(objects: &'a [Node], payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     let mut resolved = Vec::with_capacity(objects.len());
     for object in objects {
-        resolved.push(eval(object, payload)?);
+        resolved.push(eval(object, payload, cx)?);
     }
     Ok(ops::merge(resolved))
 }
 
 /// The mapping resolved against the payload that `apply` builds (with its
 /// `undefined` members removed, as Segment's nested `transform` does).
-fn eval_transform<'a>(node: &'a TransformNode, payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_transform<'a>(
+    node: &'a TransformNode,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
     let is_object = matches!(payload, Val::Obj(_)) || payload.json().is_some_and(Value::is_object);
     if !is_object {
         return Err(error_at(
@@ -101,20 +180,24 @@ fn eval_transform<'a>(node: &'a TransformNode, payload: &Val<'a>) -> Result<Val<
             ),
         ));
     }
-    let new_payload = strip_undefined(eval(&node.apply, payload)?);
-    eval(&node.mapping, &new_payload)
+    let new_payload = strip_undefined(eval(&node.apply, payload, cx)?);
+    eval(&node.mapping, &new_payload, cx)
 }
 
-fn eval_flatten<'a>(node: &'a FlattenNode, payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_flatten<'a>(
+    node: &'a FlattenNode,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
     ops::flatten(
-        eval(&node.value, payload)?,
+        eval(&node.value, payload, cx)?,
         &node.separator,
         node.omit_arrays,
     )
 }
 
-fn eval_json<'a>(node: &'a JsonNode, payload: &Val<'a>) -> Result<Val<'a>> {
-    let value = eval(&node.value, payload)?;
+fn eval_json<'a>(node: &'a JsonNode, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
+    let value = eval(&node.value, payload, cx)?;
     match node.mode {
         JsonMode::Encode => Ok(json_stringify(&value)?.map_or(Val::Undefined, Val::Str)),
         JsonMode::Decode => ops::json_decode(value),
@@ -122,16 +205,20 @@ fn eval_json<'a>(node: &'a JsonNode, payload: &Val<'a>) -> Result<Val<'a>> {
     }
 }
 
-fn eval_exclude_when_null<'a>(inner: &'a Node, payload: &Val<'a>) -> Result<Val<'a>> {
-    let value = eval(inner, payload)?;
+fn eval_exclude_when_null<'a>(
+    inner: &'a Node,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let value = eval(inner, payload, cx)?;
     if value.is_null() {
         return Ok(Val::Undefined);
     }
     ops::clean_nulls(value, 0)
 }
 
-fn eval_if<'a>(node: &'a IfNode, payload: &Val<'a>) -> Result<Val<'a>> {
-    let test = eval(&node.test, payload)?;
+fn eval_if<'a>(node: &'a IfNode, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
+    let test = eval(&node.test, payload, cx)?;
     let holds = !test.is_nullish()
         && match node.condition {
             Condition::Exists => true,
@@ -142,50 +229,54 @@ fn eval_if<'a>(node: &'a IfNode, payload: &Val<'a>) -> Result<Val<'a>> {
             return Ok(test);
         }
         return match &node.then {
-            Some(then) => eval(then, payload),
+            Some(then) => eval(then, payload, cx),
             None => Ok(Val::Undefined),
         };
     }
     match &node.otherwise {
-        Some(otherwise) => eval(otherwise, payload),
+        Some(otherwise) => eval(otherwise, payload, cx),
         None => Ok(Val::Undefined),
     }
 }
 
 /// The root value; with a shape, every element (or the one object) is
 /// resolved against it, each element becoming the payload.
-fn eval_array_path<'a>(node: &'a ArrayPathNode, payload: &Val<'a>) -> Result<Val<'a>> {
-    let root = eval(&node.root, payload)?;
+fn eval_array_path<'a>(
+    node: &'a ArrayPathNode,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let root = eval(&node.root, payload, cx)?;
     let Some(shape) = &node.shape else {
         return Ok(root);
     };
     let items = match &root {
         Val::Ref(Value::Array(items)) => items
             .iter()
-            .map(|item| eval(shape, &Val::Ref(item)))
+            .map(|item| eval(shape, &Val::Ref(item), cx))
             .collect::<Result<_>>()?,
         Val::Json(json) if json.is_array() => json
             .as_array()
             .into_iter()
             .flatten()
-            .map(|item| eval(shape, &Val::Json(Box::new(item.clone()))))
+            .map(|item| eval(shape, &Val::Json(Box::new(item.clone())), cx))
             .collect::<Result<_>>()?,
         Val::Arr(items) => items
             .iter()
-            .map(|item| eval(shape, item))
+            .map(|item| eval(shape, item, cx))
             .collect::<Result<_>>()?,
-        Val::Obj(_) => vec![eval(shape, &root)?],
-        other if other.json().is_some_and(Value::is_object) => vec![eval(shape, &root)?],
+        Val::Obj(_) => vec![eval(shape, &root, cx)?],
+        other if other.json().is_some_and(Value::is_object) => vec![eval(shape, &root, cx)?],
         _ => return Ok(root),
     };
     Ok(Val::Arr(items))
 }
 
-fn eval_case<'a>(node: &'a CaseNode, payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_case<'a>(node: &'a CaseNode, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     let Some(value) = &node.value else {
         return Ok(Val::Undefined);
     };
-    let value = eval(value, payload)?;
+    let value = eval(value, payload, cx)?;
     let Some(text) = value.as_str() else {
         return Ok(value);
     };
@@ -199,11 +290,15 @@ fn eval_case<'a>(node: &'a CaseNode, payload: &Val<'a>) -> Result<Val<'a>> {
     }
 }
 
-fn eval_replace<'a>(node: &'a ReplaceNode, payload: &Val<'a>) -> Result<Val<'a>> {
+fn eval_replace<'a>(
+    node: &'a ReplaceNode,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
     let Some(value) = &node.value else {
         return Ok(Val::Undefined);
     };
-    let value = eval(value, payload)?;
+    let value = eval(value, payload, cx)?;
     let text: Cow<'_, str> = if let Some(s) = value.as_str() {
         Cow::Borrowed(s)
     } else if matches!(value.json(), Some(Value::Bool(_) | Value::Number(_))) {

@@ -29,20 +29,50 @@ const TRAIT_OR_PROPERTY_FIELDS: [(&str, &str); 16] = [
     ("external_id", "external_id"),
 ];
 
+/// Every field of Send Email in Segment's definition order (only `to` has a
+/// default).
+const SEND_EMAIL_FIELDS: [&str; 14] = [
+    "domain",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "headers",
+    "dynamic_template_data",
+    "template_id",
+    "custom_args",
+    "send_at",
+    "reply_to",
+    "categories",
+    "ip_pool_name",
+    "group_id",
+];
+
+/// Upsert Contact fields after the defaulted ones, in definition order.
+const UPSERT_CONTACT_LAST_FIELDS: [&str; 1] = ["customFields"];
+
 /// Action names accepted by [`default_mapping`], with Segment's own names.
 const ACTIONS: &str =
     "upsert_contact (updateUserProfile), send_dynamic_template (sendEmail, send_email)";
 
-/// The default mapping of an action: `"upsert_contact"` (Segment's
-/// `updateUserProfile`) or `"send_dynamic_template"` (Segment's `sendEmail`).
-pub fn default_mapping(action: &str) -> Result<Value> {
+/// Segment's canonical name of an action.
+fn canonical(action: &str) -> Result<&'static str> {
     match action {
-        "upsert_contact" | "updateUserProfile" => Ok(upsert_contact()),
-        "send_dynamic_template" | "send_email" | "sendEmail" => Ok(send_email()),
+        "upsert_contact" | "updateUserProfile" => Ok("upsert_contact"),
+        "send_dynamic_template" | "send_email" | "sendEmail" => Ok("send_dynamic_template"),
         other => Err(Error::Config(format!(
             "unknown action {other:?}; the actions with default mappings are {ACTIONS}"
         ))),
     }
+}
+
+/// The default mapping of an action: `"upsert_contact"` (Segment's
+/// `updateUserProfile`) or `"send_dynamic_template"` (Segment's `sendEmail`).
+pub fn default_mapping(action: &str) -> Result<Value> {
+    Ok(match canonical(action)? {
+        "upsert_contact" => upsert_contact(),
+        _ => send_email(),
+    })
 }
 
 fn upsert_contact() -> Value {
@@ -89,8 +119,24 @@ pub fn merge_over_defaults(
     merged.into_iter().collect()
 }
 
+/// Every field of an action in Segment's definition order.
+fn field_order(action: &str) -> Result<Vec<&'static str>> {
+    Ok(match canonical(action)? {
+        "upsert_contact" => std::iter::once("enable_batching")
+            .chain(TRAIT_OR_PROPERTY_FIELDS.iter().map(|(field, _)| *field))
+            .chain(["anonymous_id"])
+            .chain(UPSERT_CONTACT_LAST_FIELDS)
+            .collect(),
+        _ => SEND_EMAIL_FIELDS.to_vec(),
+    })
+}
+
 /// The mapping that runs for `action`: the user's `mapping` over the
 /// action's defaults, or `mapping` alone when `use_defaults` is false.
+///
+/// Segment spreads every field of the action (without a value when it has
+/// no default) and then the mapping, so fields keep the action's definition
+/// order and fields the action does not define come last.
 pub fn effective_mapping(action: &str, mapping: &Value, use_defaults: bool) -> Result<Value> {
     let Value::Object(fields) = mapping else {
         return Err(Error::Mapping(format!(
@@ -101,10 +147,24 @@ pub fn effective_mapping(action: &str, mapping: &Value, use_defaults: bool) -> R
     if !use_defaults {
         return Ok(mapping.clone());
     }
-    let Value::Object(defaults) = default_mapping(action)? else {
-        return Err(Error::Mapping("default mapping is not an object".into()));
-    };
-    Ok(Value::Object(merge_over_defaults(&defaults, fields)))
+    let defaults = default_mapping(action)?;
+    let mut merged: Vec<(String, Option<Value>)> = field_order(action)?
+        .into_iter()
+        .map(|field| (field.to_owned(), defaults.get(field).cloned()))
+        .collect();
+    for (key, value) in js::entries_in_js_order(fields) {
+        match merged.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = Some(value.clone()),
+            None => merged.push((key.to_owned(), Some(value.clone()))),
+        }
+    }
+    merged.sort_by_key(|(k, _)| js::order_key(k));
+    Ok(Value::Object(
+        merged
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

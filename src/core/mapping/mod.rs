@@ -21,10 +21,14 @@
 //! ```
 
 mod apply;
+mod check;
 mod compile;
 mod defaults;
+mod directives;
 mod js;
+mod node;
 mod ops;
+mod output;
 mod path;
 mod replace;
 mod template;
@@ -35,43 +39,56 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 pub use defaults::{default_mapping, effective_mapping, merge_over_defaults};
+pub use output::Mapped;
 pub use path::PathSegment;
 
 use crate::error::{Error, Result};
-use compile::{Compiler, Node};
-use value::Val;
+use compile::Compiler;
+use node::Node;
 
 /// A validated, compiled mapping. Cheap to share between threads.
 #[derive(Debug, Clone)]
 pub struct Mapping {
     root: Node,
     input_paths: Vec<Vec<PathSegment>>,
+    /// Distinct prefixes of the paths read from the record.
+    prefix_count: usize,
 }
 
 impl Mapping {
     /// Validates and compiles `mapping`. Errors name the location of the bad
     /// part, e.g. `mapping.traits.email.@path: must be a string or a directive, not a number`.
     pub fn compile(mapping: &Value) -> Result<Self> {
-        compile::precheck(mapping)?;
+        check::precheck(mapping)?;
         let mut compiler = Compiler::default();
         let root = compiler.compile_root(mapping, "mapping", 0, true)?;
         let mut seen = HashSet::new();
+        let prefix_count = compiler.prefixes.len();
         let mut input_paths = compiler.paths;
         input_paths.retain(|p| seen.insert(p.clone()));
-        Ok(Self { root, input_paths })
+        Ok(Self {
+            root,
+            input_paths,
+            prefix_count,
+        })
     }
 
     /// Applies the mapping to one record (Segment's `transform`). `Ok(None)`
     /// is JS `undefined`: the whole mapping is one directive that resolved
     /// to nothing. Object members that resolve to nothing are left out.
     pub fn apply(&self, input: &Value) -> Result<Option<Value>> {
-        if !input.is_object() {
-            return Err(Error::Mapping(format!(
-                "data must be an object, got {}",
-                js::type_name(input)
-            )));
-        }
-        apply::eval(&self.root, &Val::Ref(input))?.into_output()
+        check_record(input)?;
+        apply::apply_to_record(&self.root, input, self.prefix_count)
+    }
+
+    /// Like [`apply`](Self::apply), but the result borrows from `input` and
+    /// from the mapping instead of copying every key and string: serialize it
+    /// (it implements `serde::Serialize`) or turn it into JSON with
+    /// [`Mapped::into_value`].
+    pub fn apply_borrowed<'a>(&'a self, input: &'a Value) -> Result<Option<Mapped<'a>>> {
+        check_record(input)?;
+        let value = apply::eval_record(&self.root, input, self.prefix_count)?;
+        Ok((!value.is_undefined()).then_some(Mapped(value)))
     }
 
     /// The parts of the input record the mapping reads, so that a caller
@@ -85,7 +102,123 @@ impl Mapping {
     }
 }
 
+/// Segment's `transform` accepts only an object as the record.
+fn check_record(input: &Value) -> Result<()> {
+    if input.is_object() {
+        return Ok(());
+    }
+    Err(Error::Mapping(format!(
+        "data must be an object, got {}",
+        js::type_name(input)
+    )))
+}
+
 /// Compiles `mapping` and applies it to `input` once.
 pub fn transform(mapping: &Value, input: &Value) -> Result<Option<Value>> {
     Mapping::compile(mapping)?.apply(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile_error(mapping: Value) -> String {
+        match Mapping::compile(&mapping) {
+            Err(Error::Mapping(message)) => message,
+            other => panic!("expected a mapping error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_compiled_mapping_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<Mapping>();
+    }
+
+    #[test]
+    fn compile_errors_name_the_location() {
+        assert_eq!(
+            compile_error(json!({"traits": {"email": {"@path": 5}}})),
+            "mapping.traits.email.@path: must be a string or a directive, not a number"
+        );
+        assert_eq!(
+            compile_error(json!({"a": {"@path": "$.a", "extra": 1}})),
+            "mapping.a: the directive @path cannot be mixed with other keys (extra)"
+        );
+        assert_eq!(
+            compile_error(json!({"a": [{"@path": "$.a", "@template": "x"}]})),
+            "mapping.a[0]: an object holds exactly one directive, this one has @path, @template"
+        );
+        assert_eq!(
+            compile_error(json!({"a b": {"@nope": 1}})),
+            "mapping[\"a b\"]: unknown directive @nope"
+        );
+        // Segment validates every option, used or not, and throws on a null mapping.
+        assert_eq!(
+            compile_error(
+                json!({"v": {"@if": {"exists": 1, "blank": {"@case": {"operator": "upper", "value": 5}}}}})
+            ),
+            "mapping.v.@if.blank.@case.value: must be a string or a directive, not a number"
+        );
+        assert_eq!(
+            compile_error(Value::Null),
+            "mapping: must be an object, not null"
+        );
+        assert_eq!(
+            compile_error(json!({"x": {"@if": {"exists": 1, "then": {"@liquid": "{{a}}"}}}})),
+            "mapping.x.@if.then: @liquid is not supported yet"
+        );
+    }
+
+    #[test]
+    fn input_paths_list_what_the_record_feeds() {
+        let upsert = Mapping::compile(&default_mapping("upsert_contact").unwrap()).unwrap();
+        let keys: Vec<Vec<&str>> = upsert
+            .input_paths()
+            .iter()
+            .map(|p| p.iter().map(PathSegment::key).collect())
+            .collect();
+        assert!(keys.contains(&vec!["traits", "address", "country"]));
+        assert!(keys.contains(&vec!["properties", "email"]));
+        assert!(keys.contains(&vec!["anonymousId"]));
+        assert_eq!(keys.len(), 31, "{keys:?}"); // phone is read twice but listed once
+
+        let shaped = Mapping::compile(&json!({
+            "items": {"@arrayPath": ["$.products[0].tags", {"id": {"@path": "$.id"}}]},
+            "t": {"@transform": {"apply": {"p": {"@path": "$.properties"}}, "mapping": {"q": {"@path": "$.p.x"}}}},
+            "tpl": {"@template": "{{a.b}}"}
+        }))
+        .unwrap();
+        let listed: Vec<Vec<(&str, Option<u32>)>> = shaped
+            .input_paths()
+            .iter()
+            .map(|p| p.iter().map(|s| (s.key(), s.index())).collect())
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                vec![("products", None), ("0", Some(0)), ("tags", None)],
+                vec![("properties", None)],
+                vec![("a", None), ("b", None)],
+            ]
+        );
+        let dynamic = Mapping::compile(&json!({"v": {"@path": {"@path": "$.which"}}})).unwrap();
+        assert!(dynamic.input_paths().iter().any(Vec::is_empty));
+    }
+
+    #[test]
+    fn record_objects_come_out_in_js_key_order() {
+        let record: Value = serde_json::from_str(
+            r#"{"o": {"b": 1, "10": 2, "2": 3, "a": {"9": 0, "x": 1, "1": 2}}}"#,
+        )
+        .unwrap();
+        let mapping = Mapping::compile(&json!({"v": {"@path": "$.o"}})).unwrap();
+        let want = r#"{"v":{"2":3,"10":2,"b":1,"a":{"1":2,"9":0,"x":1}}}"#;
+        let applied = mapping.apply(&record).unwrap().unwrap();
+        assert_eq!(serde_json::to_string(&applied).unwrap(), want);
+        let borrowed = mapping.apply_borrowed(&record).unwrap().unwrap();
+        assert_eq!(serde_json::to_string(&borrowed).unwrap(), want);
+        assert_eq!(borrowed.into_value().unwrap(), Some(applied));
+    }
 }

@@ -108,7 +108,8 @@ impl<'a> Val<'a> {
         }
         Ok(Some(match self {
             Val::Undefined => return Ok(None),
-            Val::Ref(v) => clone_in_js_order(v, depth)?,
+            Val::Ref(v @ (Value::Array(_) | Value::Object(_))) => clone_in_js_order(v, depth)?,
+            Val::Ref(scalar) => scalar.clone(),
             Val::Str(s) => Value::String(s),
             Val::Json(v) => *v,
             Val::Arr(items) => {

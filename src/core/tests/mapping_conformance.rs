@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use sendgrid_core::mapping::{default_mapping, Mapping};
+use sendgrid_core::mapping::{default_mapping, effective_mapping, Mapping};
 use serde_json::Value;
 
 fn conformance_file(name: &str) -> Value {
@@ -43,6 +43,16 @@ fn check(vector: &Value) -> Result<(), String> {
     let got = Mapping::compile(mapping).and_then(|m| m.apply(input));
     let wanted_error = vector.get("error").is_some_and(|e| e == true);
     let wanted_absent = vector.get("expected_absent").is_some_and(|e| e == true);
+    // The borrowed result must serialize to exactly the same JSON.
+    if let (Ok(compiled), Ok(Some(out))) = (Mapping::compile(mapping), &got) {
+        let borrowed = compiled
+            .apply_borrowed(input)
+            .map(|m| m.map(|m| serde_json::to_value(&m)));
+        match borrowed {
+            Ok(Some(Ok(b))) if same_js_value(&b, out) => {}
+            other => return Err(format!("apply_borrowed differs: {other:?} vs {out}")),
+        }
+    }
     match (&got, vector.get("expected")) {
         (Err(_), _) if wanted_error => Ok(()),
         (Ok(None), _) if wanted_absent => Ok(()),
@@ -146,4 +156,26 @@ fn default_mapping_vectors() {
     );
     assert_eq!(vectors.len(), 80);
     println!("default-mapping vectors: 80 passed, 0 failed");
+}
+
+/// `{...defaults, ...mapping}` as Segment ran it for every end-to-end action
+/// vector (`effective_mapping`), key order included.
+#[test]
+fn effective_mappings_of_the_action_vectors() {
+    let file = conformance_file("sendgrid-action-vectors.json");
+    let cases = file["cases"].as_array().expect("cases");
+    for case in cases {
+        let action = case["action"].as_str().expect("action");
+        let use_defaults = case["use_default_mappings"] == true;
+        let got =
+            effective_mapping(action, &case["mapping"], use_defaults).expect("effective mapping");
+        assert!(
+            same_js_value(&got, &case["effective_mapping"]),
+            "{}: got {got}, expected {}",
+            case["name"],
+            case["effective_mapping"]
+        );
+        Mapping::compile(&got).expect("effective mapping compiles");
+    }
+    assert_eq!(cases.len(), 162);
 }

@@ -313,3 +313,19 @@ fn random_mappings_never_panic() {
         "compiled {compiled}, applied {applied}"
     );
 }
+
+#[test]
+fn nested_directives_compile_in_linear_time() {
+    // Each level is compiled once, whether its value is used (`then`) or
+    // only validated (`blank` next to a truthy `exists`); compiling twice
+    // per level would never finish at this depth.
+    for key in ["then", "blank"] {
+        let chain = nest(120, json!({"@path": "$.a"}), |inner| {
+            let mut options = json!({"exists": {"@path": "$.x"}});
+            options[key] = inner;
+            in_object("@if")(options)
+        });
+        let mapping = Mapping::compile(&chain).expect("compiles");
+        assert!(mapping.apply(&json!({"x": 1, "a": 2})).is_ok());
+    }
+}
