@@ -13,9 +13,6 @@ use serde_json::Value;
 use crate::convert::{Converter, PathTrie};
 use crate::errors::to_py_err;
 
-/// Records converted per GIL round trip in `apply_many`.
-const CHUNK: usize = 1024;
-
 /// A Segment mapping compiled once, applied to many records.
 ///
 /// ``mapping`` is the JSON of ``@path``, ``@if``, ``@template`` … directives
@@ -50,6 +47,21 @@ impl CompiledMapping {
         })
     }
 
+    /// Maps one Python record to a Python value. The result is built straight
+    /// from the mapping's borrowed output, with no intermediate JSON tree.
+    pub fn apply_to_python<'py>(
+        &self,
+        converter: &mut Converter<'py>,
+        record: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = record.py();
+        let input = self.convert_record(converter, record)?;
+        match self.compiled.apply_borrowed(&input).map_err(to_py_err)? {
+            Some(mapped) => Ok(pythonize(py, &mapped)?),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// Converts the part of `record` this mapping reads.
     pub fn convert_record<'py>(
         &self,
@@ -66,14 +78,6 @@ impl Mapping {
     }
 }
 
-/// `None` (JS `undefined`) becomes Python `None`.
-fn to_python<'py>(py: Python<'py>, value: Option<Value>) -> PyResult<Bound<'py, PyAny>> {
-    match value {
-        Some(value) => Ok(pythonize(py, &value)?),
-        None => Ok(py.None().into_bound(py)),
-    }
-}
-
 #[pymethods]
 impl Mapping {
     #[new]
@@ -86,10 +90,8 @@ impl Mapping {
 
     /// Maps one record (a dict or any Mapping).
     fn apply<'py>(&self, record: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let py = record.py();
-        let input = self.inner.convert_record(&mut Converter::new(py), record)?;
-        let output = self.inner.compiled.apply(&input).map_err(to_py_err)?;
-        to_python(py, output)
+        self.inner
+            .apply_to_python(&mut Converter::new(record.py()), record)
     }
 
     /// Maps every record of an iterable; returns a list in input order.
@@ -97,32 +99,14 @@ impl Mapping {
         let py = records.py();
         let out = PyList::empty(py);
         let mut converter = Converter::new(py);
-        let mut chunk: Vec<Value> = Vec::with_capacity(CHUNK);
-        let mut iter = records.try_iter()?;
-        let mut index = 0usize;
-        loop {
-            chunk.clear();
-            for record in iter.by_ref().take(CHUNK) {
-                let record = record?;
-                let value = self
-                    .inner
-                    .convert_record(&mut converter, &record)
-                    .map_err(|e| prefix_error(py, e, index))?;
-                chunk.push(value);
-                index += 1;
-            }
-            if chunk.is_empty() {
-                return Ok(out);
-            }
-            let compiled = &self.inner.compiled;
-            let mapped: Vec<Result<Option<Value>, sendgrid_core::Error>> =
-                py.detach(|| chunk.iter().map(|input| compiled.apply(input)).collect());
-            let first = index - chunk.len();
-            for (offset, result) in mapped.into_iter().enumerate() {
-                let value = result.map_err(|e| prefix_error(py, to_py_err(e), first + offset))?;
-                out.append(to_python(py, value)?)?;
-            }
+        for (index, record) in records.try_iter()?.enumerate() {
+            let mapped = self
+                .inner
+                .apply_to_python(&mut converter, &record?)
+                .map_err(|e| prefix_error(py, e, index))?;
+            out.append(mapped)?;
         }
+        Ok(out)
     }
 
     fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
