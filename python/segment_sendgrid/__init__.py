@@ -14,10 +14,13 @@ from segment_sendgrid._native import (
     BatchReport,
     Client,
     ImportJob,
+    Mapping,
     RecordFailure,
     SendResult,
     UpsertResult,
     __version__,
+    default_mapping,
+    transform,
 )
 from segment_sendgrid.errors import (
     ApiError,
@@ -50,6 +53,7 @@ __all__ = [
     "ConfigError",
     "ForbiddenError",
     "ImportJob",
+    "Mapping",
     "MappingError",
     "PayloadTooLargeError",
     "PayloadValidationError",
@@ -61,4 +65,6 @@ __all__ = [
     "TransportError",
     "UpsertResult",
     "__version__",
+    "default_mapping",
+    "transform",
 ]

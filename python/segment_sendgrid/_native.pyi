@@ -1,5 +1,7 @@
 """Type stubs of the Rust extension module ``segment_sendgrid._native``."""
 
+from collections.abc import Iterable
+from collections.abc import Mapping as Mapping_
 from types import TracebackType
 from typing import Any, final
 
@@ -10,10 +12,13 @@ __all__ = [
     "Client",
     "FakeSendGrid",
     "ImportJob",
+    "Mapping",
     "RecordFailure",
     "SendResult",
     "UpsertResult",
     "__version__",
+    "default_mapping",
+    "transform",
 ]
 
 __version__: str
@@ -182,6 +187,18 @@ class SendResult:
     def __new__(cls, message_id: str | None, status_code: int) -> SendResult: ...
     def __getnewargs__(self) -> tuple[Any, ...]: ...
     def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class Mapping:
+    """A Segment mapping compiled once, applied to many records."""
+
+    def __new__(cls, mapping: Mapping_[str, Any]) -> Mapping: ...
+    def apply(self, record: Mapping_[str, Any]) -> Any: ...
+    def apply_many(self, records: Iterable[Mapping_[str, Any]]) -> list[Any]: ...
+    def __getnewargs__(self) -> tuple[Any, ...]: ...
+
+def transform(mapping: Mapping_[str, Any], data: Mapping_[str, Any]) -> Any: ...
+def default_mapping(action: str) -> dict[str, Any]: ...
 
 @final
 class FakeSendGrid:

@@ -137,6 +137,20 @@ impl SendGridClient {
         body: Option<Bytes>,
         idempotency: Idempotency,
     ) -> Result<ApiResponse> {
+        self.request_counted(method, path, body, idempotency)
+            .await
+            .0
+    }
+
+    /// [`Self::request`], also telling how many attempts were repeated, so
+    /// batch reports can count retries of requests that finally failed.
+    pub async fn request_counted(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        idempotency: Idempotency,
+    ) -> (Result<ApiResponse>, u32) {
         let url = format!("{}{}", self.config.base_url(), path);
         let route = path.split('?').next().unwrap_or(path);
         let mut retries = 0;
@@ -154,17 +168,19 @@ impl SendGridClient {
                 Ok(response) => self.read_answer(response, &method, route).await,
                 Err(err) => Err(self.transport_error(&err, &method, route)),
             };
-            let Err(error) = outcome else {
-                let mut answer = outcome?;
-                answer.retries = retries;
-                return Ok(answer);
+            let error = match outcome {
+                Ok(mut answer) => {
+                    answer.retries = retries;
+                    return (Ok(answer), retries);
+                }
+                Err(error) => error,
             };
             match self.retry_wait(&error, idempotency, retries) {
                 Some(wait) => {
                     tokio::time::sleep(wait).await;
                     retries += 1;
                 }
-                None => return Err(error),
+                None => return (Err(error), retries),
             }
         }
     }

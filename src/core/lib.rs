@@ -5,6 +5,7 @@
 //! SendGrid emulator and (in later modules) the actions. The PyO3 bindings live in
 //! `src/python/` and only convert values and exceptions.
 
+pub mod actions;
 pub mod client;
 pub mod config;
 pub mod emulator;

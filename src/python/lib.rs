@@ -8,8 +8,10 @@
 mod arguments;
 mod batch_report;
 mod client;
+mod convert;
 mod emulator;
 mod errors;
+mod mapping;
 mod results;
 mod runtime;
 
@@ -26,6 +28,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
     m.add_class::<emulator::FakeSendGrid>()?;
+    m.add_class::<mapping::Mapping>()?;
+    m.add_function(wrap_pyfunction!(mapping::transform, m)?)?;
+    m.add_function(wrap_pyfunction!(mapping::default_mapping, m)?)?;
     m.add_class::<results::RecordFailure>()?;
     m.add_class::<results::ImportJob>()?;
     m.add_class::<batch_report::BatchReport>()?;

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::compile::{
-    error_at, ArrayPathNode, CaseNode, Condition, IfNode, JsonMode, Node, ReplaceNode,
-    MAX_REPLACE_LEN,
+    error_at, ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node,
+    ReplaceNode, TransformNode, MAX_REPLACE_LEN,
 };
 use super::js;
 use super::ops;
@@ -19,91 +19,115 @@ use super::value::{
 };
 use crate::error::Result;
 
+/// Resolves `node` against `payload`. Each directive lives in its own
+/// function so this recursive dispatcher keeps a small stack frame.
 pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>) -> Result<Val<'a>> {
-    Ok(match node {
-        Node::Const(v) => Val::Ref(v),
-        Node::Object(members) => {
-            let mut out = Vec::with_capacity(members.len());
-            for (key, member) in members {
-                out.push((Cow::Borrowed(key.as_str()), eval(member, payload)?));
-            }
-            Val::Obj(out)
-        }
-        Node::Array(items) => Val::Arr(
-            items
-                .iter()
-                .map(|n| eval(n, payload))
-                .collect::<Result<_>>()?,
-        ),
-        Node::Path(path) => get(payload, path),
-        Node::DynamicPath(inner, at) => {
-            let path = eval(inner, payload)?;
-            let Some(path) = path.as_str() else {
-                return Err(error_at(
-                    at,
-                    format!("@path: expected string, got {}", path.type_name()),
-                ));
-            };
-            get(payload, &Path::from_mapping(path))
-        }
-        Node::If(node) => eval_if(node, payload)?,
-        Node::Template(template) => Val::Str(template.render(payload)?),
-        Node::DynamicTemplate(inner, at) => {
-            let source = eval(inner, payload)?;
-            let Some(source) = source.as_str() else {
-                return Err(error_at(
-                    at,
-                    format!("@template: expected string, got {}", source.type_name()),
-                ));
-            };
-            Val::Str(Template::compile(source).render(payload)?)
-        }
-        Node::ArrayPath(node) => eval_array_path(node, payload)?,
-        Node::Case(node) => eval_case(node, payload)?,
-        Node::Replace(node) => eval_replace(node, payload)?,
-        Node::Merge(objects) => ops::merge(
-            objects
-                .iter()
-                .map(|o| eval(o, payload))
-                .collect::<Result<_>>()?,
-        ),
-        Node::Transform(node) => {
-            let is_object =
-                matches!(payload, Val::Obj(_)) || payload.json().is_some_and(Value::is_object);
-            if !is_object {
-                return Err(error_at(
-                    &node.at,
-                    format!(
-                        "@transform: data must be an object, got {}",
-                        payload.type_name()
-                    ),
-                ));
-            }
-            let new_payload = strip_undefined(eval(&node.apply, payload)?);
-            eval(&node.mapping, &new_payload)?
-        }
-        Node::Flatten(node) => ops::flatten(
-            eval(&node.value, payload)?,
-            &node.separator,
-            node.omit_arrays,
-        )?,
-        Node::Json(node) => {
-            let value = eval(&node.value, payload)?;
-            match node.mode {
-                JsonMode::Encode => json_stringify(&value)?.map_or(Val::Undefined, Val::Str),
-                JsonMode::Decode => ops::json_decode(value)?,
-                JsonMode::Neither => Val::Undefined,
-            }
-        }
-        Node::ExcludeWhenNull(inner) => {
-            let value = eval(inner, payload)?;
-            if value.is_null() {
-                Val::Undefined
-            } else {
-                ops::clean_nulls(value, 0)?
-            }
-        }
-    })
+    match node {
+        Node::Const(v) => Ok(Val::Ref(v)),
+        Node::Path(path) => Ok(get(payload, path)),
+        Node::Object(members) => eval_object(members, payload),
+        Node::Array(items) => eval_array(items, payload),
+        Node::DynamicPath(inner, at) => eval_dynamic_path(inner, at, payload),
+        Node::If(node) => eval_if(node, payload),
+        Node::Template(template) => template.render(payload).map(Val::Str),
+        Node::DynamicTemplate(inner, at) => eval_dynamic_template(inner, at, payload),
+        Node::ArrayPath(node) => eval_array_path(node, payload),
+        Node::Case(node) => eval_case(node, payload),
+        Node::Replace(node) => eval_replace(node, payload),
+        Node::Merge(objects) => eval_merge(objects, payload),
+        Node::Transform(node) => eval_transform(node, payload),
+        Node::Flatten(node) => eval_flatten(node, payload),
+        Node::Json(node) => eval_json(node, payload),
+        Node::ExcludeWhenNull(inner) => eval_exclude_when_null(inner, payload),
+    }
+}
+
+fn eval_object<'a>(members: &'a [(String, Node)], payload: &Val<'a>) -> Result<Val<'a>> {
+    let mut out = Vec::with_capacity(members.len());
+    for (key, member) in members {
+        out.push((Cow::Borrowed(key.as_str()), eval(member, payload)?));
+    }
+    Ok(Val::Obj(out))
+}
+
+fn eval_array<'a>(items: &'a [Node], payload: &Val<'a>) -> Result<Val<'a>> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(eval(item, payload)?);
+    }
+    Ok(Val::Arr(out))
+}
+
+fn eval_dynamic_path<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Result<Val<'a>> {
+    let path = eval(inner, payload)?;
+    let Some(path) = path.as_str() else {
+        return Err(error_at(
+            at,
+            format!("@path: expected string, got {}", path.type_name()),
+        ));
+    };
+    Ok(get(payload, &Path::from_mapping(path)))
+}
+
+fn eval_dynamic_template<'a>(inner: &'a Node, at: &str, payload: &Val<'a>) -> Result<Val<'a>> {
+    let source = eval(inner, payload)?;
+    let Some(source) = source.as_str() else {
+        return Err(error_at(
+            at,
+            format!("@template: expected string, got {}", source.type_name()),
+        ));
+    };
+    Template::compile(source).render(payload).map(Val::Str)
+}
+
+fn eval_merge<'a>(objects: &'a [Node], payload: &Val<'a>) -> Result<Val<'a>> {
+    let mut resolved = Vec::with_capacity(objects.len());
+    for object in objects {
+        resolved.push(eval(object, payload)?);
+    }
+    Ok(ops::merge(resolved))
+}
+
+/// The mapping resolved against the payload that `apply` builds (with its
+/// `undefined` members removed, as Segment's nested `transform` does).
+fn eval_transform<'a>(node: &'a TransformNode, payload: &Val<'a>) -> Result<Val<'a>> {
+    let is_object = matches!(payload, Val::Obj(_)) || payload.json().is_some_and(Value::is_object);
+    if !is_object {
+        return Err(error_at(
+            &node.at,
+            format!(
+                "@transform: data must be an object, got {}",
+                payload.type_name()
+            ),
+        ));
+    }
+    let new_payload = strip_undefined(eval(&node.apply, payload)?);
+    eval(&node.mapping, &new_payload)
+}
+
+fn eval_flatten<'a>(node: &'a FlattenNode, payload: &Val<'a>) -> Result<Val<'a>> {
+    ops::flatten(
+        eval(&node.value, payload)?,
+        &node.separator,
+        node.omit_arrays,
+    )
+}
+
+fn eval_json<'a>(node: &'a JsonNode, payload: &Val<'a>) -> Result<Val<'a>> {
+    let value = eval(&node.value, payload)?;
+    match node.mode {
+        JsonMode::Encode => Ok(json_stringify(&value)?.map_or(Val::Undefined, Val::Str)),
+        JsonMode::Decode => ops::json_decode(value),
+        JsonMode::Neither => Ok(Val::Undefined),
+    }
+}
+
+fn eval_exclude_when_null<'a>(inner: &'a Node, payload: &Val<'a>) -> Result<Val<'a>> {
+    let value = eval(inner, payload)?;
+    if value.is_null() {
+        return Ok(Val::Undefined);
+    }
+    ops::clean_nulls(value, 0)
 }
 
 fn eval_if<'a>(node: &'a IfNode, payload: &Val<'a>) -> Result<Val<'a>> {

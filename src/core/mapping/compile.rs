@@ -170,32 +170,56 @@ fn is_directive_like(map: &Map<String, Value>) -> bool {
     map.keys().any(|k| k.starts_with('@'))
 }
 
-/// Fails on the first `@liquid` anywhere in the mapping, walking without
-/// recursion so that any depth is safe.
-pub(crate) fn reject_liquid(mapping: &Value) -> Result<()> {
-    let mut pending: Vec<(&Value, usize, String)> = vec![(mapping, 0, "mapping".to_owned())];
-    while let Some((value, depth, at)) = pending.pop() {
-        if depth > MAX_MAPPING_DEPTH {
-            continue; // compiling reports the depth
+/// Checks the whole mapping before compiling it, without recursion so that
+/// any depth is safe: fails when it nests deeper than the limit (compiling
+/// recurses along the mapping) or uses `@liquid` anywhere.
+pub(crate) fn precheck(mapping: &Value) -> Result<()> {
+    // (value, depth, index of its step in `steps`); a step is (parent, name).
+    let mut steps: Vec<(usize, String)> = vec![(0, "mapping".to_owned())];
+    let mut pending: Vec<(&Value, usize, usize)> = vec![(mapping, 0, 0)];
+    let location = |steps: &[(usize, String)], mut i: usize| {
+        let mut names = Vec::new();
+        while i != 0 {
+            let (parent, name) = &steps[i];
+            names.push(name.as_str());
+            i = *parent;
         }
-        let children: Vec<(String, &Value)> = match value {
+        names.push("mapping");
+        names.iter().rev().fold(String::new(), |at, name| {
+            if at.is_empty() {
+                (*name).to_owned()
+            } else if name.starts_with('[') {
+                format!("{at}{name}")
+            } else {
+                child_at(&at, name)
+            }
+        })
+    };
+    while let Some((value, depth, step)) = pending.pop() {
+        if depth > MAX_MAPPING_DEPTH {
+            return Err(too_deep(&location(&steps, step)));
+        }
+        match value {
             Value::Object(map) => {
                 if map.contains_key("@liquid") {
-                    return Err(error_at(&at, LIQUID_UNSUPPORTED));
+                    return Err(error_at(&location(&steps, step), LIQUID_UNSUPPORTED));
                 }
-                map.iter().map(|(k, v)| (child_at(&at, k), v)).collect()
+                for (key, child) in map.iter().rev() {
+                    if child.is_object() || child.is_array() {
+                        steps.push((step, key.clone()));
+                        pending.push((child, depth + 1, steps.len() - 1));
+                    }
+                }
             }
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("{at}[{i}]"), v))
-                .collect(),
-            _ => continue,
-        };
-        for (child, v) in children.into_iter().rev() {
-            if v.is_object() || v.is_array() {
-                pending.push((v, depth + 1, child));
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate().rev() {
+                    if child.is_object() || child.is_array() {
+                        steps.push((step, format!("[{i}]")));
+                        pending.push((child, depth + 1, steps.len() - 1));
+                    }
+                }
             }
+            _ => {}
         }
     }
     Ok(())
@@ -232,13 +256,15 @@ impl Compiler {
     ) -> Result<Node> {
         let spread: Cow<'_, Map<String, Value>> = match v {
             Value::Object(map) => Cow::Borrowed(map),
-            Value::Array(items) => Cow::Owned(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| (i.to_string(), item.clone()))
-                    .collect(),
-            ),
+            Value::Array(items) => {
+                let mut members = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let key = i.to_string();
+                    let node = self.compile(item, &format!("{at}[{i}]"), depth + 1, rooted)?;
+                    members.push((key, node));
+                }
+                return Ok(constant_or_object(members));
+            }
             Value::String(s) => Cow::Owned(
                 js::utf16_units(s)
                     .enumerate()
@@ -285,25 +311,31 @@ impl Compiler {
     ) -> Result<Node> {
         match v {
             Value::Object(map) => self.compile_object(map, at, depth, rooted),
-            Value::Array(items) => {
-                if depth > MAX_MAPPING_DEPTH {
-                    return Err(too_deep(at));
-                }
-                let nodes = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| self.compile(item, &format!("{at}[{i}]"), depth + 1, rooted))
-                    .collect::<Result<Vec<_>>>()?;
-                if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
-                    Ok(Node::Const(Value::Array(
-                        nodes.into_iter().map(into_const).collect(),
-                    )))
-                } else {
-                    Ok(Node::Array(nodes))
-                }
-            }
+            Value::Array(items) => self.compile_array(items, at, depth, rooted),
             scalar => Ok(Node::Const(scalar.clone())),
         }
+    }
+
+    fn compile_array(
+        &mut self,
+        items: &[Value],
+        at: &str,
+        depth: usize,
+        rooted: bool,
+    ) -> Result<Node> {
+        if depth > MAX_MAPPING_DEPTH {
+            return Err(too_deep(at));
+        }
+        let mut nodes = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            nodes.push(self.compile(item, &format!("{at}[{i}]"), depth + 1, rooted)?);
+        }
+        if nodes.iter().all(|n| matches!(n, Node::Const(_))) {
+            return Ok(Node::Const(Value::Array(
+                nodes.into_iter().map(into_const).collect(),
+            )));
+        }
+        Ok(Node::Array(nodes))
     }
 
     fn compile_object(
@@ -316,49 +348,36 @@ impl Compiler {
         if depth > MAX_MAPPING_DEPTH {
             return Err(too_deep(at));
         }
-        let directives: Vec<&str> = map
-            .keys()
-            .map(String::as_str)
-            .filter(|k| k.starts_with('@'))
-            .collect();
-        let Some(&name) = directives.first() else {
-            let mut members = Vec::with_capacity(map.len());
-            for (key, value) in js::entries_in_js_order(map) {
-                members.push((
-                    key.to_owned(),
-                    self.compile(value, &child_at(at, key), depth + 1, rooted)?,
-                ));
-            }
-            if members.iter().all(|(_, n)| matches!(n, Node::Const(_))) {
-                let object = members
-                    .into_iter()
-                    .map(|(k, n)| (k, into_const(n)))
-                    .collect();
-                return Ok(Node::Const(Value::Object(object)));
-            }
-            return Ok(Node::Object(members));
+        let mut directives = map.keys().filter(|k| k.starts_with('@'));
+        let Some(name) = directives.next() else {
+            return self.compile_raw_object(map, at, depth, rooted);
         };
-        if directives.len() > 1 {
-            let names = directives.join(", ");
-            return Err(error_at(
-                at,
-                format!("an object holds exactly one directive, this one has {names}"),
-            ));
-        }
-        let others: Vec<&str> = map
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !k.starts_with('@') && *k != "_metadata")
-            .collect();
-        if !others.is_empty() {
-            let others = others.join(", ");
-            return Err(error_at(
-                at,
-                format!("the directive {name} cannot be mixed with other keys ({others})"),
-            ));
+        if directives.next().is_some()
+            || map.keys().any(|k| !k.starts_with('@') && k != "_metadata")
+        {
+            return Err(misshapen_directive(map, at));
         }
         let options = map.get(name).unwrap_or(&Value::Null);
         self.compile_directive(name, options, at, depth, rooted)
+    }
+
+    /// An object without directive keys; a constant when nothing inside is
+    /// a directive.
+    fn compile_raw_object(
+        &mut self,
+        map: &Map<String, Value>,
+        at: &str,
+        depth: usize,
+        rooted: bool,
+    ) -> Result<Node> {
+        let mut members = Vec::with_capacity(map.len());
+        for (key, value) in js::entries_in_js_order(map) {
+            members.push((
+                key.to_owned(),
+                self.compile(value, &child_at(at, key), depth + 1, rooted)?,
+            ));
+        }
+        Ok(constant_or_object(members))
     }
 
     fn compile_directive(
@@ -724,11 +743,44 @@ impl Compiler {
     }
 }
 
+/// An object with two directives, or a directive mixed with other keys.
+fn misshapen_directive(map: &Map<String, Value>, at: &str) -> Error {
+    let (directives, others): (Vec<&str>, Vec<&str>) = map
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "_metadata")
+        .partition(|k| k.starts_with('@'));
+    if directives.len() > 1 {
+        let names = directives.join(", ");
+        return error_at(
+            at,
+            format!("an object holds exactly one directive, this one has {names}"),
+        );
+    }
+    let (name, others) = (directives.join(""), others.join(", "));
+    error_at(
+        at,
+        format!("the directive {name} cannot be mixed with other keys ({others})"),
+    )
+}
+
 fn too_deep(at: &str) -> Error {
     error_at(
         at,
         format!("the mapping is nested more than {MAX_MAPPING_DEPTH} levels deep"),
     )
+}
+
+/// A raw object node: one constant when no member holds a directive.
+fn constant_or_object(members: Vec<(String, Node)>) -> Node {
+    if members.iter().all(|(_, n)| matches!(n, Node::Const(_))) {
+        let object = members
+            .into_iter()
+            .map(|(k, n)| (k, into_const(n)))
+            .collect();
+        return Node::Const(Value::Object(object));
+    }
+    Node::Object(members)
 }
 
 fn into_const(node: Node) -> Value {

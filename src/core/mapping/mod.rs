@@ -52,7 +52,7 @@ impl Mapping {
     /// Validates and compiles `mapping`. Errors name the location of the bad
     /// part, e.g. `mapping.traits.email.@path: must be a string or a directive, not a number`.
     pub fn compile(mapping: &Value) -> Result<Self> {
-        compile::reject_liquid(mapping)?;
+        compile::precheck(mapping)?;
         let mut compiler = Compiler::default();
         let root = compiler.compile_root(mapping, "mapping", 0, true)?;
         let mut seen = HashSet::new();

@@ -125,17 +125,13 @@ pub(crate) fn clean_nulls(value: Val<'_>, depth: usize) -> Result<Val<'_>> {
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
-    let members = entries(value)
-        .into_iter()
-        .map(|(key, member)| {
-            let cleaned = if member.is_null() {
-                Val::Undefined
-            } else {
-                clean_nulls(member, depth + 1)?
-            };
-            Ok((key, cleaned))
-        })
-        .collect::<Result<_>>()?;
+    let mut members = entries(value);
+    for (_, member) in &mut members {
+        let taken = std::mem::replace(member, Val::Undefined);
+        if !taken.is_null() {
+            *member = clean_nulls(taken, depth + 1)?;
+        }
+    }
     Ok(Val::Obj(members))
 }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 
 /// How deep input data may be for the operations that walk it (building
 /// the output, `@json`, `@flatten`, `@excludeWhenNull`, stringifying).
-pub(crate) const MAX_DATA_DEPTH: usize = 512;
+pub(crate) const MAX_DATA_DEPTH: usize = 256;
 
 /// An object member; keys are borrowed from the mapping or input when possible.
 pub(crate) type Member<'a> = (Cow<'a, str>, Val<'a>);
@@ -137,29 +137,34 @@ pub(crate) fn clone_in_js_order(value: &Value, depth: usize) -> Result<Value> {
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
-    Ok(match value {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                out.push(clone_in_js_order(item, depth + 1)?);
-            }
-            Value::Array(out)
+    match value {
+        Value::Array(items) => clone_array_in_js_order(items, depth),
+        Value::Object(map) => clone_object_in_js_order(map, depth),
+        scalar => Ok(scalar.clone()),
+    }
+}
+
+// The two halves of `clone_in_js_order` keep its recursive frame small.
+fn clone_array_in_js_order(items: &[Value], depth: usize) -> Result<Value> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(clone_in_js_order(item, depth + 1)?);
+    }
+    Ok(Value::Array(out))
+}
+
+fn clone_object_in_js_order(map: &Map<String, Value>, depth: usize) -> Result<Value> {
+    let mut out = Map::with_capacity(map.len());
+    if js::has_index_key(map.keys().map(String::as_str)) {
+        for (k, v) in js::entries_in_js_order(map) {
+            out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
         }
-        Value::Object(map) => {
-            let mut out = Map::with_capacity(map.len());
-            if js::has_index_key(map.keys().map(String::as_str)) {
-                for (k, v) in js::entries_in_js_order(map) {
-                    out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
-                }
-            } else {
-                for (k, v) in map {
-                    out.insert(k.clone(), clone_in_js_order(v, depth + 1)?);
-                }
-            }
-            Value::Object(out)
+    } else {
+        for (k, v) in map {
+            out.insert(k.clone(), clone_in_js_order(v, depth + 1)?);
         }
-        scalar => scalar.clone(),
-    })
+    }
+    Ok(Value::Object(out))
 }
 
 /// Puts every object of an owned value in JS key order.

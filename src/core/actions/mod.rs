@@ -1,0 +1,3 @@
+//! Segment's SendGrid actions, one module each.
+
+pub mod upsert;

@@ -1,0 +1,357 @@
+//! The Upsert Contact action for one client: a single upsert with Segment's
+//! behaviour, and streaming batch upserts with per-record results.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use reqwest::Method;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::task::{JoinError, JoinSet};
+
+use super::batcher::{assemble, Batcher, Chunk, ChunkLimits, Piece, Pushed};
+use super::contact::{build_contact, Contact, ContactError};
+use super::fields::FieldCatalog;
+use super::imports::{wait_for_imports, PollTiming};
+use super::isolate::{deliver, job_id, ChunkOutcome, CONTACTS_PATH};
+use super::payload::validate_payload;
+use crate::client::{Idempotency, SendGridClient};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::report::{BatchReport, RecordFailure, ReportBuilder};
+
+/// Reason given to records left unsent when a run stops early.
+const STOPPED: &str = "the run stopped before this record was sent";
+
+/// Answer to a single upsert: SendGrid queued an import job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpsertResult {
+    pub job_id: String,
+    pub status_code: u16,
+}
+
+/// One record of a batch: its input position and its mapped payload, or
+/// the failure the mapping stage already recorded for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputRecord {
+    pub index: usize,
+    pub payload: Result<Value, RecordFailure>,
+}
+
+/// Settings of one batch run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpsertOptions {
+    /// Lists for records whose payload has no `list_ids` of its own.
+    pub list_ids: Option<Vec<String>>,
+    /// Follow the import jobs until they finish (`report.imports`).
+    pub wait: bool,
+    pub wait_timeout: Duration,
+    /// Requests in flight at once.
+    pub max_concurrency: usize,
+    /// Per-request limits (clamped to SendGrid's 30,000 contacts / 6 MB).
+    pub limits: ChunkLimits,
+    pub poll: PollTiming,
+}
+
+impl Default for UpsertOptions {
+    fn default() -> Self {
+        Self {
+            list_ids: None,
+            wait: false,
+            wait_timeout: Duration::from_secs(600),
+            max_concurrency: 4,
+            limits: ChunkLimits::default(),
+            poll: PollTiming::default(),
+        }
+    }
+}
+
+impl UpsertOptions {
+    /// Defaults, with the client's `max_concurrency`.
+    pub fn for_client(config: &ClientConfig) -> Self {
+        Self {
+            max_concurrency: config.max_concurrency,
+            ..Self::default()
+        }
+    }
+}
+
+/// A run stopped by a problem of the whole run (bad key, forbidden, field
+/// definitions unavailable). `report` holds everything settled so far;
+/// records never sent are `not_sent` failures in it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{error}")]
+pub struct BatchAbort {
+    pub error: Error,
+    pub report: BatchReport,
+}
+
+/// The Upsert Contact action bound to one client; cheap to clone. Holds the
+/// client's cached field definitions.
+#[derive(Debug, Clone)]
+pub struct ContactsApi {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    client: Arc<SendGridClient>,
+    fields: FieldCatalog,
+}
+
+impl ContactsApi {
+    pub fn new(client: Arc<SendGridClient>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                fields: FieldCatalog::new(),
+            }),
+        }
+    }
+
+    pub fn client(&self) -> &Arc<SendGridClient> {
+        &self.inner.client
+    }
+
+    /// Upserts one mapped payload: Segment's `perform`. `list_ids` applies
+    /// unless the payload has its own.
+    pub async fn upsert_one(
+        &self,
+        payload: Value,
+        list_ids: Option<Vec<String>>,
+    ) -> Result<UpsertResult> {
+        let payload = validate_payload(payload)?;
+        let contact = self.inner.prepare(&payload).await??;
+        let list_ids = normalize(contact.list_ids.or(list_ids).unwrap_or_default());
+        let body = assemble(&list_ids, std::iter::once(contact.json.as_slice()));
+        let limit = super::batcher::MAX_BODY_BYTES;
+        if body.len() > limit {
+            return Err(Error::validation(too_large(body.len(), limit), None));
+        }
+        let response = self
+            .inner
+            .client
+            .request(
+                Method::PUT,
+                CONTACTS_PATH,
+                Some(body),
+                Idempotency::Idempotent,
+            )
+            .await?;
+        Ok(UpsertResult {
+            job_id: job_id(&response).unwrap_or_default(),
+            status_code: response.status,
+        })
+    }
+
+    /// Upserts a stream of records in batches, `options.max_concurrency`
+    /// requests at a time, reading the input only as fast as it is sent.
+    /// To stop early (the input failed), end the stream: the report then
+    /// covers what was read.
+    pub async fn upsert_many<S>(
+        &self,
+        records: S,
+        options: UpsertOptions,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord> + Send,
+    {
+        let mut run = Run::new(self.inner.clone(), &options);
+        let mut records = std::pin::pin!(records);
+        while let Some(record) = records.next().await {
+            run.builder.saw(record.index);
+            run.collect_finished();
+            if run.fatal.is_none() {
+                run.take(record).await;
+            }
+            if run.fatal.is_some() {
+                break;
+            }
+        }
+        run.finish(&options).await
+    }
+}
+
+impl Inner {
+    /// Payload → contact. The outer error stops a whole run (the field
+    /// definitions could not be fetched); the inner one is the record's.
+    async fn prepare(&self, payload: &Map<String, Value>) -> Result<Result<Contact>> {
+        let mut fields = self.fields.get(&self.client).await?;
+        loop {
+            match build_contact(payload, &fields) {
+                Ok(contact) => return Ok(Ok(contact)),
+                Err(ContactError::UnknownCustomField(key)) => {
+                    match self.fields.refetch_for(&self.client, &key, &fields).await? {
+                        Some(newer) => fields = newer,
+                        None => return Ok(Err(ContactError::UnknownCustomField(key).into_error())),
+                    }
+                }
+                Err(other) => return Ok(Err(other.into_error())),
+            }
+        }
+    }
+}
+
+/// The state of one batch run.
+struct Run {
+    inner: Arc<Inner>,
+    builder: ReportBuilder,
+    batcher: Batcher,
+    inflight: JoinSet<ChunkOutcome>,
+    max_concurrency: usize,
+    list_ids: Vec<String>,
+    fatal: Option<Error>,
+}
+
+impl Run {
+    fn new(inner: Arc<Inner>, options: &UpsertOptions) -> Self {
+        Self {
+            inner,
+            builder: ReportBuilder::new(),
+            batcher: Batcher::new(options.limits),
+            inflight: JoinSet::new(),
+            max_concurrency: options.max_concurrency.max(1),
+            list_ids: normalize(options.list_ids.clone().unwrap_or_default()),
+            fatal: None,
+        }
+    }
+
+    /// Validates, converts and queues one record.
+    async fn take(&mut self, record: InputRecord) {
+        let index = record.index;
+        let payload = match record.payload {
+            Ok(payload) => payload,
+            Err(failure) => return self.builder.fail(RecordFailure { index, ..failure }),
+        };
+        let prepared = match validate_payload(payload) {
+            Ok(validated) => self.inner.prepare(&validated).await,
+            Err(error) => Ok(Err(error)),
+        };
+        let contact = match prepared {
+            Ok(Ok(contact)) => contact,
+            Ok(Err(error)) => return self.builder.fail(invalid(index, error)),
+            Err(run_error) => {
+                self.fatal = Some(run_error);
+                return;
+            }
+        };
+        let list_ids = match contact.list_ids {
+            Some(own) => normalize(own),
+            None => self.list_ids.clone(),
+        };
+        let piece = Piece {
+            index,
+            json: contact.json,
+            email: contact.email,
+        };
+        match self.batcher.push(&list_ids, piece) {
+            Pushed::Added(ready) => {
+                for chunk in ready {
+                    self.dispatch(chunk).await;
+                }
+            }
+            Pushed::TooLarge { body_len } => {
+                let limit = self.batcher_limit();
+                self.builder.fail(RecordFailure::invalid(
+                    index,
+                    too_large(body_len, limit),
+                    None,
+                ));
+            }
+        }
+    }
+
+    fn batcher_limit(&self) -> usize {
+        self.batcher.limits().max_bytes
+    }
+
+    /// Starts sending `chunk` once fewer than `max_concurrency` requests
+    /// are in flight. After a fatal error nothing more is sent.
+    async fn dispatch(&mut self, chunk: Chunk) {
+        while self.inflight.len() >= self.max_concurrency {
+            match self.inflight.join_next().await {
+                Some(done) => self.apply(done),
+                None => break,
+            }
+        }
+        if self.fatal.is_some() {
+            return;
+        }
+        let inner = self.inner.clone();
+        self.inflight
+            .spawn(async move { deliver(&inner.client, chunk).await });
+    }
+
+    /// Settles the chunks that have already finished, without waiting.
+    fn collect_finished(&mut self) {
+        while let Some(done) = self.inflight.try_join_next() {
+            self.apply(done);
+        }
+    }
+
+    fn apply(&mut self, done: Result<ChunkOutcome, JoinError>) {
+        // A task that died settles nothing: its records end as not_sent.
+        let Ok(outcome) = done else { return };
+        for index in outcome.accepted {
+            self.builder.accept(index);
+        }
+        for failure in outcome.failures {
+            self.builder.fail(failure);
+        }
+        let report = self.builder.report_mut();
+        report.job_ids.extend(outcome.job_ids);
+        report.requests += outcome.requests;
+        report.retries += outcome.retries;
+        if self.fatal.is_none() {
+            self.fatal = outcome.fatal;
+        }
+    }
+
+    async fn finish(mut self, options: &UpsertOptions) -> Result<BatchReport, BatchAbort> {
+        if self.fatal.is_none() {
+            for chunk in std::mem::take(&mut self.batcher).finish() {
+                self.dispatch(chunk).await;
+            }
+        }
+        while let Some(done) = self.inflight.join_next().await {
+            self.apply(done);
+        }
+        let mut report = self.builder.finish(STOPPED);
+        if let Some(error) = self.fatal {
+            return Err(BatchAbort { error, report });
+        }
+        if options.wait && !report.job_ids.is_empty() {
+            let mut ids = report.job_ids.clone();
+            ids.sort();
+            ids.dedup();
+            match wait_for_imports(&self.inner.client, &ids, options.wait_timeout, options.poll)
+                .await
+            {
+                Ok(jobs) => report.imports = jobs,
+                Err(error) => return Err(BatchAbort { error, report }),
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn invalid(index: usize, error: Error) -> RecordFailure {
+    match error {
+        Error::PayloadValidation { message, field } => {
+            RecordFailure::invalid(index, message, field)
+        }
+        other => RecordFailure::invalid(index, other.to_string(), None),
+    }
+}
+
+fn too_large(body_len: usize, limit: usize) -> String {
+    format!("the contact makes a request body of {body_len} bytes; SendGrid accepts at most {limit} bytes per request")
+}
+
+/// Drops repeated list ids, keeping the first occurrence's position.
+fn normalize(mut list_ids: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    list_ids.retain(|id| seen.insert(id.clone()));
+    list_ids
+}

@@ -1,0 +1,243 @@
+//! A validated payload → the contact object SendGrid receives, as Segment's
+//! `convertPayload` builds it, serialised once to the exact bytes sent.
+//!
+//! Key order: the payload's keys (minus `state`, `primary_email`,
+//! `enable_batching`, `customFields`, and our `list_ids`), then
+//! `state_province_region`, `email`, `custom_fields` (always present).
+
+use serde_json::{Map, Value};
+
+use super::fields::FieldDefinitions;
+use super::js_json;
+use crate::error::Error;
+
+/// Segment's message when no identifier is left after validation.
+pub const NO_IDENTIFIER: &str = "Contact must have at least one identifying field included (email, phone_number_id, external_id, anonymous_id).";
+
+/// Segment's message for a custom field key that is neither an id nor a name.
+pub fn unknown_custom_field_message(key: &str) -> String {
+    format!(
+        "Unknown custom field '{key}'. To see your defined custom fields, visit https://mc.sendgrid.com/custom-fields"
+    )
+}
+
+/// Payload keys that `convertPayload` renames or drops.
+const NOT_COPIED: &[&str] = &[
+    "state",
+    "primary_email",
+    "enable_batching",
+    "customFields",
+    "list_ids",
+];
+
+/// One contact ready to be placed in a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contact {
+    /// The contact object's JSON text, exactly as it is sent.
+    pub json: Vec<u8>,
+    /// The `email` sent, to match SendGrid's "email 'x' is not valid".
+    pub email: Option<String>,
+    /// The record's own `list_ids` (from the mapping), when it has them.
+    pub list_ids: Option<Vec<String>>,
+}
+
+/// Why a payload cannot become a contact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContactError {
+    /// No identifier: Segment's message.
+    NoIdentifier,
+    /// A `customFields` key the definitions do not know.
+    UnknownCustomField(String),
+}
+
+impl ContactError {
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::NoIdentifier => Error::validation(NO_IDENTIFIER, None),
+            Self::UnknownCustomField(key) => {
+                Error::validation(unknown_custom_field_message(&key), Some("customFields"))
+            }
+        }
+    }
+}
+
+/// Builds and serialises the contact for a payload that passed
+/// [`super::payload::validate_payload`].
+pub fn build_contact(
+    payload: &Map<String, Value>,
+    fields: &FieldDefinitions,
+) -> Result<Contact, ContactError> {
+    let identified = [
+        "primary_email",
+        "phone_number_id",
+        "external_id",
+        "anonymous_id",
+    ]
+    .iter()
+    .any(|key| is_truthy_identifier(payload.get(*key)));
+    if !identified {
+        return Err(ContactError::NoIdentifier);
+    }
+    let custom_fields = match payload.get("customFields") {
+        Some(Value::Object(custom)) => convert_custom_fields(custom, fields)?,
+        _ => Map::new(),
+    };
+
+    let mut entries: Vec<(&str, &Value)> = payload
+        .iter()
+        .filter(|(key, _)| !NOT_COPIED.contains(&key.as_str()))
+        .map(|(key, value)| (key.as_str(), value))
+        .collect();
+    if let Some(state) = payload.get("state") {
+        entries.push(("state_province_region", state));
+    }
+    if let Some(email) = payload.get("primary_email") {
+        entries.push(("email", email));
+    }
+    let custom_value = Value::Object(custom_fields);
+    entries.push(("custom_fields", &custom_value));
+
+    let mut json = Vec::with_capacity(256);
+    json.push(b'{');
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        js_json::write_string(&mut json, key);
+        json.push(b':');
+        js_json::write_value(&mut json, value);
+    }
+    json.push(b'}');
+
+    let list_ids = payload
+        .get("list_ids")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        });
+    Ok(Contact {
+        json,
+        email: payload
+            .get("primary_email")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        list_ids,
+    })
+}
+
+/// JS truthiness of an identifier value (`""` and `null` do not count).
+fn is_truthy_identifier(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(_) => true,
+    }
+}
+
+/// Keys → field ids; strings and numbers are sent as they are, booleans,
+/// arrays and objects as their `JSON.stringify` text; `null` values are left
+/// out (deviation D4: Segment sends the string "null"). When two keys name
+/// the same field, the later value wins (in the first key's position).
+fn convert_custom_fields(
+    custom: &Map<String, Value>,
+    fields: &FieldDefinitions,
+) -> Result<Map<String, Value>, ContactError> {
+    let mut converted = Map::new();
+    for (key, value) in custom {
+        let id = fields
+            .resolve(key)
+            .ok_or_else(|| ContactError::UnknownCustomField(key.clone()))?;
+        let sent = match value {
+            Value::Null => continue,
+            Value::String(_) | Value::Number(_) => value.clone(),
+            Value::Bool(_) | Value::Array(_) | Value::Object(_) => {
+                Value::String(js_json::stringify(value))
+            }
+        };
+        converted.insert(id.to_owned(), sent);
+    }
+    Ok(converted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn defs() -> FieldDefinitions {
+        FieldDefinitions::from_json(&json!({"custom_fields": [
+            {"id": "e1_N", "name": "Age"}, {"id": "e2_T", "name": "Source"},
+            {"id": "e3_D", "name": "Signup_Date"}, {"id": "w4_T", "name": "favorite_color"},
+            {"id": "e5_N", "name": "lifetime_value"},
+        ]}))
+    }
+
+    fn build(payload: Value) -> Result<Contact, ContactError> {
+        let Value::Object(map) = payload else {
+            panic!()
+        };
+        build_contact(&map, &defs())
+    }
+
+    fn text(contact: &Contact) -> String {
+        String::from_utf8(contact.json.clone()).unwrap()
+    }
+
+    #[test]
+    fn orders_keys_like_convert_payload() {
+        let contact = build(json!({
+            "enable_batching": true, "first_name": "Jane", "state": "CA", "city": null,
+            "primary_email": "j@example.com", "anonymous_id": "a", "list_ids": ["l"],
+        }))
+        .unwrap();
+        assert_eq!(
+            text(&contact),
+            r#"{"first_name":"Jane","city":null,"anonymous_id":"a","state_province_region":"CA","email":"j@example.com","custom_fields":{}}"#
+        );
+        assert_eq!(contact.email.as_deref(), Some("j@example.com"));
+        assert_eq!(contact.list_ids, Some(vec!["l".to_owned()]));
+    }
+
+    #[test]
+    fn converts_custom_field_keys_and_values() {
+        let contact = build(json!({"external_id": "x", "customFields": {
+            "Age": true, "Source": false, "Signup_Date": ["a", 1, true, null, {"k": "v"}],
+            "favorite_color": {"z": 1, "a": {"nested": [1, 2]}, "s": "str"},
+            "lifetime_value": null,
+        }}))
+        .unwrap();
+        assert_eq!(
+            text(&contact),
+            r#"{"external_id":"x","custom_fields":{"e1_N":"true","e2_T":"false","e3_D":"[\"a\",1,true,null,{\"k\":\"v\"}]","w4_T":"{\"z\":1,\"a\":{\"nested\":[1,2]},\"s\":\"str\"}"}}"#
+        );
+        let numbers = build(json!({"external_id": "x", "customFields": {
+            "Age": 1e21, "lifetime_value": 0.30000000000000004, "Source": 5e-7, "e1_N": 7}}))
+        .unwrap();
+        assert_eq!(
+            text(&numbers),
+            r#"{"external_id":"x","custom_fields":{"e1_N":7,"e5_N":0.30000000000000004,"e2_T":5e-7}}"#
+        );
+    }
+
+    #[test]
+    fn identifier_and_unknown_field_errors_carry_segment_messages() {
+        for payload in [
+            json!({"first_name": "X", "anonymous_id": null}),
+            json!({"first_name": "X", "primary_email": ""}),
+            json!({}),
+        ] {
+            assert_eq!(build(payload).unwrap_err(), ContactError::NoIdentifier);
+        }
+        let err =
+            build(json!({"anonymous_id": "a", "customFields": {"shoe_size": 1}})).unwrap_err();
+        assert_eq!(err, ContactError::UnknownCustomField("shoe_size".into()));
+        assert_eq!(
+            err.into_error().to_string(),
+            "Unknown custom field 'shoe_size'. To see your defined custom fields, visit https://mc.sendgrid.com/custom-fields"
+        );
+    }
+}

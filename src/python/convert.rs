@@ -1,0 +1,319 @@
+//! Python values → `serde_json::Value`, with errors that name the path
+//! (`traits.avatar: bytes is not JSON`), cycle and depth protection, and a
+//! projected mode that converts only the paths a mapping reads.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde_json::{Map, Number, Value};
+
+/// Deeper input is refused: real events are a handful of levels deep, and
+/// the limit keeps recursion far from the stack's end.
+pub const MAX_DEPTH: usize = 256;
+
+/// Python types checked by `isinstance` (limited API: no direct FFI checks).
+struct ExtraTypes {
+    datetime: Py<PyType>,
+    date: Py<PyType>,
+    time: Py<PyType>,
+    decimal: Py<PyType>,
+    mapping: Py<PyType>,
+    sequence: Py<PyType>,
+}
+
+static EXTRA_TYPES: PyOnceLock<ExtraTypes> = PyOnceLock::new();
+
+fn extra_types(py: Python<'_>) -> PyResult<&ExtraTypes> {
+    EXTRA_TYPES.get_or_try_init(py, || {
+        let datetime = py.import("datetime")?;
+        let abc = py.import("collections.abc")?;
+        let get = |module: &Bound<'_, PyModule>, name: &str| -> PyResult<Py<PyType>> {
+            Ok(module.getattr(name)?.cast_into::<PyType>()?.unbind())
+        };
+        Ok(ExtraTypes {
+            datetime: get(&datetime, "datetime")?,
+            date: get(&datetime, "date")?,
+            time: get(&datetime, "time")?,
+            decimal: get(&py.import("decimal")?, "Decimal")?,
+            mapping: get(&abc, "Mapping")?,
+            sequence: get(&abc, "Sequence")?,
+        })
+    })
+}
+
+/// One step of the path to the value being converted.
+#[derive(Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The set of input paths a mapping reads, as a trie over object keys. A
+/// node marked `whole` (or reached through a list) is converted entirely.
+#[derive(Debug, Default, Clone)]
+pub struct PathTrie {
+    whole: bool,
+    children: HashMap<String, PathTrie>,
+}
+
+impl PathTrie {
+    /// A trie that converts everything.
+    pub fn everything() -> Self {
+        Self {
+            whole: true,
+            children: HashMap::new(),
+        }
+    }
+
+    /// Adds a path of object keys; an empty path means the whole value.
+    pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
+        let mut node = self;
+        for key in path {
+            if node.whole {
+                return;
+            }
+            node = node.children.entry(key.as_ref().to_owned()).or_default();
+        }
+        node.whole = true;
+        node.children.clear();
+    }
+}
+
+/// Converts one Python value, tracking the path for error messages.
+pub struct Converter<'py> {
+    py: Python<'py>,
+    steps: Vec<Step>,
+    /// Containers on the current path, to detect cycles.
+    open: Vec<usize>,
+}
+
+impl<'py> Converter<'py> {
+    pub fn new(py: Python<'py>) -> Self {
+        Self {
+            py,
+            steps: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    /// Converts `obj` entirely.
+    pub fn convert(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        self.steps.clear();
+        self.open.clear();
+        self.value(obj, None)
+    }
+
+    /// Converts only the parts of `obj` that `trie` selects.
+    pub fn convert_projected(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        trie: &PathTrie,
+    ) -> PyResult<Value> {
+        self.steps.clear();
+        self.open.clear();
+        self.value(obj, Some(trie))
+    }
+
+    fn path(&self) -> String {
+        let mut text = String::new();
+        for step in &self.steps {
+            match step {
+                Step::Key(key) => {
+                    if !text.is_empty() {
+                        text.push('.');
+                    }
+                    text.push_str(key);
+                }
+                Step::Index(i) => text.push_str(&format!("[{i}]")),
+            }
+        }
+        if text.is_empty() {
+            "value".to_owned()
+        } else {
+            text
+        }
+    }
+
+    fn error(&self, what: impl std::fmt::Display) -> PyErr {
+        PyTypeError::new_err(format!("{}: {what}", self.path()))
+    }
+
+    fn value(&mut self, obj: &Bound<'py, PyAny>, trie: Option<&PathTrie>) -> PyResult<Value> {
+        let trie = trie.filter(|t| !t.whole);
+        if let Ok(dict) = obj.cast::<PyDict>() {
+            return self.nested(obj, |this| this.dict(dict, trie));
+        }
+        if let Ok(text) = obj.cast::<PyString>() {
+            return Ok(Value::String(text.to_cow()?.into_owned()));
+        }
+        if obj.is_instance_of::<PyBool>() {
+            return Ok(Value::Bool(obj.is_truthy()?));
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return self.int(obj);
+        }
+        if obj.is_instance_of::<PyFloat>() {
+            return self.float(obj.extract::<f64>()?);
+        }
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if let Ok(list) = obj.cast::<PyList>() {
+            return self.nested(obj, |this| this.items(list.iter()));
+        }
+        if let Ok(tuple) = obj.cast::<PyTuple>() {
+            return self.nested(obj, |this| this.items(tuple.iter()));
+        }
+        self.uncommon(obj, trie)
+    }
+
+    /// Types past the fast path: dates, decimals, any Mapping or Sequence.
+    fn uncommon(&mut self, obj: &Bound<'py, PyAny>, trie: Option<&PathTrie>) -> PyResult<Value> {
+        let types = extra_types(self.py)?;
+        let is = |t: &Py<PyType>| obj.is_instance(t.bind(self.py));
+        if is(&types.datetime)? || is(&types.date)? || is(&types.time)? {
+            return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+        }
+        if is(&types.decimal)? {
+            return self.decimal(obj);
+        }
+        if obj.is_instance_of::<pyo3::types::PyBytes>()
+            || obj.is_instance_of::<pyo3::types::PyByteArray>()
+        {
+            return Err(self.error(format!("{} is not JSON", type_name(obj))));
+        }
+        if is(&types.mapping)? {
+            return self.nested(obj, |this| this.mapping(obj, trie));
+        }
+        if is(&types.sequence)? {
+            return self.nested(obj, |this| {
+                this.items(obj.try_iter()?.collect::<PyResult<Vec<_>>>()?.into_iter())
+            });
+        }
+        Err(self.error(format!("{} is not JSON", type_name(obj))))
+    }
+
+    /// Guards recursion into a container: depth limit and cycle check.
+    fn nested(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        body: impl FnOnce(&mut Self) -> PyResult<Value>,
+    ) -> PyResult<Value> {
+        let id = obj.as_ptr() as usize;
+        if self.open.contains(&id) {
+            return Err(self.error("cyclic reference (a container contains itself)"));
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(self.error(format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        self.open.push(id);
+        let result = body(self);
+        self.open.pop();
+        result
+    }
+
+    fn dict(&mut self, dict: &Bound<'py, PyDict>, trie: Option<&PathTrie>) -> PyResult<Value> {
+        let mut map = Map::new();
+        match trie {
+            None => {
+                for (key, value) in dict.iter() {
+                    let key = self.key(&key)?;
+                    self.steps.push(Step::Key(key.clone()));
+                    let converted = self.value(&value, None);
+                    self.steps.pop();
+                    map.insert(key, converted?);
+                }
+            }
+            Some(trie) => {
+                for (key, child) in &trie.children {
+                    if let Some(value) = dict.get_item(key)? {
+                        self.steps.push(Step::Key(key.clone()));
+                        let converted = self.value(&value, Some(child));
+                        self.steps.pop();
+                        map.insert(key.clone(), converted?);
+                    }
+                }
+            }
+        }
+        Ok(Value::Object(map))
+    }
+
+    fn mapping(&mut self, obj: &Bound<'py, PyAny>, trie: Option<&PathTrie>) -> PyResult<Value> {
+        let as_dict = PyDict::new(self.py);
+        for key in obj.try_iter()? {
+            let key = key?;
+            let value = obj.get_item(&key)?;
+            as_dict.set_item(key, value)?;
+        }
+        self.dict(&as_dict, trie)
+    }
+
+    fn key(&self, key: &Bound<'py, PyAny>) -> PyResult<String> {
+        match key.cast::<PyString>() {
+            Ok(text) => Ok(text.to_cow()?.into_owned()),
+            Err(_) => Err(self.error(format!(
+                "key {} ({}) is not a str",
+                key.repr()?,
+                type_name(key)
+            ))),
+        }
+    }
+
+    fn items(&mut self, items: impl Iterator<Item = Bound<'py, PyAny>>) -> PyResult<Value> {
+        let mut out = Vec::with_capacity(items.size_hint().0);
+        for (i, item) in items.enumerate() {
+            self.steps.push(Step::Index(i));
+            let converted = self.value(&item, None);
+            self.steps.pop();
+            out.push(converted?);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn int(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        if let Ok(v) = obj.extract::<i64>() {
+            return Ok(Value::Number(v.into()));
+        }
+        if let Ok(v) = obj.extract::<u64>() {
+            return Ok(Value::Number(v.into()));
+        }
+        // Beyond 64 bits a JSON number is a double, as in JavaScript.
+        let as_float: f64 = obj.extract()?;
+        self.float(as_float)
+    }
+
+    fn float(&self, v: f64) -> PyResult<Value> {
+        Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            // Spelled as Python prints it: nan, inf, -inf.
+            let shown = if v.is_nan() {
+                "nan".to_owned()
+            } else {
+                v.to_string()
+            };
+            self.error(format!(
+                "{shown} is not JSON (NaN and infinities have no JSON form)"
+            ))
+        })
+    }
+
+    fn decimal(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
+        let text: String = obj.str()?.to_cow()?.into_owned();
+        if let Ok(v) = text.parse::<i64>() {
+            return Ok(Value::Number(v.into()));
+        }
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => self.float(v),
+            _ => Err(self.error(format!("Decimal('{text}') is not JSON"))),
+        }
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".into())
+}

@@ -1,0 +1,172 @@
+//! `Mapping`, `transform` and `default_mapping`: Segment mapping-kit from
+//! Python. Records are converted only along the paths the mapping reads, and
+//! the mapping itself runs with the GIL released.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
+use pythonize::pythonize;
+use sendgrid_core::mapping as core;
+use serde_json::Value;
+
+use crate::convert::{Converter, PathTrie};
+use crate::errors::to_py_err;
+
+/// Records converted per GIL round trip in `apply_many`.
+const CHUNK: usize = 1024;
+
+/// A Segment mapping compiled once, applied to many records.
+///
+/// ``mapping`` is the JSON of ``@path``, ``@if``, ``@template`` … directives
+/// that Segment uses. Invalid mappings raise ``MappingError`` naming the path
+/// of the bad part.
+#[pyclass(frozen, module = "segment_sendgrid._native")]
+pub struct Mapping {
+    compiled: Arc<core::Mapping>,
+    /// The mapping as given, for repr and pickling.
+    source: Value,
+    /// The input paths the mapping reads: only these are converted.
+    reads: PathTrie,
+}
+
+impl Mapping {
+    pub fn compile(source: Value) -> PyResult<Self> {
+        let compiled = core::Mapping::compile(&source).map_err(to_py_err)?;
+        let mut reads = PathTrie::default();
+        for path in compiled.input_paths() {
+            let keys: Vec<&str> = path.iter().map(|segment| segment.key()).collect();
+            reads.insert(&keys);
+        }
+        Ok(Self {
+            compiled: Arc::new(compiled),
+            source,
+            reads,
+        })
+    }
+
+    /// Converts the part of `record` this mapping reads.
+    pub fn convert_record<'py>(
+        &self,
+        converter: &mut Converter<'py>,
+        record: &Bound<'py, PyAny>,
+    ) -> PyResult<Value> {
+        converter.convert_projected(record, &self.reads)
+    }
+
+    pub fn core(&self) -> &Arc<core::Mapping> {
+        &self.compiled
+    }
+}
+
+/// `None` (JS `undefined`) becomes Python `None`.
+fn to_python<'py>(py: Python<'py>, value: Option<Value>) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Some(value) => Ok(pythonize(py, &value)?),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+#[pymethods]
+impl Mapping {
+    #[new]
+    fn new(mapping: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let source = Converter::new(mapping.py()).convert(mapping)?;
+        Self::compile(source)
+    }
+
+    /// Maps one record (a dict or any Mapping).
+    fn apply<'py>(&self, record: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = record.py();
+        let input = self.convert_record(&mut Converter::new(py), record)?;
+        let output = self.compiled.apply(&input).map_err(to_py_err)?;
+        to_python(py, output)
+    }
+
+    /// Maps every record of an iterable; returns a list in input order.
+    fn apply_many<'py>(&self, records: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = records.py();
+        let out = PyList::empty(py);
+        let mut converter = Converter::new(py);
+        let mut chunk: Vec<Value> = Vec::with_capacity(CHUNK);
+        let mut iter = records.try_iter()?;
+        let mut index = 0usize;
+        loop {
+            chunk.clear();
+            for record in iter.by_ref().take(CHUNK) {
+                let record = record?;
+                let value = self
+                    .convert_record(&mut converter, &record)
+                    .map_err(|e| prefix_error(py, e, index))?;
+                chunk.push(value);
+                index += 1;
+            }
+            if chunk.is_empty() {
+                return Ok(out);
+            }
+            let compiled = &self.compiled;
+            let mapped: Vec<Result<Option<Value>, sendgrid_core::Error>> =
+                py.detach(|| chunk.iter().map(|input| compiled.apply(input)).collect());
+            let first = index - chunk.len();
+            for (offset, result) in mapped.into_iter().enumerate() {
+                let value = result.map_err(|e| prefix_error(py, to_py_err(e), first + offset))?;
+                out.append(to_python(py, value)?)?;
+            }
+        }
+    }
+
+    fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(py, [pythonize(py, &self.source)?])
+    }
+
+    fn __repr__(&self) -> String {
+        let fields: Vec<String> = match &self.source {
+            Value::Object(map) => map.keys().map(|k| format!("{k:?}")).collect(),
+            other => vec![other.to_string()],
+        };
+        let mut reads: Vec<String> = self
+            .compiled
+            .input_paths()
+            .iter()
+            .map(|path| {
+                let keys: Vec<&str> = path.iter().map(|s| s.key()).collect();
+                if keys.is_empty() {
+                    "$".to_owned()
+                } else {
+                    format!("$.{}", keys.join("."))
+                }
+            })
+            .collect();
+        reads.sort();
+        reads.dedup();
+        format!("Mapping(fields=[{}], reads={reads:?})", fields.join(", "))
+    }
+}
+
+/// Prefixes an error message with the record index, keeping its class.
+fn prefix_error(py: Python<'_>, error: PyErr, index: usize) -> PyErr {
+    let message = format!("record {index}: {}", error.value(py));
+    let class = error.get_type(py);
+    match class.call1((message,)) {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(_) => error,
+    }
+}
+
+/// Applies a Segment ``mapping`` to one ``data`` record (compiles it each call;
+/// use :class:`Mapping` to compile once).
+#[pyfunction]
+pub fn transform<'py>(
+    mapping: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    Mapping::new(mapping)?.apply(data)
+}
+
+/// Segment's default mapping of ``action``: ``"upsert_contact"`` or
+/// ``"send_dynamic_template"``.
+#[pyfunction]
+pub fn default_mapping(py: Python<'_>, action: &str) -> PyResult<Py<PyAny>> {
+    let value = core::default_mapping(action).map_err(to_py_err)?;
+    Ok(pythonize(py, &value)?.unbind())
+}
