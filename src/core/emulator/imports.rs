@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -159,7 +160,13 @@ pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<Strin
     id
 }
 
-pub async fn status(State(em): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+pub async fn status(
+    State(em): State<Arc<Emulator>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return ApiError::not_found().into_response();
+    };
     let mut store = em.write();
     settle(&mut store);
     match store.jobs.get(&id) {
