@@ -22,6 +22,7 @@ from segment_sendgrid._native import (
     default_mapping,
     transform,
 )
+from segment_sendgrid._shortcuts import send_dynamic_template, upsert_contact
 from segment_sendgrid.errors import (
     ApiError,
     AuthenticationError,
@@ -66,5 +67,7 @@ __all__ = [
     "UpsertResult",
     "__version__",
     "default_mapping",
+    "send_dynamic_template",
     "transform",
+    "upsert_contact",
 ]

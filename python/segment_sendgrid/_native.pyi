@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension module ``segment_sendgrid._native``."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as Mapping_
 from types import TracebackType
 from typing import Any, final
@@ -44,6 +44,45 @@ class Client:
     @property
     def base_url(self) -> str: ...
     def check(self) -> list[str]: ...
+    def upsert_contact(
+        self,
+        event: Mapping_[str, Any],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        list_ids: Sequence[str] | None = None,
+    ) -> UpsertResult: ...
+    def upsert_contacts(
+        self,
+        events: Iterable[Mapping_[str, Any]],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        list_ids: Sequence[str] | None = None,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+    ) -> BatchReport: ...
+    def send_dynamic_template(
+        self,
+        event: Mapping_[str, Any],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        sandbox: bool = False,
+        check_template: bool = True,
+    ) -> SendResult: ...
+    def send_dynamic_templates(
+        self,
+        events: Iterable[Mapping_[str, Any]],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        sandbox: bool = False,
+        check_template: bool = True,
+        merge: bool = True,
+        retry_ambiguous: bool = False,
+    ) -> BatchReport: ...
+    def template_variables(self, template_id: str) -> list[str]: ...
     def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]: ...
 
 @final
@@ -66,6 +105,45 @@ class AsyncClient:
     @property
     def base_url(self) -> str: ...
     async def check(self) -> list[str]: ...
+    async def upsert_contact(
+        self,
+        event: Mapping_[str, Any],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        list_ids: Sequence[str] | None = None,
+    ) -> UpsertResult: ...
+    async def upsert_contacts(
+        self,
+        events: Iterable[Mapping_[str, Any]],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        list_ids: Sequence[str] | None = None,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+    ) -> BatchReport: ...
+    async def send_dynamic_template(
+        self,
+        event: Mapping_[str, Any],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        sandbox: bool = False,
+        check_template: bool = True,
+    ) -> SendResult: ...
+    async def send_dynamic_templates(
+        self,
+        events: Iterable[Mapping_[str, Any]],
+        *,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        sandbox: bool = False,
+        check_template: bool = True,
+        merge: bool = True,
+        retry_ambiguous: bool = False,
+    ) -> BatchReport: ...
+    async def template_variables(self, template_id: str) -> list[str]: ...
     def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]: ...
 
 @final

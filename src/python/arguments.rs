@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 fn type_name(obj: &Borrowed<'_, '_, PyAny>) -> String {
     obj.get_type()
@@ -96,4 +96,72 @@ named_argument!(
 named_argument!(
     /// `user_agent`: a str (None for the default).
     UserAgentArg, "user_agent", String, text
+);
+
+/// A `bool`, nothing else (no truthy ints or strings).
+fn strict_bool(obj: &Borrowed<'_, '_, PyAny>) -> Result<bool, String> {
+    if !obj.is_instance_of::<PyBool>() {
+        return Err(format!("must be a bool, got {}", type_name(obj)));
+    }
+    Ok(obj.is_truthy().unwrap_or(false))
+}
+
+/// A list or tuple of `str`.
+fn string_list(obj: &Borrowed<'_, '_, PyAny>) -> Result<Vec<String>, String> {
+    let items: Vec<Bound<'_, PyAny>> = if let Ok(list) = obj.cast::<PyList>() {
+        list.iter().collect()
+    } else if let Ok(tuple) = obj.cast::<PyTuple>() {
+        tuple.iter().collect()
+    } else {
+        return Err(format!("must be a list of str, got {}", type_name(obj)));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            text(&item.as_borrowed()).map_err(|_| {
+                format!(
+                    "[{i}] must be a str, got {}",
+                    type_name(&item.as_borrowed())
+                )
+            })
+        })
+        .collect()
+}
+
+named_argument!(
+    /// `list_ids`: Marketing Campaigns list ids for every contact.
+    ListIdsArg, "list_ids", Vec<String>, string_list
+);
+named_argument!(
+    /// `wait_timeout`: seconds to follow import jobs.
+    WaitTimeoutArg, "wait_timeout", f64, seconds
+);
+named_argument!(
+    /// `template_id`: a dynamic template id or Segment's "Name - Version [d-…]".
+    TemplateIdArg, "template_id", String, text
+);
+named_argument!(
+    /// `use_default_mapping`.
+    UseDefaultMappingArg, "use_default_mapping", bool, strict_bool
+);
+named_argument!(
+    /// `wait`.
+    WaitArg, "wait", bool, strict_bool
+);
+named_argument!(
+    /// `sandbox`.
+    SandboxArg, "sandbox", bool, strict_bool
+);
+named_argument!(
+    /// `check_template`.
+    CheckTemplateArg, "check_template", bool, strict_bool
+);
+named_argument!(
+    /// `merge`.
+    MergeArg, "merge", bool, strict_bool
+);
+named_argument!(
+    /// `retry_ambiguous`.
+    RetryAmbiguousArg, "retry_ambiguous", bool, strict_bool
 );

@@ -201,3 +201,21 @@ impl SendResult {
         )
     }
 }
+
+impl From<sendgrid_core::actions::upsert::UpsertResult> for UpsertResult {
+    fn from(r: sendgrid_core::actions::upsert::UpsertResult) -> Self {
+        Self {
+            job_id: r.job_id,
+            status_code: r.status_code,
+        }
+    }
+}
+
+impl From<sendgrid_core::actions::send::SendResult> for SendResult {
+    fn from(r: sendgrid_core::actions::send::SendResult) -> Self {
+        Self {
+            message_id: r.message_id,
+            status_code: r.status_code,
+        }
+    }
+}

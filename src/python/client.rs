@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use sendgrid_core::actions::send::MailApi;
+use sendgrid_core::actions::upsert::ContactsApi;
 use sendgrid_core::config::{ClientSettings, API_KEY_ENV};
 use sendgrid_core::{ClientConfig, SendGridClient};
 
@@ -16,11 +18,15 @@ use crate::runtime::{awaitable, block_on};
 
 /// What both client classes hold: the validated configuration (for repr and
 /// pickling) and the shared core client with its connection pool.
-struct ClientHandle {
+pub(crate) struct ClientHandle {
     /// The user agent the user passed, `None` for the default (so a pickled
     /// client built by a newer version sends that version's default).
     custom_user_agent: Option<String>,
-    core: Arc<SendGridClient>,
+    pub(crate) core: Arc<SendGridClient>,
+    /// Upsert Contact, with this client's cached field definitions.
+    pub(crate) contacts: ContactsApi,
+    /// Send Email, with this client's cached template checks.
+    pub(crate) mail: MailApi,
 }
 
 impl ClientHandle {
@@ -45,14 +51,16 @@ impl ClientHandle {
         let default_agent = format!("segment-sendgrid/{} (python)", crate::VERSION);
         let config =
             ClientConfig::from_settings(settings, env_key, &default_agent).map_err(to_py_err)?;
-        let core = SendGridClient::new(config).map_err(to_py_err)?;
+        let core = Arc::new(SendGridClient::new(config).map_err(to_py_err)?);
         Ok(Self {
             custom_user_agent,
-            core: Arc::new(core),
+            contacts: ContactsApi::new(Arc::clone(&core)),
+            mail: MailApi::new(Arc::clone(&core)),
+            core,
         })
     }
 
-    fn config(&self) -> &ClientConfig {
+    pub(crate) fn config(&self) -> &ClientConfig {
         self.core.config()
     }
 
@@ -91,7 +99,7 @@ impl ClientHandle {
 /// shipped to Spark/Dask workers); protect pickles like the key itself.
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct Client {
-    handle: ClientHandle,
+    pub(crate) handle: ClientHandle,
 }
 
 #[pymethods]
@@ -147,7 +155,7 @@ impl Client {
 /// **including the API key**; the unpickled client opens a fresh pool.
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct AsyncClient {
-    handle: ClientHandle,
+    pub(crate) handle: ClientHandle,
 }
 
 #[pymethods]

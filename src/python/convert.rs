@@ -60,14 +60,6 @@ pub struct PathTrie {
 }
 
 impl PathTrie {
-    /// A trie that converts everything.
-    pub fn everything() -> Self {
-        Self {
-            whole: true,
-            children: HashMap::new(),
-        }
-    }
-
     /// Adds a path of object keys; an empty path means the whole value.
     pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
         let mut node = self;

@@ -5,9 +5,13 @@
 //! objects, and core errors into the exception classes of
 //! `segment_sendgrid.errors`.
 
+mod actions;
 mod arguments;
+mod async_client_actions;
+mod batch_input;
 mod batch_report;
 mod client;
+mod client_actions;
 mod convert;
 mod emulator;
 mod errors;
@@ -27,10 +31,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
-    m.add_class::<emulator::FakeSendGrid>()?;
     m.add_class::<mapping::Mapping>()?;
     m.add_function(wrap_pyfunction!(mapping::transform, m)?)?;
     m.add_function(wrap_pyfunction!(mapping::default_mapping, m)?)?;
+    m.add_class::<emulator::FakeSendGrid>()?;
     m.add_class::<results::RecordFailure>()?;
     m.add_class::<results::ImportJob>()?;
     m.add_class::<batch_report::BatchReport>()?;

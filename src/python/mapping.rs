@@ -23,14 +23,19 @@ const CHUNK: usize = 1024;
 /// of the bad part.
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct Mapping {
-    compiled: Arc<core::Mapping>,
-    /// The mapping as given, for repr and pickling.
-    source: Value,
+    inner: Arc<CompiledMapping>,
+}
+
+/// A compiled mapping with what the bindings need to feed it: the source
+/// (for repr, pickling and merging over defaults) and the paths it reads.
+pub struct CompiledMapping {
+    pub compiled: core::Mapping,
+    pub source: Value,
     /// The input paths the mapping reads: only these are converted.
     reads: PathTrie,
 }
 
-impl Mapping {
+impl CompiledMapping {
     pub fn compile(source: Value) -> PyResult<Self> {
         let compiled = core::Mapping::compile(&source).map_err(to_py_err)?;
         let mut reads = PathTrie::default();
@@ -39,7 +44,7 @@ impl Mapping {
             reads.insert(&keys);
         }
         Ok(Self {
-            compiled: Arc::new(compiled),
+            compiled,
             source,
             reads,
         })
@@ -53,9 +58,11 @@ impl Mapping {
     ) -> PyResult<Value> {
         converter.convert_projected(record, &self.reads)
     }
+}
 
-    pub fn core(&self) -> &Arc<core::Mapping> {
-        &self.compiled
+impl Mapping {
+    pub fn inner(&self) -> &Arc<CompiledMapping> {
+        &self.inner
     }
 }
 
@@ -72,14 +79,16 @@ impl Mapping {
     #[new]
     fn new(mapping: &Bound<'_, PyAny>) -> PyResult<Self> {
         let source = Converter::new(mapping.py()).convert(mapping)?;
-        Self::compile(source)
+        Ok(Self {
+            inner: Arc::new(CompiledMapping::compile(source)?),
+        })
     }
 
     /// Maps one record (a dict or any Mapping).
     fn apply<'py>(&self, record: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let py = record.py();
-        let input = self.convert_record(&mut Converter::new(py), record)?;
-        let output = self.compiled.apply(&input).map_err(to_py_err)?;
+        let input = self.inner.convert_record(&mut Converter::new(py), record)?;
+        let output = self.inner.compiled.apply(&input).map_err(to_py_err)?;
         to_python(py, output)
     }
 
@@ -96,6 +105,7 @@ impl Mapping {
             for record in iter.by_ref().take(CHUNK) {
                 let record = record?;
                 let value = self
+                    .inner
                     .convert_record(&mut converter, &record)
                     .map_err(|e| prefix_error(py, e, index))?;
                 chunk.push(value);
@@ -104,7 +114,7 @@ impl Mapping {
             if chunk.is_empty() {
                 return Ok(out);
             }
-            let compiled = &self.compiled;
+            let compiled = &self.inner.compiled;
             let mapped: Vec<Result<Option<Value>, sendgrid_core::Error>> =
                 py.detach(|| chunk.iter().map(|input| compiled.apply(input)).collect());
             let first = index - chunk.len();
@@ -116,15 +126,16 @@ impl Mapping {
     }
 
     fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        PyTuple::new(py, [pythonize(py, &self.source)?])
+        PyTuple::new(py, [pythonize(py, &self.inner.source)?])
     }
 
     fn __repr__(&self) -> String {
-        let fields: Vec<String> = match &self.source {
+        let fields: Vec<String> = match &self.inner.source {
             Value::Object(map) => map.keys().map(|k| format!("{k:?}")).collect(),
             other => vec![other.to_string()],
         };
         let mut reads: Vec<String> = self
+            .inner
             .compiled
             .input_paths()
             .iter()

@@ -22,26 +22,39 @@ where
     F: Future<Output = Result<T, Error>> + Send,
     T: Send,
 {
+    run_blocking(py, future).and_then(|result| result.map_err(to_py_err))
+}
+
+/// Like [`block_on`] for futures whose output is not a core `Result`.
+pub fn run_blocking<F>(py: Python<'_>, future: F) -> PyResult<F::Output>
+where
+    F: Future + Send,
+    F::Output: Send,
+{
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(PyRuntimeError::new_err(
             "a blocking segment_sendgrid call was made from inside the library's async runtime; use AsyncClient there",
         ));
     }
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
-    let outcome = py.detach(|| {
+    py.detach(|| {
         runtime.block_on(async {
             tokio::pin!(future);
             loop {
                 tokio::select! {
-                    result = &mut future => return Ok(result),
+                    output = &mut future => return Ok(output),
                     _ = tokio::time::sleep(SIGNAL_POLL) => {
                         Python::attach(|py| py.check_signals())?;
                     }
                 }
             }
         })
-    });
-    outcome.and_then(|result: Result<T, Error>| result.map_err(to_py_err))
+    })
+}
+
+/// The shared runtime, for spawning background work (batch consumers).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    pyo3_async_runtimes::tokio::get_runtime()
 }
 
 /// Wraps `future` in a Python awaitable. The future must own all its input:

@@ -16,6 +16,7 @@ use super::fields::FieldCatalog;
 use super::imports::{wait_for_imports, PollTiming};
 use super::isolate::{deliver, job_id, ChunkOutcome, CONTACTS_PATH};
 use super::payload::validate_payload;
+pub use crate::actions::input::{BatchAbort, InputRecord};
 use crate::client::{Idempotency, SendGridClient};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -29,14 +30,6 @@ const STOPPED: &str = "the run stopped before this record was sent";
 pub struct UpsertResult {
     pub job_id: String,
     pub status_code: u16,
-}
-
-/// One record of a batch: its input position and its mapped payload, or
-/// the failure the mapping stage already recorded for it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InputRecord {
-    pub index: usize,
-    pub payload: Result<Value, RecordFailure>,
 }
 
 /// Settings of one batch run.
@@ -75,16 +68,6 @@ impl UpsertOptions {
             ..Self::default()
         }
     }
-}
-
-/// A run stopped by a problem of the whole run (bad key, forbidden, field
-/// definitions unavailable). `report` holds everything settled so far;
-/// records never sent are `not_sent` failures in it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{error}")]
-pub struct BatchAbort {
-    pub error: Error,
-    pub report: BatchReport,
 }
 
 /// The Upsert Contact action bound to one client; cheap to clone. Holds the

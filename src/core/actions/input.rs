@@ -1,0 +1,45 @@
+//! Types shared by the batch entry points of every action.
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::report::{BatchReport, RecordFailure};
+
+/// One record of a batch, as the bindings hand it over after mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputRecord {
+    /// Position of the record in the caller's input (0-based, increasing).
+    pub index: usize,
+    /// The mapped payload, or why mapping it failed.
+    pub payload: Result<Value, RecordFailure>,
+}
+
+impl InputRecord {
+    pub fn new(index: usize, payload: Value) -> Self {
+        Self {
+            index,
+            payload: Ok(payload),
+        }
+    }
+}
+
+/// A batch stopped by a problem of the whole run (bad key, missing scope):
+/// the error, and the report of what had been settled until then (every
+/// record read is in it; those not sent are `not_sent`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchAbort {
+    pub error: Error,
+    pub report: BatchReport,
+}
+
+impl std::fmt::Display for BatchAbort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({} of {} records accepted before the run stopped)",
+            self.error, self.report.accepted, self.report.total
+        )
+    }
+}
+
+impl std::error::Error for BatchAbort {}

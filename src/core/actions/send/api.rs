@@ -1,0 +1,282 @@
+//! The entry points the bindings call: one [`MailApi`] per client.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures::{Stream, StreamExt};
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use super::dispatch::{failure_for, is_whole_run, message_id, Dispatcher, Settled, Settlement};
+use super::mail::{parse_template_id, prepare, TEMPLATE_MESSAGE};
+use super::merge::{oversize, Batch, Grouper};
+use super::templates::TemplateCache;
+use crate::actions::input::{BatchAbort, InputRecord};
+use crate::client::SendGridClient;
+use crate::error::{Error, Result};
+use crate::report::{BatchReport, Outcome, RecordFailure, ReportBuilder};
+
+/// Options of one send call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Sets `mail_settings.sandbox_mode.enable`: validated, never delivered.
+    pub sandbox: bool,
+    /// Look the template up (once per client) and refuse missing, legacy or
+    /// version-less templates before sending.
+    pub check_template: bool,
+    /// Share requests between records with equal message-level fields.
+    pub merge: bool,
+    /// Resend after a 5xx or a timeout although the mail may have gone out.
+    pub retry_ambiguous: bool,
+    /// Requests in flight; `None` uses the client's `max_concurrency`.
+    pub max_concurrency: Option<usize>,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self {
+            sandbox: false,
+            check_template: true,
+            merge: true,
+            retry_ambiguous: false,
+            max_concurrency: None,
+        }
+    }
+}
+
+/// The answer to a single send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendResult {
+    /// The request's `X-Message-Id` (none in sandbox mode).
+    pub message_id: Option<String>,
+    /// 202, or 200 in sandbox mode.
+    pub status_code: u16,
+}
+
+const UNSETTLED: &str = "not sent: the run stopped before this record was sent";
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// "Send Email with Dynamic Template" for one client.
+#[derive(Debug, Clone)]
+pub struct MailApi {
+    client: Arc<SendGridClient>,
+    templates: Arc<TemplateCache>,
+}
+
+impl MailApi {
+    pub fn new(client: Arc<SendGridClient>) -> Self {
+        Self {
+            client,
+            templates: Arc::new(TemplateCache::new()),
+        }
+    }
+
+    pub fn client(&self) -> &Arc<SendGridClient> {
+        &self.client
+    }
+
+    /// Validates, checks the template (if asked) and sends one mail. Errors
+    /// are raised as they are: 5xx and timeouts after sending included.
+    pub async fn send_one(&self, payload: Value, opts: SendOptions) -> Result<SendResult> {
+        let mail = prepare(payload, now_ms(), opts.sandbox)?;
+        if opts.check_template {
+            self.templates
+                .check(&self.client, &mail.template_id)
+                .await?;
+        }
+        let dispatcher = Dispatcher {
+            client: self.client.clone(),
+            retry_ambiguous: opts.retry_ambiguous,
+        };
+        let response = dispatcher
+            .post(Batch::single(0, mail).body(), &mut Settled::default())
+            .await?;
+        Ok(SendResult {
+            message_id: message_id(&response),
+            status_code: response.status,
+        })
+    }
+
+    /// The variables the template's active version uses. Accepts the same
+    /// id forms as `template_id` (`d-x`, `"Name - Version [d-x]"`).
+    pub async fn template_variables(&self, template_id: &str) -> Result<Vec<String>> {
+        let id = parse_template_id(template_id)
+            .filter(|id| id.starts_with("d-"))
+            .ok_or_else(|| Error::validation(TEMPLATE_MESSAGE, Some("template_id")))?;
+        self.templates.variables(&self.client, id).await
+    }
+
+    /// Sends a stream of records; every record ends up accepted or in
+    /// `failed`. Only problems of the whole run (401/403) stop it, returned
+    /// with the report of what was settled until then.
+    pub async fn send_many<S>(
+        &self,
+        records: S,
+        opts: SendOptions,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord> + Send,
+    {
+        let mut records = std::pin::pin!(records);
+        let dispatcher = Arc::new(Dispatcher {
+            client: self.client.clone(),
+            retry_ambiguous: opts.retry_ambiguous,
+        });
+        let max_in_flight = opts
+            .max_concurrency
+            .unwrap_or(self.client.config().max_concurrency)
+            .max(1);
+        let mut run = Run::default();
+        let mut grouper = Grouper::new();
+        while run.abort.is_none() {
+            let Some(record) = records.next().await else {
+                break;
+            };
+            let index = record.index;
+            run.builder.saw(index);
+            while let Some(done) = run.tasks.try_join_next() {
+                run.absorb(done);
+            }
+            let Some(mail) = self.admit(record, opts, &mut run).await else {
+                continue;
+            };
+            let ready = if opts.merge {
+                grouper.push(index, mail)
+            } else {
+                vec![Batch::single(index, mail)]
+            };
+            for batch in ready {
+                run.launch(&dispatcher, batch, max_in_flight).await;
+            }
+        }
+        if run.abort.is_none() {
+            for batch in grouper.drain() {
+                run.launch(&dispatcher, batch, max_in_flight).await;
+            }
+        }
+        while let Some(done) = run.tasks.join_next().await {
+            run.absorb(done);
+        }
+        run.finish()
+    }
+
+    /// Validation, size limits and the template check of one record;
+    /// `None` when it failed (and was reported).
+    async fn admit(
+        &self,
+        record: InputRecord,
+        opts: SendOptions,
+        run: &mut Run,
+    ) -> Option<super::mail::PreparedMail> {
+        let index = record.index;
+        let payload = match record.payload {
+            Ok(payload) => payload,
+            Err(failure) => {
+                run.builder.fail(RecordFailure { index, ..failure });
+                return None;
+            }
+        };
+        let mail = match prepare(payload, now_ms(), opts.sandbox) {
+            Ok(mail) => mail,
+            Err(error) => {
+                run.builder.fail(failure_for(index, &error));
+                return None;
+            }
+        };
+        if let Some(reason) = oversize(&mail) {
+            run.builder
+                .fail(RecordFailure::invalid(index, reason, None));
+            return None;
+        }
+        if opts.check_template {
+            if let Err(error) = self.templates.check(&self.client, &mail.template_id).await {
+                let mut failure = failure_for(index, &error);
+                if !matches!(error, Error::PayloadValidation { .. }) {
+                    // A failed lookup (GET) never sent the mail.
+                    failure.outcome = Outcome::NotSent;
+                    failure.retryable = !is_whole_run(&error);
+                }
+                run.builder.fail(failure);
+                if is_whole_run(&error) {
+                    run.abort = Some(error);
+                }
+                return None;
+            }
+        }
+        Some(mail)
+    }
+}
+
+/// The state of one `send_many` call.
+#[derive(Default)]
+struct Run {
+    builder: ReportBuilder,
+    message_ids: Vec<Option<String>>,
+    tasks: JoinSet<Settled>,
+    requests: u64,
+    retries: u64,
+    abort: Option<Error>,
+}
+
+impl Run {
+    /// Starts `batch` once fewer than `max_in_flight` requests are running.
+    async fn launch(&mut self, dispatcher: &Arc<Dispatcher>, batch: Batch, max_in_flight: usize) {
+        while self.tasks.len() >= max_in_flight {
+            match self.tasks.join_next().await {
+                Some(done) => self.absorb(done),
+                None => break,
+            }
+        }
+        if self.abort.is_some() {
+            // Left unsettled: `finish` reports these records as not sent.
+            return;
+        }
+        let dispatcher = dispatcher.clone();
+        self.tasks.spawn(async move {
+            let mut settled = Settled::default();
+            dispatcher.settle(batch, &mut settled).await;
+            settled
+        });
+    }
+
+    fn absorb(&mut self, done: std::result::Result<Settled, tokio::task::JoinError>) {
+        // A task that died leaves its records unsettled: `finish` reports them.
+        let Ok(settled) = done else { return };
+        self.requests += settled.requests;
+        self.retries += settled.retries;
+        for (index, settlement) in settled.records {
+            match settlement {
+                Settlement::Accepted { message_id } => {
+                    self.builder.accept(index);
+                    if self.message_ids.len() <= index {
+                        self.message_ids.resize(index + 1, None);
+                    }
+                    self.message_ids[index] = message_id;
+                }
+                Settlement::Failed(failure) => self.builder.fail(failure),
+            }
+        }
+        if self.abort.is_none() {
+            self.abort = settled.abort;
+        }
+    }
+
+    // `BatchAbort` carries the whole report by design (shared with upsert).
+    #[allow(clippy::result_large_err)]
+    fn finish(mut self) -> Result<BatchReport, BatchAbort> {
+        let mut report = std::mem::take(&mut self.builder).finish(UNSETTLED);
+        report.requests = self.requests;
+        report.retries = self.retries;
+        self.message_ids.resize(report.total, None);
+        report.message_ids = self.message_ids;
+        match self.abort {
+            Some(error) => Err(BatchAbort { error, report }),
+            None => Ok(report),
+        }
+    }
+}

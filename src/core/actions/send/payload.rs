@@ -1,0 +1,283 @@
+//! Segment's schema stage for a mapped "Send Email with Dynamic Template"
+//! payload: `removeEmptyValues`, then AJV with `coerceTypes: "array"`,
+//! `removeAdditional` and ajv-formats, as the recorded vectors show it.
+//! The result is a typed [`SendPayload`]; the action's own checks follow in
+//! `mail.rs`.
+
+use serde_json::{Map, Value};
+
+use super::formats::{is_email, js_number, js_trim, parse_date_time};
+use crate::error::{Error, Result};
+
+/// An address after the schema stage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Address {
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The validated, coerced payload (Segment's field names).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SendPayload {
+    pub domain: Option<String>,
+    pub from: Address,
+    pub to: Address,
+    pub cc: Option<Vec<Address>>,
+    pub bcc: Option<Vec<Address>>,
+    pub headers: Option<Map<String, Value>>,
+    pub dynamic_template_data: Option<Map<String, Value>>,
+    pub template_id: String,
+    pub custom_args: Option<Map<String, Value>>,
+    pub send_at: Option<String>,
+    pub reply_to: Option<Address>,
+    pub categories: Option<Vec<String>>,
+    pub ip_pool_name: Option<String>,
+    pub group_id: Option<String>,
+    pub sandbox_mode: Option<bool>,
+}
+
+/// Field labels, as Segment's schema messages name them.
+fn label(field: &str) -> &'static str {
+    match field {
+        "domain" => "Validated Domain",
+        "from" => "From",
+        "to" => "To",
+        "cc" => "CC",
+        "bcc" => "BCC",
+        "headers" => "Headers",
+        "dynamic_template_data" => "Dynamic Template Data",
+        "template_id" => "Dynamic Template",
+        "custom_args" => "Custom Args",
+        "send_at" => "Send At",
+        "reply_to" => "Reply To",
+        "categories" => "Categories",
+        "ip_pool_name" => "IP Pool",
+        "group_id" => "Group ID",
+        "sandbox_mode" => "Sandbox Mode",
+        _ => "Value",
+    }
+}
+
+/// Segment's field definition order; the first failing field is reported.
+const FIELD_ORDER: [&str; 15] = [
+    "domain",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "headers",
+    "dynamic_template_data",
+    "template_id",
+    "custom_args",
+    "send_at",
+    "reply_to",
+    "categories",
+    "ip_pool_name",
+    "group_id",
+    "sandbox_mode",
+];
+
+/// `removeEmptyValues` as recorded: top-level `""` and `null` go (D5: in
+/// batches too); inside the typed address objects `null` goes but `""`
+/// stays; array items and free-form objects are left alone.
+pub fn remove_empty_values(payload: &mut Map<String, Value>) {
+    payload.retain(|_, v| !matches!(v, Value::Null) && v.as_str() != Some(""));
+    for field in ["from", "to", "reply_to"] {
+        if let Some(Value::Object(address)) = payload.get_mut(field) {
+            for key in ["email", "name"] {
+                if address.get(key) == Some(&Value::Null) {
+                    address.remove(key);
+                }
+            }
+        }
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn type_error(label: &str, expected: &str, value: &Value, field: &str) -> Error {
+    Error::validation(
+        format!(
+            "{label} must be {expected} but it was {}.",
+            type_name(value)
+        ),
+        Some(field),
+    )
+}
+
+/// AJV's coercion to `string` (with `coerceTypes: "array"` unwrapping a
+/// one-item array first).
+fn coerce_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(js_number(n)),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some(String::new()),
+        Value::Array(items) if items.len() == 1 && !items[0].is_array() => coerce_string(&items[0]),
+        _ => None,
+    }
+}
+
+fn coerce_bool(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s == "true" => Some(true),
+        Value::String(s) if s == "false" => Some(false),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Some(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Some(false),
+        Value::Null => Some(false),
+        Value::Array(items) if items.len() == 1 && !items[0].is_array() => coerce_bool(&items[0]),
+        _ => None,
+    }
+}
+
+fn string_field(value: &Value, label: &str, field: &str) -> Result<String> {
+    coerce_string(value).ok_or_else(|| type_error(label, "a string", value, field))
+}
+
+fn object_field(value: Value, field: &str) -> Result<Map<String, Value>> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(type_error(label(field), "an object", &other, field)),
+    }
+}
+
+/// An address object: extra keys dropped (`removeAdditional`), `email`
+/// required or not, the email format checked unless `blank_ok` and blank.
+fn address(
+    value: Value,
+    path: &str,
+    owner: &str,
+    email_required: bool,
+    blank_ok: bool,
+) -> Result<Address> {
+    let map = match value {
+        Value::Object(map) => map,
+        other => return Err(type_error(owner, "an object", &other, path)),
+    };
+    let email_path = format!("{path}.email");
+    let email_label = format!("{owner} Email");
+    let email = match map.get("email") {
+        None if email_required => {
+            return Err(Error::validation(
+                format!("{owner} is missing the required field 'email'."),
+                Some(&email_path),
+            ))
+        }
+        None => None,
+        Some(v) => Some(string_field(v, &email_label, &email_path)?),
+    };
+    if let Some(email) = &email {
+        // D6: a blank cc/bcc address is dropped later, not a schema error.
+        let skip = blank_ok && js_trim(email).is_empty();
+        if !skip && !is_email(email) {
+            return Err(Error::validation(
+                format!("{email_label} must be a valid email address string but it was not."),
+                Some(&email_path),
+            ));
+        }
+    }
+    let name = match map.get("name") {
+        None => None,
+        Some(v) => Some(string_field(
+            v,
+            &format!("{owner} Name"),
+            &format!("{path}.name"),
+        )?),
+    };
+    Ok(Address { email, name })
+}
+
+/// `multiple: true` fields: a single value becomes a one-item list.
+fn arrify(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
+/// Runs the schema stage on one mapped payload.
+pub fn validate_schema(payload: Value) -> Result<SendPayload> {
+    let mut map = match payload {
+        Value::Object(map) => map,
+        other => return Err(type_error("The root value", "an object", &other, "")),
+    };
+    remove_empty_values(&mut map);
+    for required in ["from", "to", "template_id"] {
+        if !map.contains_key(required) {
+            return Err(Error::validation(
+                format!("The root value is missing the required field '{required}'."),
+                Some(required),
+            ));
+        }
+    }
+    let mut out = SendPayload::default();
+    // Unknown top-level keys are never read: removeAdditional drops them.
+    for field in FIELD_ORDER {
+        let Some(value) = map.remove(field) else {
+            continue;
+        };
+        let lbl = label(field);
+        match field {
+            "domain" => out.domain = Some(string_field(&value, lbl, field)?),
+            "from" => out.from = address(value, "from", lbl, true, false)?,
+            "to" => out.to = address(value, "to", lbl, true, false)?,
+            "reply_to" => out.reply_to = Some(address(value, "reply_to", lbl, false, false)?),
+            "cc" | "bcc" => {
+                let list = arrify(value)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| address(item, &format!("{field}.{i}"), lbl, false, true))
+                    .collect::<Result<Vec<_>>>()?;
+                if field == "cc" {
+                    out.cc = Some(list);
+                } else {
+                    out.bcc = Some(list);
+                }
+            }
+            "headers" => out.headers = Some(object_field(value, field)?),
+            "dynamic_template_data" => {
+                out.dynamic_template_data = Some(object_field(value, field)?)
+            }
+            "custom_args" => out.custom_args = Some(object_field(value, field)?),
+            "template_id" => out.template_id = string_field(&value, lbl, field)?,
+            "send_at" => {
+                let text = string_field(&value, lbl, field)?;
+                if parse_date_time(&text).is_none() {
+                    return Err(Error::validation(
+                        format!("{lbl} must be a valid date and time string but it was not."),
+                        Some("send_at"),
+                    ));
+                }
+                out.send_at = Some(text);
+            }
+            "categories" => {
+                let items = arrify(value)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| string_field(item, lbl, &format!("categories.{i}")))
+                    .collect::<Result<Vec<_>>>()?;
+                out.categories = Some(items);
+            }
+            "ip_pool_name" => out.ip_pool_name = Some(string_field(&value, lbl, field)?),
+            "group_id" => out.group_id = Some(string_field(&value, lbl, field)?),
+            "sandbox_mode" => {
+                out.sandbox_mode = Some(
+                    coerce_bool(&value)
+                        .ok_or_else(|| type_error(lbl, "a boolean", &value, field))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}

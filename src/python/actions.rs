@@ -1,0 +1,128 @@
+//! What both clients' action methods share: resolving the mapping that runs
+//! (the user's over Segment's defaults), converting single events, options.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use sendgrid_core::actions::send::SendOptions;
+use sendgrid_core::actions::upsert::UpsertOptions;
+use sendgrid_core::mapping::effective_mapping;
+use sendgrid_core::{ClientConfig, Error};
+use serde_json::Value;
+
+use crate::arguments::ListIdsArg;
+use crate::batch_input::is_mapping;
+use crate::convert::Converter;
+use crate::errors::to_py_err;
+use crate::mapping::{CompiledMapping, Mapping};
+
+/// The two actions and their default mappings.
+#[derive(Debug, Clone, Copy)]
+pub enum Action {
+    UpsertContact,
+    SendDynamicTemplate,
+}
+
+static DEFAULT_UPSERT: OnceLock<Arc<CompiledMapping>> = OnceLock::new();
+static DEFAULT_SEND: OnceLock<Arc<CompiledMapping>> = OnceLock::new();
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Self::UpsertContact => "upsert_contact",
+            Self::SendDynamicTemplate => "send_dynamic_template",
+        }
+    }
+
+    fn default_cell(self) -> &'static OnceLock<Arc<CompiledMapping>> {
+        match self {
+            Self::UpsertContact => &DEFAULT_UPSERT,
+            Self::SendDynamicTemplate => &DEFAULT_SEND,
+        }
+    }
+
+    /// The mapping that runs: `mapping` (a dict or a `Mapping`) over the
+    /// action's defaults, or alone when `use_default` is false. The
+    /// defaults alone are compiled once per process.
+    pub fn resolve_mapping(
+        self,
+        mapping: Option<&Bound<'_, PyAny>>,
+        use_default: bool,
+    ) -> PyResult<Arc<CompiledMapping>> {
+        let Some(mapping) = mapping.filter(|m| !m.is_none()) else {
+            if use_default {
+                if let Some(compiled) = self.default_cell().get() {
+                    return Ok(Arc::clone(compiled));
+                }
+                let compiled = Arc::new(self.compile(&Value::Object(Default::default()), true)?);
+                return Ok(Arc::clone(self.default_cell().get_or_init(|| compiled)));
+            }
+            return Ok(Arc::new(
+                self.compile(&Value::Object(Default::default()), false)?,
+            ));
+        };
+        let source = match mapping.cast::<Mapping>() {
+            Ok(compiled) => compiled.get().inner().source.clone(),
+            Err(_) => Converter::new(mapping.py())
+                .convert(mapping)
+                .map_err(|e| PyTypeError::new_err(format!("mapping: {}", e.value(mapping.py()))))?,
+        };
+        Ok(Arc::new(self.compile(&source, use_default)?))
+    }
+
+    fn compile(self, mapping: &Value, use_default: bool) -> PyResult<CompiledMapping> {
+        let effective = effective_mapping(self.name(), mapping, use_default).map_err(to_py_err)?;
+        CompiledMapping::compile(effective)
+    }
+}
+
+/// Maps one event for a single-record call; a bad event raises
+/// (`TypeError` naming the path, or `MappingError`).
+pub fn map_single_event(event: &Bound<'_, PyAny>, mapping: &CompiledMapping) -> PyResult<Value> {
+    if !is_mapping(event) {
+        let kind = event.get_type().name()?;
+        return Err(PyTypeError::new_err(format!(
+            "event must be a mapping (dict), got {kind}"
+        )));
+    }
+    let input = mapping.convert_record(&mut Converter::new(event.py()), event)?;
+    let output = mapping.compiled.apply(&input).map_err(to_py_err)?;
+    Ok(output.unwrap_or_else(|| Value::Object(Default::default())))
+}
+
+pub fn upsert_options(
+    config: &ClientConfig,
+    list_ids: Option<ListIdsArg>,
+    wait: bool,
+    wait_timeout: f64,
+) -> PyResult<UpsertOptions> {
+    if !(wait_timeout.is_finite() && wait_timeout > 0.0) {
+        return Err(to_py_err(Error::config(format!(
+            "wait_timeout must be a number of seconds > 0, got {wait_timeout}"
+        ))));
+    }
+    Ok(UpsertOptions {
+        list_ids: list_ids.map(|l| l.0),
+        wait,
+        wait_timeout: Duration::from_secs_f64(wait_timeout),
+        ..UpsertOptions::for_client(config)
+    })
+}
+
+pub fn send_options(
+    config: &ClientConfig,
+    sandbox: bool,
+    check_template: bool,
+    merge: bool,
+    retry_ambiguous: bool,
+) -> SendOptions {
+    SendOptions {
+        sandbox,
+        check_template,
+        merge,
+        retry_ambiguous,
+        max_concurrency: Some(config.max_concurrency),
+    }
+}
