@@ -278,6 +278,7 @@ class Mapping:
 def transform(mapping: Mapping_[str, Any], data: Mapping_[str, Any]) -> Any: ...
 def default_mapping(action: str) -> dict[str, Any]: ...
 
+@final
 class FakeSendGrid:
     """A SendGrid look-alike served from Rust on 127.0.0.1 in this process.
 

@@ -73,16 +73,16 @@ impl FakeSendGrid {
 #[pymethods]
 impl FakeSendGrid {
     #[new]
-    #[pyo3(signature = (*, api_key = "SG.fake-key".to_owned(), scopes = None, port = 0, latency_ms = 0, import_delay_ms = 0))]
+    #[pyo3(signature = (*, api_key = "SG.fake-key", scopes = None, port = 0, latency_ms = 0, import_delay_ms = 0))]
     fn new(
-        api_key: String,
+        api_key: &str,
         scopes: Option<Vec<String>>,
         port: i64,
         latency_ms: i64,
         import_delay_ms: i64,
     ) -> PyResult<Self> {
         let options = EmulatorOptions {
-            api_key,
+            api_key: api_key.to_owned(),
             scopes,
             port: bounded(port, "port", "65535")?,
             latency_ms: bounded(latency_ms, "latency_ms", "2**63-1")?,

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -215,8 +216,11 @@ pub struct ListQuery {
 
 pub async fn list_lists(
     State(em): State<Arc<Emulator>>,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
+    let Ok(Query(query)) = query else {
+        return super::templates::bad_query();
+    };
     let page_size = match query.page_size.as_deref().map(str::parse::<usize>) {
         None => 100,
         Some(Ok(n)) if (1..=1000).contains(&n) => n,

@@ -164,7 +164,7 @@ impl EmulatorHandle {
         let mut store = self.emulator.write();
         super::imports::settle(&mut store);
         let mut jobs: Vec<_> = store.jobs.values().collect();
-        jobs.sort_by(|a, b| a.started_at.cmp(&b.started_at));
+        jobs.sort_by_key(|j| j.sequence);
         jobs.iter().map(|j| j.to_inspection_json()).collect()
     }
 

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,8 @@ pub struct RecordError {
 #[derive(Debug)]
 pub struct ImportJob {
     pub id: String,
+    /// Submission order within the account (ids are random).
+    pub sequence: usize,
     pub requested: usize,
     pub created: usize,
     pub updated: usize,
@@ -127,8 +130,9 @@ pub fn settle(store: &mut Store) {
 /// the job after `import_delay_ms`, and readers settle due jobs themselves.
 pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<String>) -> String {
     let id = uuid();
-    let job = ImportJob {
+    let mut job = ImportJob {
         id: id.clone(),
+        sequence: 0,
         requested: inputs.len(),
         created: 0,
         updated: 0,
@@ -140,6 +144,7 @@ pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<Strin
     };
     {
         let mut store = em.write();
+        job.sequence = store.jobs.len();
         store.jobs.insert(id.clone(), job);
         store.pending_jobs.push_back(id.clone());
     }
@@ -155,7 +160,13 @@ pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<Strin
     id
 }
 
-pub async fn status(State(em): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+pub async fn status(
+    State(em): State<Arc<Emulator>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return ApiError::not_found().into_response();
+    };
     let mut store = em.write();
     settle(&mut store);
     match store.jobs.get(&id) {

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -106,8 +107,11 @@ pub struct DomainsQuery {
 
 pub async fn domains(
     State(em): State<Arc<Emulator>>,
-    Query(query): Query<DomainsQuery>,
+    query: Result<Query<DomainsQuery>, QueryRejection>,
 ) -> Response {
+    let Ok(Query(query)) = query else {
+        return super::templates::bad_query();
+    };
     let parse = |value: &Option<String>, name: &str| match value.as_deref().map(str::parse::<usize>)
     {
         None => Ok(None),

@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -27,6 +28,10 @@ pub struct ConnectionKill(pub Arc<Notify>);
 /// Rate-limit bucket shared by every path no endpoint serves, so random
 /// 404 paths cannot grow the limiter's table.
 const UNKNOWN_ROUTE: &str = "(unknown)";
+
+/// A client that stops sending mid-body gets a 408 instead of holding the
+/// request open forever.
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Past the limit a body is still drained (so the client reads our 413
 /// instead of a reset connection), but only up to this many bytes.
@@ -202,7 +207,10 @@ async fn read_body(
             return Err((error, 0));
         }
     };
-    let wire = read_limited(body, limit).await?;
+    let wire = match tokio::time::timeout(BODY_TIMEOUT, read_limited(body, limit)).await {
+        Ok(read) => read?,
+        Err(_) => return Err((ApiError::status(StatusCode::REQUEST_TIMEOUT), 0)),
+    };
     let wire_size = wire.len();
     if !gzip {
         return Ok((wire, wire_size));

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -147,14 +148,29 @@ pub struct TemplatesQuery {
     page_token: Option<String>,
 }
 
+/// The 400 for a query string that cannot be read (bad escapes, repeated
+/// parameters), in SendGrid's error shape rather than the framework's text.
+pub fn bad_query() -> Response {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        vec![super::errors::ErrorItem::general(
+            "the query string is not valid: check its escapes and repeated parameters",
+        )],
+    )
+    .into_response()
+}
+
 fn bad(field: &str, message: &str) -> Response {
     ApiError::bad_request(field, message).into_response()
 }
 
 pub async fn list(
     State(em): State<Arc<Emulator>>,
-    Query(query): Query<TemplatesQuery>,
+    query: Result<Query<TemplatesQuery>, QueryRejection>,
 ) -> Response {
+    let Ok(Query(query)) = query else {
+        return bad_query();
+    };
     let generations = query.generations.as_deref().unwrap_or("legacy");
     let wanted: Vec<&str> = generations.split(',').map(str::trim).collect();
     if wanted.is_empty() || wanted.iter().any(|g| *g != "legacy" && *g != "dynamic") {
@@ -197,7 +213,13 @@ pub async fn list(
     )
 }
 
-pub async fn get_one(State(em): State<Arc<Emulator>>, Path(id): Path<String>) -> Response {
+pub async fn get_one(
+    State(em): State<Arc<Emulator>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(id)) = id else {
+        return ApiError::not_found().into_response();
+    };
     let store = em.read();
     match store.templates.iter().find(|t| t.id == id) {
         Some(template) => json_response(StatusCode::OK, &template.to_json()),

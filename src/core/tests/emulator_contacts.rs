@@ -23,6 +23,7 @@ async fn upsert_creates_then_updates_with_custom_fields_and_lists() {
     let put = call(&fake, Method::PUT, "/v3/marketing/contacts", Some(body)).await;
     assert_eq!(put.status, 202);
     let job_id = put.body["job_id"].as_str().unwrap().to_owned();
+    let first_job = job_id.clone();
     let job = call(
         &fake,
         Method::GET,
@@ -59,6 +60,12 @@ async fn upsert_creates_then_updates_with_custom_fields_and_lists() {
     assert_eq!(contacts[0]["last_name"], "Lee");
     let lists = call(&fake, Method::GET, "/v3/marketing/lists", None).await;
     assert_eq!(lists.body["result"][0]["contact_count"], 2);
+    let order: Vec<Value> = fake.import_jobs().iter().map(|j| j["id"].clone()).collect();
+    assert_eq!(
+        order,
+        [json!(first_job), json!(job_id)],
+        "jobs listed in submission order"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
