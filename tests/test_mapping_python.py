@@ -172,3 +172,60 @@ def test_mapping_pickles() -> None:
 def test_unknown_action_has_no_default_mapping() -> None:
     with pytest.raises(ValueError, match="upsert_contact"):
         sg.default_mapping("nope")
+
+
+LOOKUPS = {
+    "email": {"@path": "$.traits.email"},
+    "deep": {"@path": "$.traits.a.b"},
+    "first": {
+        "@if": {
+            "exists": {"@path": "$.traits.x"},
+            "then": {"@path": "$.traits.x"},
+            "else": {"@path": "$.properties.x"},
+        }
+    },
+    "const": 5,
+}
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        # falsy intermediates are the result (Segment's get)
+        ({"traits": {"a": 0}}, {"deep": 0, "const": 5}),
+        ({"traits": {"a": ""}}, {"deep": "", "const": 5}),
+        ({"traits": {"a": False}}, {"deep": False, "const": 5}),
+        ({"traits": {"a": None}}, {"deep": None, "const": 5}),
+        # a truthy primitive has no properties
+        ({"traits": {"a": 7}}, {"const": 5}),
+        # strings and lists on the way keep JS index/length semantics
+        ({"traits": {"a": "hey"}}, {"const": 5}),
+        ({"traits": {"a": [1, 2]}}, {"const": 5}),
+        # non-scalar and unusual values go through the general conversion
+        ({"traits": {"email": {"nested": [1]}}}, {"email": {"nested": [1]}, "const": 5}),
+        ({"traits": {"email": 2**70}}, {"email": float(2**70), "const": 5}),
+        ({"traits": {"email": decimal.Decimal("1.5")}}, {"email": 1.5, "const": 5}),
+        # @if exists: null does not exist, the else branch is used
+        ({"traits": {"x": None}, "properties": {"x": "p"}}, {"first": "p", "const": 5}),
+        ({"traits": {"x": 0}, "properties": {"x": "p"}}, {"first": 0, "const": 5}),
+        ({"traits": None}, {"deep": None, "email": None, "const": 5}),
+        # a non-dict Mapping record
+        (UserDict({"traits": {"email": "u@example.com"}}), {"email": "u@example.com", "const": 5}),
+    ],
+)
+def test_lookup_semantics(event: Any, expected: dict[str, Any]) -> None:
+    mapping = sg.Mapping(LOOKUPS)
+    got = mapping.apply(event)
+    assert got == expected
+    assert list(got) == [k for k in LOOKUPS if k in expected]
+    assert mapping.apply_many([event, event]) == [expected, expected]
+
+
+def test_lookup_results_are_plain_values() -> None:
+    class Email(str):
+        pass
+
+    got = sg.Mapping(LOOKUPS).apply({"traits": {"email": Email("e@example.com")}})
+    assert type(got["email"]) is str
+    with pytest.raises(TypeError, match="traits.email: nan is not JSON"):
+        sg.Mapping(LOOKUPS).apply({"traits": {"email": float("nan")}})

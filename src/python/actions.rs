@@ -48,6 +48,7 @@ impl Action {
     /// defaults alone are compiled once per process.
     pub fn resolve_mapping(
         self,
+        py: Python<'_>,
         mapping: Option<&Bound<'_, PyAny>>,
         use_default: bool,
     ) -> PyResult<Arc<CompiledMapping>> {
@@ -56,12 +57,15 @@ impl Action {
                 if let Some(compiled) = self.default_cell().get() {
                     return Ok(Arc::clone(compiled));
                 }
-                let compiled = Arc::new(self.compile(&Value::Object(Default::default()), true)?);
+                let compiled =
+                    Arc::new(self.compile(py, &Value::Object(Default::default()), true)?);
                 return Ok(Arc::clone(self.default_cell().get_or_init(|| compiled)));
             }
-            return Ok(Arc::new(
-                self.compile(&Value::Object(Default::default()), false)?,
-            ));
+            return Ok(Arc::new(self.compile(
+                py,
+                &Value::Object(Default::default()),
+                false,
+            )?));
         };
         let source = match mapping.cast::<Mapping>() {
             Ok(compiled) => compiled.get().inner().source.clone(),
@@ -69,12 +73,17 @@ impl Action {
                 .convert(mapping)
                 .map_err(|e| PyTypeError::new_err(format!("mapping: {}", e.value(mapping.py()))))?,
         };
-        Ok(Arc::new(self.compile(&source, use_default)?))
+        Ok(Arc::new(self.compile(py, &source, use_default)?))
     }
 
-    fn compile(self, mapping: &Value, use_default: bool) -> PyResult<CompiledMapping> {
+    fn compile(
+        self,
+        py: Python<'_>,
+        mapping: &Value,
+        use_default: bool,
+    ) -> PyResult<CompiledMapping> {
         let effective = effective_mapping(self.name(), mapping, use_default).map_err(to_py_err)?;
-        CompiledMapping::compile(effective)
+        CompiledMapping::compile(py, effective)
     }
 }
 

@@ -45,7 +45,7 @@ impl AsyncClient {
         use_default_mapping: UseDefaultMappingArg,
         list_ids: Option<ListIdsArg>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mapping = Action::UpsertContact.resolve_mapping(mapping, use_default_mapping.0)?;
+        let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
         let contacts = self.handle.contacts.clone();
         let list_ids = list_ids.map(|l| l.0);
@@ -73,7 +73,7 @@ impl AsyncClient {
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mapping = Action::UpsertContact.resolve_mapping(mapping, use_default_mapping.0)?;
+        let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let options = upsert_options(self.handle.config(), list_ids, wait.0, wait_timeout.0)?;
         let records = collect_records(py, events, &mapping)?;
         let contacts = self.handle.contacts.clone();
@@ -97,7 +97,7 @@ impl AsyncClient {
         check_template: CheckTemplateArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping =
-            Action::SendDynamicTemplate.resolve_mapping(mapping, use_default_mapping.0)?;
+            Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
         let options = send_options(
             self.handle.config(),
@@ -130,7 +130,7 @@ impl AsyncClient {
         retry_ambiguous: RetryAmbiguousArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping =
-            Action::SendDynamicTemplate.resolve_mapping(mapping, use_default_mapping.0)?;
+            Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let config = self.handle.config();
         let options = send_options(
             config,

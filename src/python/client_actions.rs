@@ -28,7 +28,7 @@ impl Client {
         use_default_mapping: UseDefaultMappingArg,
         list_ids: Option<ListIdsArg>,
     ) -> PyResult<UpsertResult> {
-        let mapping = Action::UpsertContact.resolve_mapping(mapping, use_default_mapping.0)?;
+        let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
         let contacts = self.handle.contacts.clone();
         let list_ids = list_ids.map(|l| l.0);
@@ -57,7 +57,7 @@ impl Client {
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
     ) -> PyResult<BatchReport> {
-        let mapping = Action::UpsertContact.resolve_mapping(mapping, use_default_mapping.0)?;
+        let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let options = upsert_options(self.handle.config(), list_ids, wait.0, wait_timeout.0)?;
         let contacts = self.handle.contacts.clone();
         let report = run_streaming(py, events, &mapping, move |records| async move {
@@ -81,7 +81,7 @@ impl Client {
         check_template: CheckTemplateArg,
     ) -> PyResult<SendResult> {
         let mapping =
-            Action::SendDynamicTemplate.resolve_mapping(mapping, use_default_mapping.0)?;
+            Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
         let options = send_options(
             self.handle.config(),
@@ -115,7 +115,7 @@ impl Client {
         retry_ambiguous: RetryAmbiguousArg,
     ) -> PyResult<BatchReport> {
         let mapping =
-            Action::SendDynamicTemplate.resolve_mapping(mapping, use_default_mapping.0)?;
+            Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let config = self.handle.config();
         let options = send_options(
             config,

@@ -13,6 +13,7 @@ mod batch_report;
 mod client;
 mod client_actions;
 mod convert;
+mod direct;
 mod emulator;
 mod errors;
 mod mapping;

@@ -11,6 +11,7 @@ use sendgrid_core::mapping as core;
 use serde_json::Value;
 
 use crate::convert::{Converter, PathTrie};
+use crate::direct::DirectPlan;
 use crate::errors::to_py_err;
 
 /// A Segment mapping compiled once, applied to many records.
@@ -30,20 +31,24 @@ pub struct CompiledMapping {
     pub source: Value,
     /// The input paths the mapping reads: only these are converted.
     reads: PathTrie,
+    /// The mapping as dict lookups, when it is only that.
+    direct: Option<DirectPlan>,
 }
 
 impl CompiledMapping {
-    pub fn compile(source: Value) -> PyResult<Self> {
+    pub fn compile(py: Python<'_>, source: Value) -> PyResult<Self> {
         let compiled = core::Mapping::compile(&source).map_err(to_py_err)?;
         let mut reads = PathTrie::default();
         for path in compiled.input_paths() {
             let keys: Vec<&str> = path.iter().map(|segment| segment.key()).collect();
             reads.insert(&keys);
         }
+        let direct = compiled.field_plan().map(|plan| DirectPlan::new(py, &plan));
         Ok(Self {
             compiled,
             source,
             reads,
+            direct,
         })
     }
 
@@ -55,6 +60,11 @@ impl CompiledMapping {
         record: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = record.py();
+        if let Some(direct) = &self.direct {
+            if let Some(mapped) = direct.apply(record)? {
+                return Ok(mapped);
+            }
+        }
         let input = self.convert_record(converter, record)?;
         match self.compiled.apply_borrowed(&input).map_err(to_py_err)? {
             Some(mapped) => Ok(pythonize(py, &mapped)?),
@@ -84,7 +94,7 @@ impl Mapping {
     fn new(mapping: &Bound<'_, PyAny>) -> PyResult<Self> {
         let source = Converter::new(mapping.py()).convert(mapping)?;
         Ok(Self {
-            inner: Arc::new(CompiledMapping::compile(source)?),
+            inner: Arc::new(CompiledMapping::compile(mapping.py(), source)?),
         })
     }
 

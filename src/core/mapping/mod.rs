@@ -30,6 +30,7 @@ mod node;
 mod ops;
 mod output;
 mod path;
+mod plan;
 mod replace;
 mod template;
 mod value;
@@ -41,6 +42,7 @@ use serde_json::Value;
 pub use defaults::{default_mapping, effective_mapping, merge_over_defaults};
 pub use output::Mapped;
 pub use path::PathSegment;
+pub use plan::FieldPlan;
 
 use crate::error::{Error, Result};
 use compile::Compiler;
@@ -89,6 +91,13 @@ impl Mapping {
         check_record(input)?;
         let value = apply::eval_record(&self.root, input, self.prefix_count)?;
         Ok((!value.is_undefined()).then_some(Mapped(value)))
+    }
+
+    /// The mapping as plain field lookups, when it is only raw values,
+    /// record `@path`s and `@if … exists` (Segment's defaults are): callers
+    /// holding records in another form can then read just those fields.
+    pub fn field_plan(&self) -> Option<FieldPlan> {
+        FieldPlan::of_root(&self.root)
     }
 
     /// The parts of the input record the mapping reads, so that a caller

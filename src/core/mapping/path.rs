@@ -229,6 +229,12 @@ pub(crate) struct RootPath {
     chain: Box<[u32]>,
 }
 
+impl RootPath {
+    pub(crate) fn segments(&self) -> &[PathSegment] {
+        self.path.segments()
+    }
+}
+
 /// What one record gave for each prefix so far.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Prefix<'a> {

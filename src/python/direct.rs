@@ -1,0 +1,261 @@
+//! Mappings that are only field lookups (Segment's defaults and most user
+//! mappings) evaluated straight on Python dicts: no JSON tree is built, output
+//! keys are interned once, and string values are passed through untouched.
+//!
+//! The semantics are the engine's (see `sendgrid_core::mapping::FieldPlan`).
+//! Whenever a record needs more than plain dict lookups and scalar values
+//! (a list or string on a path, a nested object as a value, a non-dict
+//! record, a non-finite float) the evaluator gives up on that record and
+//! the caller runs the general engine, so results never differ.
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pythonize::pythonize;
+use sendgrid_core::mapping::FieldPlan;
+use serde_json::Value;
+
+/// A compiled field plan with Python keys ready. Every path prefix read is
+/// numbered once, so sibling fields (`traits.a`, `traits.b`) look
+/// `traits` up once per record.
+pub struct DirectPlan {
+    root: PlanNode,
+    /// Prefix `i` is `prefixes[i].0` (a shorter prefix, `None` for the
+    /// record itself) followed by the key `prefixes[i].1`.
+    prefixes: Vec<(Option<usize>, Py<PyString>)>,
+}
+
+enum PlanNode {
+    Const(Value),
+    Object(Vec<(Py<PyString>, PlanNode)>),
+    /// The id of the path's full prefix; `None` is the record itself.
+    Path(Option<usize>),
+    IfExists {
+        test: Box<PlanNode>,
+        then_is_test: bool,
+        then: Option<Box<PlanNode>>,
+        otherwise: Option<Box<PlanNode>>,
+    },
+}
+
+/// Values found for each prefix of the current record.
+type Found<'py> = Vec<Option<Got<'py>>>;
+
+/// Why the evaluator stopped: the record needs the general engine.
+pub struct GiveUp;
+
+/// A lookup's result: JS `undefined` or a Python value.
+#[derive(Clone)]
+enum Got<'py> {
+    Undefined,
+    Value(Bound<'py, PyAny>),
+}
+
+impl DirectPlan {
+    pub fn new(py: Python<'_>, plan: &FieldPlan) -> Self {
+        let mut prefixes = Vec::new();
+        let mut ids = HashMap::new();
+        let root = PlanNode::new(py, plan, &mut prefixes, &mut ids);
+        Self { root, prefixes }
+    }
+
+    /// Maps `record`; `Ok(None)` means "use the general engine".
+    pub fn apply<'py>(&self, record: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if record.cast::<PyDict>().is_err() {
+            return Ok(None);
+        }
+        let mut found: Found<'py> = vec![None; self.prefixes.len()];
+        match self.root.eval(self, record, &mut found) {
+            Ok(Got::Value(value)) => Ok(Some(value)),
+            Ok(Got::Undefined) => Ok(Some(record.py().None().into_bound(record.py()))),
+            Err(Ok(GiveUp)) => Ok(None),
+            Err(Err(err)) => Err(err),
+        }
+    }
+
+    /// `get(record, prefix id)`, remembered per record. Segment's `get`
+    /// composes: `get(p + k) = step(get(p), k)`.
+    fn get<'py>(
+        &self,
+        id: Option<usize>,
+        record: &Bound<'py, PyAny>,
+        found: &mut Found<'py>,
+    ) -> Result<Got<'py>, PyResult<GiveUp>> {
+        let Some(id) = id else {
+            return Ok(Got::Value(record.clone()));
+        };
+        if let Some(Some(known)) = found.get(id) {
+            return Ok(known.clone());
+        }
+        let (parent, key) = &self.prefixes[id];
+        let got = match self.get(*parent, record, found)? {
+            Got::Undefined => Got::Undefined,
+            Got::Value(base) => step(&base, key.bind(record.py()))?,
+        };
+        found[id] = Some(got.clone());
+        Ok(got)
+    }
+}
+
+impl PlanNode {
+    fn new(
+        py: Python<'_>,
+        plan: &FieldPlan,
+        prefixes: &mut Vec<(Option<usize>, Py<PyString>)>,
+        ids: &mut HashMap<(Option<usize>, String), usize>,
+    ) -> Self {
+        match plan {
+            FieldPlan::Const(value) => Self::Const(value.clone()),
+            FieldPlan::Object(members) => Self::Object(
+                members
+                    .iter()
+                    .map(|(k, m)| {
+                        (
+                            PyString::intern(py, k).unbind(),
+                            Self::new(py, m, prefixes, ids),
+                        )
+                    })
+                    .collect(),
+            ),
+            FieldPlan::Path(segments) => {
+                let mut id = None;
+                for segment in segments {
+                    let entry = (id, segment.key().to_owned());
+                    id = Some(*ids.entry(entry).or_insert_with(|| {
+                        prefixes.push((id, PyString::intern(py, segment.key()).unbind()));
+                        prefixes.len() - 1
+                    }));
+                }
+                Self::Path(id)
+            }
+            FieldPlan::IfExists {
+                test,
+                then_is_test,
+                then,
+                otherwise,
+            } => Self::IfExists {
+                test: Box::new(Self::new(py, test, prefixes, ids)),
+                then_is_test: *then_is_test,
+                then: then
+                    .as_ref()
+                    .map(|t| Box::new(Self::new(py, t, prefixes, ids))),
+                otherwise: otherwise
+                    .as_ref()
+                    .map(|o| Box::new(Self::new(py, o, prefixes, ids))),
+            },
+        }
+    }
+
+    fn eval<'py>(
+        &self,
+        plan: &DirectPlan,
+        record: &Bound<'py, PyAny>,
+        found: &mut Found<'py>,
+    ) -> Result<Got<'py>, PyResult<GiveUp>> {
+        let py = record.py();
+        match self {
+            Self::Const(value) => Ok(Got::Value(pythonize(py, value).map_err(|e| Err(e.into()))?)),
+            Self::Object(members) => {
+                let out = PyDict::new(py);
+                for (key, member) in members {
+                    if let Got::Value(value) = member.eval(plan, record, found)? {
+                        out.set_item(key.bind(py), value).map_err(Err)?;
+                    }
+                }
+                Ok(Got::Value(out.into_any()))
+            }
+            Self::Path(id) => match plan.get(*id, record, found)? {
+                Got::Value(value) => scalar(value),
+                undefined => Ok(undefined),
+            },
+            Self::IfExists {
+                test,
+                then_is_test,
+                then,
+                otherwise,
+            } => {
+                let tested = test.eval(plan, record, found)?;
+                let exists = matches!(&tested, Got::Value(v) if !v.is_none());
+                if exists {
+                    if *then_is_test {
+                        return Ok(tested);
+                    }
+                    return match then {
+                        Some(then) => then.eval(plan, record, found),
+                        None => Ok(Got::Undefined),
+                    };
+                }
+                match otherwise {
+                    Some(otherwise) => otherwise.eval(plan, record, found),
+                    None => Ok(Got::Undefined),
+                }
+            }
+        }
+    }
+}
+
+/// One step of Segment's `get` on dicts: a falsy value is the result as
+/// it is, a missing key is `undefined`, a truthy primitive has no
+/// properties. Lists, strings and other containers (index and `.length`
+/// semantics) give up.
+fn step<'py>(
+    current: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> Result<Got<'py>, PyResult<GiveUp>> {
+    if js_falsy(current)? == Some(true) {
+        return Ok(Got::Value(current.clone()));
+    }
+    let Ok(dict) = current.cast::<PyDict>() else {
+        if current.is_instance_of::<PyInt>() || current.is_instance_of::<PyFloat>() {
+            return Ok(Got::Undefined);
+        }
+        return Err(Ok(GiveUp));
+    };
+    match dict.get_item(key).map_err(Err)? {
+        Some(child) => Ok(Got::Value(child)),
+        None => Ok(Got::Undefined),
+    }
+}
+
+/// JS truthiness for scalars: `Some(is_falsy)`, `None` for containers
+/// (always truthy in JS) and unknown types.
+fn js_falsy(value: &Bound<'_, PyAny>) -> Result<Option<bool>, PyResult<GiveUp>> {
+    if value.is_none() {
+        return Ok(Some(true));
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(Some(text.len().map_err(Err)? == 0));
+    }
+    if value.is_instance_of::<PyBool>() || value.is_instance_of::<PyInt>() {
+        return Ok(Some(!value.is_truthy().map_err(Err)?));
+    }
+    if let Ok(float) = value.cast::<PyFloat>() {
+        let v = float.value();
+        return if v.is_nan() {
+            Err(Ok(GiveUp))
+        } else {
+            Ok(Some(v == 0.0))
+        };
+    }
+    Ok(None)
+}
+
+/// Accepts a result that needs no conversion: str, bool, None, an int that
+/// fits 64 bits, a finite float (exact types only, so subclasses with their
+/// own behaviour take the general path).
+fn scalar(value: Bound<'_, PyAny>) -> Result<Got<'_>, PyResult<GiveUp>> {
+    let ty = value.get_type();
+    let plain = value.is_none()
+        || ty.is(&value.py().get_type::<PyString>())
+        || ty.is(&value.py().get_type::<PyBool>())
+        || (ty.is(&value.py().get_type::<PyInt>())
+            && (value.extract::<i64>().is_ok() || value.extract::<u64>().is_ok()))
+        || (ty.is(&value.py().get_type::<PyFloat>())
+            && value.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite()));
+    if plain {
+        Ok(Got::Value(value))
+    } else {
+        Err(Ok(GiveUp))
+    }
+}
