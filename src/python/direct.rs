@@ -247,11 +247,11 @@ fn js_falsy(value: &Bound<'_, PyAny>) -> Result<Option<bool>, PyResult<GiveUp>> 
 fn scalar(value: Bound<'_, PyAny>) -> Result<Got<'_>, PyResult<GiveUp>> {
     let ty = value.get_type();
     let plain = value.is_none()
-        || ty.is(&value.py().get_type::<PyString>())
-        || ty.is(&value.py().get_type::<PyBool>())
-        || (ty.is(&value.py().get_type::<PyInt>())
+        || ty.is(value.py().get_type::<PyString>())
+        || ty.is(value.py().get_type::<PyBool>())
+        || (ty.is(value.py().get_type::<PyInt>())
             && (value.extract::<i64>().is_ok() || value.extract::<u64>().is_ok()))
-        || (ty.is(&value.py().get_type::<PyFloat>())
+        || (ty.is(value.py().get_type::<PyFloat>())
             && value.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite()));
     if plain {
         Ok(Got::Value(value))
