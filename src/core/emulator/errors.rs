@@ -1,6 +1,7 @@
 //! SendGrid's error body `{"errors":[{"field": …, "message": …}]}` as an
 //! axum response, and the JSON helpers every handler shares.
 
+use crate::json_kind::a_json_type;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -153,21 +154,9 @@ pub fn parse_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ApiEr
             StatusCode::BAD_REQUEST,
             vec![ErrorItem::general(format!(
                 "request body must be a JSON object, got {}",
-                json_type(&other)
+                a_json_type(&other)
             ))],
         )),
-    }
-}
-
-/// JSON type names for error messages.
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::contacts::{ContactInput, IDENTIFIERS};
-use super::errors::{json_response, json_type, ApiError, ErrorItem};
+use super::errors::{json_response, ApiError, ErrorItem};
 use super::fields::FieldStore;
 use super::imports;
 use super::state::Emulator;
 use super::upsert_body::{parse_upsert, FieldKey, RawContacts, RawRecord, UpsertBody, TEXT_FIELDS};
 use super::validate::{custom_value_error, is_e164, is_valid_email};
+use crate::json_kind::a_json_type;
 
 pub const MAX_CONTACTS: usize = 30_000;
 
@@ -66,7 +67,7 @@ fn validate_list_ids(
         Some(other) => {
             errors.push(ErrorItem::new(
                 "list_ids",
-                format!("list_ids must be an array, got {}", json_type(other)),
+                format!("list_ids must be an array, got {}", a_json_type(other)),
             ));
             Vec::new()
         }

@@ -29,13 +29,8 @@ pub(crate) fn child_at(at: &str, key: &str) -> String {
 
 pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
         Value::Object(m) if is_directive_like(m) => "a directive",
-        Value::Object(_) => "an object",
+        other => crate::json_kind::a_json_type(other),
     }
 }
 

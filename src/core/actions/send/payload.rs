@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::formats::{is_email, js_number, js_trim, parse_date_time};
 use crate::error::{Error, Result};
+use crate::json_kind::a_json_type;
 
 /// An address after the schema stage.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -93,22 +94,11 @@ pub fn remove_empty_values(payload: &mut Map<String, Value>) {
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn type_error(label: &str, expected: &str, value: &Value, field: &str) -> Error {
     Error::validation(
         format!(
             "{label} must be {expected} but it was {}.",
-            type_name(value)
+            a_json_type(value)
         ),
         Some(field),
     )

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::js_json;
 use crate::error::Error;
+use crate::json_kind::a_json_type;
 
 /// The JSON-schema type of one action field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +138,7 @@ fn coerce_list(field: &Field, value: &mut Value) -> Result<(), Error> {
                     format!(
                         "{} must be a list of non-empty strings but it held {}.",
                         field.label,
-                        describe(bad)
+                        a_json_type(bad)
                     ),
                     Some(field.name),
                 ));
@@ -148,7 +149,7 @@ fn coerce_list(field: &Field, value: &mut Value) -> Result<(), Error> {
                 format!(
                     "{} must be a list of strings but it was {}.",
                     field.label,
-                    describe(other)
+                    a_json_type(other)
                 ),
                 Some(field.name),
             ))
@@ -166,25 +167,13 @@ fn type_error(field: &Field, value: &Value) -> Error {
     // AJV unwraps a one-item array before the failing check, so the message
     // names the item's type (recorded: `["Solo"]` → "but it was a string").
     let actual = match value {
-        Value::Array(items) if items.len() == 1 => describe(&items[0]),
-        other => describe(other),
+        Value::Array(items) if items.len() == 1 => a_json_type(&items[0]),
+        other => a_json_type(other),
     };
     Error::validation(
         format!("{} must be {expected} but it was {actual}.", field.label),
         Some(field.name),
     )
-}
-
-/// ajv-human-errors' wording of a value's type.
-fn describe(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]
