@@ -91,6 +91,53 @@ impl ClientHandle {
     }
 }
 
+/// The constructor, `base_url`, `repr` and pickling, identical for both
+/// client classes.
+macro_rules! client_configuration_methods {
+    ($class:ident) => {
+        #[pymethods]
+        impl $class {
+            #[new]
+            #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
+            #[pyo3(
+                text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
+            )]
+            fn new(
+                api_key: Option<ApiKeyArg>,
+                endpoint: EndpointArg,
+                timeout: TimeoutArg,
+                max_retries: MaxRetriesArg,
+                max_concurrency: MaxConcurrencyArg,
+                user_agent: Option<UserAgentArg>,
+            ) -> PyResult<Self> {
+                let handle = ClientHandle::new(
+                    api_key,
+                    endpoint,
+                    timeout,
+                    max_retries,
+                    max_concurrency,
+                    user_agent,
+                )?;
+                Ok(Self { handle })
+            }
+
+            /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
+            #[getter]
+            fn base_url(&self) -> &str {
+                self.handle.config().base_url()
+            }
+
+            fn __repr__(&self) -> String {
+                self.handle.repr(stringify!($class))
+            }
+
+            fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                self.handle.newargs(py)
+            }
+        }
+    };
+}
+
 /// A SendGrid client whose methods block (with the GIL released).
 ///
 /// The API key comes from ``api_key`` or the ``SENDGRID_API_KEY`` environment
@@ -102,50 +149,14 @@ pub struct Client {
     pub(crate) handle: ClientHandle,
 }
 
+client_configuration_methods!(Client);
+
 #[pymethods]
 impl Client {
-    #[new]
-    #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
-    #[pyo3(
-        text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
-    )]
-    fn new(
-        api_key: Option<ApiKeyArg>,
-        endpoint: EndpointArg,
-        timeout: TimeoutArg,
-        max_retries: MaxRetriesArg,
-        max_concurrency: MaxConcurrencyArg,
-        user_agent: Option<UserAgentArg>,
-    ) -> PyResult<Self> {
-        let handle = ClientHandle::new(
-            api_key,
-            endpoint,
-            timeout,
-            max_retries,
-            max_concurrency,
-            user_agent,
-        )?;
-        Ok(Self { handle })
-    }
-
-    /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
-    #[getter]
-    fn base_url(&self) -> &str {
-        self.handle.config().base_url()
-    }
-
     /// The scopes of the API key (``GET /v3/scopes``): proves key, endpoint and network.
     fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let core = Arc::clone(&self.handle.core);
         block_on(py, async move { core.scopes().await })
-    }
-
-    fn __repr__(&self) -> String {
-        self.handle.repr("Client")
-    }
-
-    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.handle.newargs(py)
     }
 }
 
@@ -158,49 +169,13 @@ pub struct AsyncClient {
     pub(crate) handle: ClientHandle,
 }
 
+client_configuration_methods!(AsyncClient);
+
 #[pymethods]
 impl AsyncClient {
-    #[new]
-    #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
-    #[pyo3(
-        text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
-    )]
-    fn new(
-        api_key: Option<ApiKeyArg>,
-        endpoint: EndpointArg,
-        timeout: TimeoutArg,
-        max_retries: MaxRetriesArg,
-        max_concurrency: MaxConcurrencyArg,
-        user_agent: Option<UserAgentArg>,
-    ) -> PyResult<Self> {
-        let handle = ClientHandle::new(
-            api_key,
-            endpoint,
-            timeout,
-            max_retries,
-            max_concurrency,
-            user_agent,
-        )?;
-        Ok(Self { handle })
-    }
-
-    /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
-    #[getter]
-    fn base_url(&self) -> &str {
-        self.handle.config().base_url()
-    }
-
     /// Awaitable: the scopes of the API key (``GET /v3/scopes``).
     fn check<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let core = Arc::clone(&self.handle.core);
         awaitable(py, async move { core.scopes().await })
-    }
-
-    fn __repr__(&self) -> String {
-        self.handle.repr("AsyncClient")
-    }
-
-    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        self.handle.newargs(py)
     }
 }
