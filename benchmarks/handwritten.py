@@ -52,3 +52,21 @@ def map_upsert_contact(event: dict[str, Any]) -> dict[str, Any]:
     if anonymous_id is not None:
         payload["anonymous_id"] = anonymous_id
     return payload
+
+
+_NOT_COPIED = frozenset(("state", "primary_email", "enable_batching", "customFields", "list_ids"))
+
+
+def contact_from_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The SendGrid contact Segment's ``convertPayload`` builds from a payload.
+
+    Key order as Segment's: the payload's keys minus the renamed/dropped ones, then
+    ``state_province_region``, ``email`` and ``custom_fields`` (none in the default mapping).
+    """
+    contact = {k: v for k, v in payload.items() if k not in _NOT_COPIED}
+    if "state" in payload:
+        contact["state_province_region"] = payload["state"]
+    if "primary_email" in payload:
+        contact["email"] = payload["primary_email"]
+    contact["custom_fields"] = {}
+    return contact

@@ -18,11 +18,11 @@ wheel=$(ls dist/segment_sendgrid-*.whl)
 "$venv/bin/python" -m pip install --quiet "${wheel}[test]"
 
 echo "==> ruff"
-"$venv/bin/ruff" check python tests
-"$venv/bin/ruff" format --check python tests
+"$venv/bin/ruff" check python tests benchmarks
+"$venv/bin/ruff" format --check python tests benchmarks
 
 echo "==> mypy --strict"
-"$venv/bin/mypy" --strict python/segment_sendgrid tests
+"$venv/bin/mypy" --strict python/segment_sendgrid tests benchmarks
 
 echo "==> stubtest"
 (cd tests && ../"$venv"/bin/python -m mypy.stubtest segment_sendgrid._native \
