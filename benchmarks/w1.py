@@ -7,6 +7,7 @@ so runs are comparable across machines and against the Node implementation.
 from __future__ import annotations
 
 import random
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,15 @@ PLANS = ["free", "starter", "pro", "enterprise"]
 COLORS = ["red", "green", "blue", "teal", "orange"]
 SOURCES = ["ads", "organic", "referral", "newsletter"]
 PAGES = ["/pricing", "/signup", "/docs/getting-started", "/blog/launch", "/account/settings"]
+
+
+_NO_DECOMPOSITION = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss"})
+
+
+def ascii_name(name: str) -> str:
+    """A name transliterated for an e-mail address (SendGrid refuses non-ASCII ones)."""
+    text = unicodedata.normalize("NFKD", name.translate(_NO_DECOMPOSITION))
+    return text.encode("ascii", "ignore").decode("ascii").lower()
 
 
 def w1_event(rng: random.Random, i: int) -> dict[str, Any]:
@@ -59,10 +69,11 @@ def w1_event(rng: random.Random, i: int) -> dict[str, Any]:
             },
         },
         "traits": {
-            "email": f"{first.lower()}.{last.lower()}.{i}@example.com",
+            "email": f"{ascii_name(first)}.{ascii_name(last)}.{i}@example.com",
             "first_name": first,
             "last_name": last,
-            "phone": f"+1415555{i % 10000:04d}",
+            # Unique per event: the phone is also the phone_number_id identifier.
+            "phone": f"+1415{i:07d}",
             "address": {
                 "city": city,
                 "state": state,

@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use futures::stream::{self, Stream};
+use futures::stream::{self, Stream, StreamExt};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyIterator, PyString};
 use sendgrid_core::actions::{BatchAbort, InputRecord};
@@ -105,8 +105,9 @@ where
     Fut: Future<Output = Result<BatchReport, BatchAbort>> + Send + 'static,
 {
     let mut iter = records.try_iter()?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<InputRecord>(CHUNK * 2);
-    let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    // Chunks, not records, cross the channel: one wake-up per CHUNK records.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord>>(2);
+    let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
     let run = runtime().spawn(consume(input));
 
     let mut converter = Converter::new(py);
@@ -116,12 +117,12 @@ where
         let (chunk, error, done) = read_chunk(&mut iter, mapping, &mut converter, &mut next_index);
         let sender = tx.clone();
         let delivered = run_blocking(py, async move {
-            for converted in chunk {
-                if sender.send(map_record(mapping, converted)).await.is_err() {
-                    return false; // the run stopped (bad key …): stop reading
-                }
-            }
-            true
+            let mapped: Vec<InputRecord> = chunk
+                .into_iter()
+                .map(|converted| map_record(mapping, converted))
+                .collect();
+            // An error means the run stopped (bad key …): stop reading.
+            mapped.is_empty() || sender.send(mapped).await.is_ok()
         });
         match delivered {
             Ok(true) => {}

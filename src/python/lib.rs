@@ -22,6 +22,11 @@ mod runtime;
 
 use pyo3::prelude::*;
 
+/// Allocations cross threads (built under the GIL, freed by the runtime):
+/// mimalloc's per-thread heaps avoid the glibc arena lock contention.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Version of the package, taken from the crate (maturin uses the same).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
