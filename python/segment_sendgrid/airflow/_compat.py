@@ -15,8 +15,8 @@ INSTALL_HINT = (
 )
 
 if TYPE_CHECKING:
-    from airflow.exceptions import AirflowException, AirflowNotFoundException
     from airflow.sdk import BaseHook, BaseOperator, Context
+    from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
 else:
     try:
         from airflow.exceptions import AirflowException, AirflowNotFoundException

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segment_sendgrid.airflow import (
     SendGridHook,
@@ -19,11 +19,14 @@ from segment_sendgrid.airflow import (
     SendGridUpsertContactsOperator,
 )
 
-try:  # Airflow 3
+if TYPE_CHECKING:
     from airflow.sdk import DAG, task
-except ImportError:  # Airflow 2.10+
-    from airflow import DAG
-    from airflow.decorators import task
+else:
+    try:  # Airflow 3
+        from airflow.sdk import DAG, task
+    except ImportError:  # Airflow 2.10+
+        from airflow import DAG
+        from airflow.decorators import task
 
 OUT = os.environ.get("SENDGRID_E2E_OUT", os.devnull)
 START = datetime(2024, 1, 1)
@@ -78,7 +81,7 @@ with DAG(
         return client.check()
 
     @task
-    def collect(upserted: dict[str, Any], sent: dict[str, Any], scopes: list[str]) -> None:
+    def collect(upserted: Any, sent: Any, scopes: Any) -> None:  # XComArgs at parse time
         _dump("reports", {"upsert": upserted, "send": sent, "scopes": scopes})
 
     collect(upsert.output, send.output, with_hook())
