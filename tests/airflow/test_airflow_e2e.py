@@ -81,7 +81,8 @@ class Airflow:
         return dict(rows)
 
     def xcom(self, task_id: str, key: str = "return_value") -> Any:
-        [(value,)] = self.query("SELECT value FROM xcom WHERE task_id = ? AND key = ?", task_id, key)
+        sql = "SELECT value FROM xcom WHERE task_id = ? AND key = ?"
+        [(value,)] = self.query(sql, task_id, key)
         return json.loads(value)
 
     def output_file(self, name: str) -> Any:
@@ -120,9 +121,9 @@ def test_dag_with_both_operators(airflow: Airflow) -> None:
     body = message["body"]
     assert body["template_id"] == airflow.template_id
     assert body["from"] == {"email": "shop@example.com", "name": "Shop"}
-    assert [(p["to"][0]["email"], p["dynamic_template_data"]) for p in body["personalizations"]] == [
-        (f"reader{i}@example.com", {"n": i}) for i in range(3)
-    ]
+    personalizations = body["personalizations"]
+    recipients = [(p["to"][0]["email"], p["dynamic_template_data"]) for p in personalizations]
+    assert recipients == [(f"reader{i}@example.com", {"n": i}) for i in range(3)]
 
     # The reports went through XCom: pulled by a downstream task, and in the database.
     reports = airflow.output_file("reports")

@@ -16,12 +16,12 @@ from segment_sendgrid.testing import FakeSendGrid
 
 pytest.importorskip("airflow")
 
-from segment_sendgrid.airflow import (  # noqa: E402
+from segment_sendgrid.airflow import (
     SendGridHook,
     SendGridSendDynamicTemplatesOperator,
     SendGridUpsertContactsOperator,
 )
-from segment_sendgrid.airflow._compat import AirflowException  # noqa: E402
+from segment_sendgrid.airflow._compat import AirflowException
 
 KEY = "SG.hook-test-key-0123456789abcdefghijklmnopqrstuvwx"
 

@@ -59,8 +59,7 @@ with DAG(
     @task
     def make_mails() -> list[dict[str, Any]]:
         return [
-            {"properties": {"email": f"reader{i}@example.com", "data": {"n": i}}}
-            for i in range(3)
+            {"properties": {"email": f"reader{i}@example.com", "data": {"n": i}}} for i in range(3)
         ]
 
     send = SendGridSendDynamicTemplatesOperator(
