@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import importlib.metadata
-import importlib.util
 import json
 import pathlib
 import subprocess
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conftest import have_airflow
 from segment_sendgrid.airflow._common import (
     ClientOptions,
     ConnectionConfigError,
@@ -23,7 +23,7 @@ from segment_sendgrid.airflow._common import (
 )
 from segment_sendgrid.airflow.provider import HOOK_CLASS_NAME, get_provider_info
 
-HAVE_AIRFLOW = importlib.util.find_spec("airflow") is not None
+HAVE_AIRFLOW = have_airflow()
 
 
 def test_importing_the_package_never_imports_airflow() -> None:

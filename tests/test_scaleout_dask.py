@@ -48,18 +48,21 @@ def test_dask_workers_store_every_contact_exactly_once(fake_sendgrid: FakeSendGr
     client = fake_sendgrid.client(max_retries=2)
     # Worker processes cannot import this test module: ship its functions by value.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    )
-    with cluster, distributed.Client(cluster) as dask_client:
-        bag = db.from_sequence(list(enumerate(events())), npartitions=6)
-        parts = bag.map_partitions(upsert_with_pid, client).compute()
-        worker_pids = set(dask_client.run(os.getpid).values())
-    cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    try:
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        )
+        with cluster, distributed.Client(cluster) as dask_client:
+            dask_client.wait_for_workers(2, timeout=120)
+            bag = db.from_sequence(list(enumerate(events())), npartitions=6)
+            parts = bag.map_partitions(upsert_with_pid, client).compute()
+            worker_pids = set(dask_client.run(os.getpid).values())
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
     assert len(parts) == 6
     pids = {part.pop("pid") for part in parts}
     assert pids <= worker_pids
