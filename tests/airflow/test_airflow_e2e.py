@@ -53,6 +53,7 @@ class Airflow:
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the UI's Test button, CLI too
             "SENDGRID_E2E_OUT": str(self.out),
             "SENDGRID_E2E_CONTACTS": str(contacts),
             "SENDGRID_E2E_LIST": self.list_id,
@@ -64,12 +65,13 @@ class Airflow:
     def set_connection(self, fields: dict[str, Any]) -> None:
         self.env["AIRFLOW_CONN_SENDGRID_DEFAULT"] = json.dumps({"conn_type": "sendgrid", **fields})
 
-    def run(self, *args: str) -> str:
+    def run(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
             [AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=240
         )
         output = done.stdout + done.stderr
-        assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{output[-6000:]}"
+        if check:
+            assert done.returncode == 0, f"airflow {' '.join(args)} failed:\n{output[-6000:]}"
         return output
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
@@ -173,4 +175,21 @@ def test_connection_without_password_fails_naming_it(airflow: Airflow) -> None:
         "AirflowException: SendGrid connection 'sendgrid_default': field 'password' is empty"
         in output
     )
+    airflow.assert_key_never_stored(output)
+
+
+def test_connections_test_calls_check(airflow: Airflow) -> None:
+    output = airflow.run("connections", "test", "sendgrid_default")
+    assert "Connection success!" in output
+    scopes = [r for r in airflow.fake.requests() if r["path"] == "/v3/scopes"]
+    assert scopes
+    wrong = "SG.wrong-" + secrets.token_hex(24)
+    airflow.set_connection({"password": wrong, "extra": {"endpoint": airflow.fake.url}})
+    try:
+        output = airflow.run("connections", "test", "sendgrid_default", check=False)
+    finally:
+        airflow.set_connection({"password": KEY, "extra": {"endpoint": airflow.fake.url}})
+    assert "Connection failed!" in output
+    assert "AuthenticationError" in output
+    assert wrong not in output
     airflow.assert_key_never_stored(output)
