@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release wheel, installs it with the test tools into a fresh
 # virtual environment, then lints, type-checks and runs pytest against the
-# *installed wheel* (never the source tree). Needs Rust and Python >= 3.9.
+# *installed wheel* (never the source tree), then the Airflow integration in real
+# Airflow installs (scripts/test_airflow.sh). Needs Rust and Python >= 3.9.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +31,10 @@ echo "==> stubtest"
 
 echo "==> pytest (installed wheel)"
 "$venv/bin/python" -m pytest -q "$@"
+
+# The Airflow integration runs in real Airflow installs of its own (a minute or two);
+# SKIP_AIRFLOW=1 leaves it out of quick local loops. CI always runs it.
+if [ "${SKIP_AIRFLOW:-0}" != 1 ]; then
+    echo "==> the Airflow integration in a real Airflow"
+    ./scripts/test_airflow.sh
+fi
