@@ -97,9 +97,9 @@ def test_server_error_after_processing_is_never_resent(
     fake_sendgrid: FakeSendGrid, template: str
 ) -> None:
     fake_sendgrid.fail_next(SEND, status=500, after_processing=True)
-    report = fake_sendgrid.client(max_retries=5).send_dynamic_templates(
-        mails(1_500), mapping=mapping(template)
-    )
+    # One request at a time, so the fault hits the first (1,000-recipient) request.
+    client = fake_sendgrid.client(max_retries=5, max_concurrency=1)
+    report = client.send_dynamic_templates(mails(1_500), mapping=mapping(template))
     unknown = [f for f in report.failed if f.outcome == "unknown"]
     assert len(unknown) == 1_000
     assert report.accepted == 500
