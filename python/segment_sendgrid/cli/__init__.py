@@ -8,7 +8,6 @@ User errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Sequence
 
 from segment_sendgrid.cli.args import AUTH, CliError, parse
@@ -19,10 +18,6 @@ __all__ = ["main"]
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     try:
-        # Debug builds warn on import; the CLI is no place for that warning.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            import segment_sendgrid  # noqa: F401
         if args.command == "demo":
             from segment_sendgrid.cli.demo import run_demo
 

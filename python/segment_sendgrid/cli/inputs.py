@@ -136,6 +136,9 @@ class RecordSource:
             raise CliError(f"{where}: cannot read: {error}") from None
 
     def _bad(self, line: int, reason: str, raw: str | None) -> None:
+        if raw is not None and not _is_utf8(raw):
+            # Undecodable bytes are kept visible as \xNN escapes.
+            raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         bad = BadLine(line, reason, raw)
         self.bad.append(bad)
         if self._on_bad is not None:
@@ -201,7 +204,8 @@ class RecordSource:
                 self._bad(line, "not valid UTF-8", raw)
                 continue
             if len(row) != len(header):
-                reason = f"the row has {len(row)} values; the header has {len(header)} columns"
+                values = "value" if len(row) == 1 else "values"
+                reason = f"the row has {len(row)} {values}; the header has {len(header)} columns"
                 self._bad(line, reason, raw)
                 continue
             record = _record(header, row)
