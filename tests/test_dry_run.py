@@ -39,8 +39,12 @@ def test_send_dry_run_sync_and_async_agree(fake_sendgrid: FakeSendGrid) -> None:
     report = fake_sendgrid.client().send_dynamic_templates(events, mapping=mapping, dry_run=True)
     assert report.accepted == 3
     assert report.message_ids == [None, None, None]
-    aclient = sg.AsyncClient(api_key=fake_sendgrid.api_key, endpoint=fake_sendgrid.url)
-    areport = asyncio.run(aclient.send_dynamic_templates(events, mapping=mapping, dry_run=True))
+
+    async def main() -> sg.BatchReport:
+        aclient = sg.AsyncClient(api_key=fake_sendgrid.api_key, endpoint=fake_sendgrid.url)
+        return await aclient.send_dynamic_templates(events, mapping=mapping, dry_run=True)
+
+    areport = asyncio.run(main())
     assert areport.request_bodies == report.request_bodies
     assert fake_sendgrid.messages() == []
     assert len(json.loads(report.request_bodies[0])["personalizations"]) == 3
