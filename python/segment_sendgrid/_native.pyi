@@ -61,6 +61,7 @@ class Client:
         list_ids: Sequence[str] | None = None,
         wait: bool = False,
         wait_timeout: float = 600.0,
+        dry_run: bool = False,
     ) -> BatchReport: ...
     def send_dynamic_template(
         self,
@@ -81,6 +82,7 @@ class Client:
         check_template: bool = True,
         merge: bool = True,
         retry_ambiguous: bool = False,
+        dry_run: bool = False,
     ) -> BatchReport: ...
     def template_variables(self, template_id: str) -> list[str]: ...
     def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]: ...
@@ -122,6 +124,7 @@ class AsyncClient:
         list_ids: Sequence[str] | None = None,
         wait: bool = False,
         wait_timeout: float = 600.0,
+        dry_run: bool = False,
     ) -> BatchReport: ...
     async def send_dynamic_template(
         self,
@@ -142,6 +145,7 @@ class AsyncClient:
         check_template: bool = True,
         merge: bool = True,
         retry_ambiguous: bool = False,
+        dry_run: bool = False,
     ) -> BatchReport: ...
     async def template_variables(self, template_id: str) -> list[str]: ...
     def __getnewargs_ex__(self) -> tuple[tuple[Any, ...], dict[str, Any]]: ...
@@ -227,6 +231,8 @@ class BatchReport:
     def retries(self) -> int: ...
     @property
     def imports(self) -> list[ImportJob]: ...
+    @property
+    def request_bodies(self) -> list[str]: ...
     def __new__(
         cls,
         total: int = 0,
@@ -237,6 +243,7 @@ class BatchReport:
         requests: int = 0,
         retries: int = 0,
         imports: list[ImportJob] = ...,
+        request_bodies: list[str] = ...,
     ) -> BatchReport: ...
     def to_dict(self) -> dict[str, Any]: ...
     def __getnewargs__(self) -> tuple[Any, ...]: ...

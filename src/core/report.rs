@@ -90,6 +90,9 @@ pub struct BatchReport {
     pub retries: u64,
     /// Upserts with `wait=True`: the final state of each import job.
     pub imports: Vec<ImportJob>,
+    /// Dry runs: the exact body of every request that would have been sent,
+    /// in the order it would have been sent. Empty otherwise.
+    pub request_bodies: Vec<String>,
 }
 
 /// Builds a [`BatchReport`] while records stream through, and checks that

@@ -106,6 +106,7 @@ pub fn upsert_options(
     list_ids: Option<ListIdsArg>,
     wait: bool,
     wait_timeout: f64,
+    dry_run: bool,
 ) -> PyResult<UpsertOptions> {
     if !(wait_timeout.is_finite() && wait_timeout > 0.0) {
         return Err(to_py_err(Error::config(format!(
@@ -116,6 +117,7 @@ pub fn upsert_options(
         list_ids: list_ids.map(|l| l.0),
         wait,
         wait_timeout: Duration::from_secs_f64(wait_timeout),
+        dry_run,
         ..UpsertOptions::for_client(config)
     })
 }
@@ -126,6 +128,7 @@ pub fn send_options(
     check_template: bool,
     merge: bool,
     retry_ambiguous: bool,
+    dry_run: bool,
 ) -> SendOptions {
     SendOptions {
         sandbox,
@@ -133,5 +136,6 @@ pub fn send_options(
         merge,
         retry_ambiguous,
         max_concurrency: Some(config.max_concurrency),
+        dry_run,
     }
 }

@@ -165,3 +165,7 @@ named_argument!(
     /// `retry_ambiguous`.
     RetryAmbiguousArg, "retry_ambiguous", bool, strict_bool
 );
+named_argument!(
+    /// `dry_run`: record the request bodies instead of sending them.
+    DryRunArg, "dry_run", bool, strict_bool
+);

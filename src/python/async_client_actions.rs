@@ -10,8 +10,8 @@ use sendgrid_core::actions::BatchAbort;
 
 use crate::actions::{map_single_event, send_options, upsert_options, Action};
 use crate::arguments::{
-    CheckTemplateArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg, TemplateIdArg,
-    UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
+    CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
+    TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
 };
 use crate::batch_input::{collect_records, finish};
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
@@ -58,9 +58,9 @@ impl AsyncClient {
     }
 
     /// Awaitable: upserts every contact mapped from ``events``; a ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false)))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn upsert_contacts<'py>(
@@ -72,9 +72,16 @@ impl AsyncClient {
         list_ids: Option<ListIdsArg>,
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
+        dry_run: DryRunArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
-        let options = upsert_options(self.handle.config(), list_ids, wait.0, wait_timeout.0)?;
+        let options = upsert_options(
+            self.handle.config(),
+            list_ids,
+            wait.0,
+            wait_timeout.0,
+            dry_run.0,
+        )?;
         let records = collect_records(py, events, &mapping)?;
         let contacts = self.handle.contacts.clone();
         awaitable_report(py, records.len(), async move {
@@ -105,6 +112,7 @@ impl AsyncClient {
             check_template.0,
             false,
             false,
+            false,
         );
         let mail = self.handle.mail.clone();
         awaitable(py, async move {
@@ -113,9 +121,9 @@ impl AsyncClient {
     }
 
     /// Awaitable: sends a mail per record of ``events``; a ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false)))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn send_dynamic_templates<'py>(
@@ -128,6 +136,7 @@ impl AsyncClient {
         check_template: CheckTemplateArg,
         merge: MergeArg,
         retry_ambiguous: RetryAmbiguousArg,
+        dry_run: DryRunArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
@@ -138,6 +147,7 @@ impl AsyncClient {
             check_template.0,
             merge.0,
             retry_ambiguous.0,
+            dry_run.0,
         );
         let records = collect_records(py, events, &mapping)?;
         let mail = self.handle.mail.clone();

@@ -31,12 +31,15 @@ pub struct BatchReport {
     retries: u64,
     /// Upserts with ``wait=True``: the final state of each import job.
     imports: Vec<ImportJob>,
+    /// ``dry_run=True``: the exact body of each request that would have been
+    /// sent, in order; empty otherwise.
+    request_bodies: Vec<String>,
 }
 
 #[pymethods]
 impl BatchReport {
     #[new]
-    #[pyo3(signature = (total=0, accepted=0, failed=Vec::new(), job_ids=Vec::new(), message_ids=Vec::new(), requests=0, retries=0, imports=Vec::new()))]
+    #[pyo3(signature = (total=0, accepted=0, failed=Vec::new(), job_ids=Vec::new(), message_ids=Vec::new(), requests=0, retries=0, imports=Vec::new(), request_bodies=Vec::new()))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         total: usize,
@@ -47,6 +50,7 @@ impl BatchReport {
         requests: u64,
         retries: u64,
         imports: Vec<ImportJob>,
+        request_bodies: Vec<String>,
     ) -> Self {
         Self {
             total,
@@ -57,6 +61,7 @@ impl BatchReport {
             requests,
             retries,
             imports,
+            request_bodies,
         }
     }
 
@@ -81,11 +86,12 @@ impl BatchReport {
             .map(|j| j.to_dict(py))
             .collect::<PyResult<Vec<_>>>()?;
         d.set_item("imports", imports)?;
+        d.set_item("request_bodies", &self.request_bodies)?;
         Ok(d)
     }
 
     fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items: [Bound<'py, PyAny>; 8] = [
+        let items: [Bound<'py, PyAny>; 9] = [
             self.total.into_pyobject(py)?.into_any(),
             self.accepted.into_pyobject(py)?.into_any(),
             list_of(py, &self.failed)?.into_any(),
@@ -94,6 +100,7 @@ impl BatchReport {
             self.requests.into_pyobject(py)?.into_any(),
             self.retries.into_pyobject(py)?.into_any(),
             list_of(py, &self.imports)?.into_any(),
+            self.request_bodies.clone().into_pyobject(py)?.into_any(),
         ];
         PyTuple::new(py, items)
     }
@@ -121,6 +128,7 @@ impl From<core::BatchReport> for BatchReport {
             requests: r.requests,
             retries: r.retries,
             imports: r.imports.into_iter().map(Into::into).collect(),
+            request_bodies: r.request_bodies,
         }
     }
 }

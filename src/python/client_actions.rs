@@ -5,8 +5,8 @@ use pyo3::prelude::*;
 
 use crate::actions::{map_single_event, send_options, upsert_options, Action};
 use crate::arguments::{
-    CheckTemplateArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg, TemplateIdArg,
-    UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
+    CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
+    TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
 };
 use crate::batch_input::run_streaming;
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
@@ -42,9 +42,9 @@ impl Client {
     /// Upserts every contact mapped from ``events`` (any iterable, streamed)
     /// in requests of up to 30,000 contacts and 6 MB; never raises for a
     /// single record: see the returned ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false)))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn upsert_contacts(
@@ -56,9 +56,16 @@ impl Client {
         list_ids: Option<ListIdsArg>,
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
+        dry_run: DryRunArg,
     ) -> PyResult<BatchReport> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
-        let options = upsert_options(self.handle.config(), list_ids, wait.0, wait_timeout.0)?;
+        let options = upsert_options(
+            self.handle.config(),
+            list_ids,
+            wait.0,
+            wait_timeout.0,
+            dry_run.0,
+        )?;
         let contacts = self.handle.contacts.clone();
         let report = run_streaming(py, events, &mapping, move |records| async move {
             contacts.upsert_many(records, options).await
@@ -89,6 +96,7 @@ impl Client {
             check_template.0,
             false,
             false,
+            false,
         );
         let mail = self.handle.mail.clone();
         let result = block_on(py, async move { mail.send_one(payload, options).await })?;
@@ -98,9 +106,9 @@ impl Client {
     /// Sends a mail per record of ``events`` (any iterable, streamed). With
     /// ``merge=True`` records sharing every message-level field share a
     /// request. Never sends a record twice unless ``retry_ambiguous=True``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false)))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn send_dynamic_templates(
@@ -113,6 +121,7 @@ impl Client {
         check_template: CheckTemplateArg,
         merge: MergeArg,
         retry_ambiguous: RetryAmbiguousArg,
+        dry_run: DryRunArg,
     ) -> PyResult<BatchReport> {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
@@ -123,6 +132,7 @@ impl Client {
             check_template.0,
             merge.0,
             retry_ambiguous.0,
+            dry_run.0,
         );
         let mail = self.handle.mail.clone();
         let report = run_streaming(py, events, &mapping, move |records| async move {

@@ -48,10 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"FakeSendGrid serving at {fake.url}", flush=True)
-    print(f"API key: {fake.api_key}", flush=True)
-    print("Press Ctrl-C to stop.", flush=True)
     try:
+        # Inside the try: a Ctrl-C right after the URL is printed still stops cleanly.
+        print(f"FakeSendGrid serving at {fake.url}", flush=True)
+        print(f"API key: {fake.api_key}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while not stop.wait(0.2):
             pass
     except KeyboardInterrupt:

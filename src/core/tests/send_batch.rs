@@ -423,3 +423,65 @@ async fn a_timeout_after_sending_is_unknown_and_not_resent() {
         "{single:?}"
     );
 }
+
+#[tokio::test]
+async fn dry_run_records_the_exact_bodies_and_sends_nothing() {
+    let fake = fake().await;
+    let template = dynamic_template(&fake);
+    let mut payloads: Vec<Value> = (0..30).map(|i| mail(i, &template)).collect();
+    payloads[7]["to"]["email"] = json!("not-an-email");
+    let opts = SendOptions {
+        merge: false,
+        dry_run: true,
+        ..SendOptions::default()
+    };
+    let report = api(&fake, 4)
+        .send_many(records(payloads.clone()), opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.total, report.accepted, report.requests),
+        (30, 29, 0)
+    );
+    assert_eq!(report.failed[0].index, 7);
+    assert!(report.message_ids.iter().all(Option::is_none));
+    // Only the template lookup went out.
+    assert_eq!(mail_posts(&fake), 0);
+    assert!(fake.requests().iter().all(|r| r["method"] == "GET"));
+    assert_eq!(report.request_bodies.len(), 29);
+
+    // The real run posts the same bodies (input order with one request in flight).
+    let opts = SendOptions {
+        dry_run: false,
+        ..opts
+    };
+    let real = api(&fake, 1)
+        .send_many(records(payloads), opts)
+        .await
+        .unwrap();
+    assert_eq!((real.accepted, real.requests), (29, 29));
+    assert!(real.request_bodies.is_empty());
+    let sent: Vec<Value> = fake
+        .messages()
+        .into_iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    let dry: Vec<Value> = report
+        .request_bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
+    assert_eq!(sent, dry);
+    let sizes: Vec<u64> = fake
+        .requests()
+        .iter()
+        .filter(|r| r["method"] == "POST")
+        .map(|r| r["body_size"].as_u64().unwrap())
+        .collect();
+    let dry_sizes: Vec<u64> = report
+        .request_bodies
+        .iter()
+        .map(|b| b.len() as u64)
+        .collect();
+    assert_eq!(sizes, dry_sizes);
+}

@@ -454,3 +454,59 @@ async fn list_ids_split_requests_and_a_new_field_is_found_by_refetching() {
         .count();
     assert_eq!(lookups, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_records_the_exact_bodies_and_sends_nothing() {
+    let em = emulator(EmulatorOptions::default()).await;
+    let plan = em.add_custom_field("plan", "Text").unwrap();
+    let vip = em.add_list("VIP").unwrap();
+    let payload = |i: usize| {
+        if i == 3 {
+            json!({"first_name": "no identifier"})
+        } else {
+            json!({"primary_email": email(i), "customFields": {"plan": "pro"}})
+        }
+    };
+    let api = api(&em);
+    let mut opts = options(&api);
+    opts.list_ids = Some(vec![vip.clone()]);
+    opts.limits.max_contacts = 4;
+    opts.wait = true;
+    opts.dry_run = true;
+    let report = api
+        .upsert_many(people(10, payload), opts.clone())
+        .await
+        .unwrap();
+    assert_adds_up(&report);
+    assert_eq!((report.accepted, report.requests), (9, 0));
+    assert_eq!(report.failed[0].index, 3);
+    assert!(report.job_ids.is_empty() && report.imports.is_empty());
+    // Only the field definitions were looked up; no contact left the process.
+    let sent: Vec<Value> = em.requests();
+    assert!(sent.iter().all(|r| r["method"] == "GET"), "{sent:?}");
+    assert!(em.contacts().is_empty());
+    assert_eq!(report.request_bodies.len(), 3);
+    let first: Value = serde_json::from_str(&report.request_bodies[0]).unwrap();
+    assert_eq!(first["list_ids"], json!([vip]));
+    assert_eq!(first["contacts"][0]["email"], email(0).as_str());
+    assert_eq!(first["contacts"][0]["custom_fields"][plan.as_str()], "pro");
+
+    // The real run sends exactly those bytes, in the same order.
+    opts.dry_run = false;
+    opts.wait = false;
+    opts.max_concurrency = 1;
+    let real = api.upsert_many(people(10, payload), opts).await.unwrap();
+    assert_eq!((real.accepted, real.requests), (9, 3));
+    assert!(real.request_bodies.is_empty());
+    let sizes: Vec<u64> = contact_requests(&em)
+        .iter()
+        .map(|r| r["body_size"].as_u64().unwrap())
+        .collect();
+    let dry_sizes: Vec<u64> = report
+        .request_bodies
+        .iter()
+        .map(|b| b.len() as u64)
+        .collect();
+    assert_eq!(sizes, dry_sizes);
+    assert_eq!(em.contacts().len(), 9);
+}

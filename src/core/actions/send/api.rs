@@ -30,6 +30,11 @@ pub struct SendOptions {
     pub retry_ambiguous: bool,
     /// Requests in flight; `None` uses the client's `max_concurrency`.
     pub max_concurrency: Option<usize>,
+    /// `send_many` only: record each `POST /v3/mail/send` body in
+    /// `report.request_bodies` instead of sending it, and settle its records
+    /// as accepted (without a message id). The template check still looks
+    /// templates up (`GET`, no mail data).
+    pub dry_run: bool,
 }
 
 impl Default for SendOptions {
@@ -40,6 +45,7 @@ impl Default for SendOptions {
             merge: true,
             retry_ambiguous: false,
             max_concurrency: None,
+            dry_run: false,
         }
     }
 }
@@ -92,6 +98,7 @@ impl MailApi {
         let dispatcher = Dispatcher {
             client: self.client.clone(),
             retry_ambiguous: opts.retry_ambiguous,
+            dry_run: false,
         };
         let response = dispatcher
             .post(Batch::single(0, mail).body(), &mut Settled::default())
@@ -126,6 +133,7 @@ impl MailApi {
         let dispatcher = Arc::new(Dispatcher {
             client: self.client.clone(),
             retry_ambiguous: opts.retry_ambiguous,
+            dry_run: opts.dry_run,
         });
         let max_in_flight = opts
             .max_concurrency
@@ -220,6 +228,7 @@ struct Run {
     tasks: JoinSet<Settled>,
     requests: u64,
     retries: u64,
+    request_bodies: Vec<String>,
     abort: Option<Error>,
 }
 
@@ -236,6 +245,13 @@ impl Run {
             // Left unsettled: `finish` reports these records as not sent.
             return;
         }
+        if dispatcher.dry_run {
+            // Nothing to wait for: settled in place, so bodies keep input order.
+            let mut settled = Settled::default();
+            dispatcher.settle(batch, &mut settled).await;
+            self.absorb(Ok(settled));
+            return;
+        }
         let dispatcher = dispatcher.clone();
         self.tasks.spawn(async move {
             let mut settled = Settled::default();
@@ -249,6 +265,7 @@ impl Run {
         let Ok(settled) = done else { return };
         self.requests += settled.requests;
         self.retries += settled.retries;
+        self.request_bodies.extend(settled.bodies);
         for (index, settlement) in settled.records {
             match settlement {
                 Settlement::Accepted { message_id } => {
@@ -272,6 +289,7 @@ impl Run {
         let mut report = std::mem::take(&mut self.builder).finish(UNSETTLED);
         report.requests = self.requests;
         report.retries = self.retries;
+        report.request_bodies = self.request_bodies;
         self.message_ids.resize(report.total, None);
         report.message_ids = self.message_ids;
         match self.abort {

@@ -30,6 +30,8 @@ pub struct Settled {
     pub records: Vec<(usize, Settlement)>,
     pub requests: u64,
     pub retries: u64,
+    /// Dry runs: the bodies that would have been sent.
+    pub bodies: Vec<String>,
     /// A problem of the whole run (401/403): stop reading input.
     pub abort: Option<Error>,
 }
@@ -39,6 +41,8 @@ pub struct Settled {
 pub struct Dispatcher {
     pub client: Arc<SendGridClient>,
     pub retry_ambiguous: bool,
+    /// Record bodies in `Settled::bodies` instead of sending them.
+    pub dry_run: bool,
 }
 
 /// A 401 or 403 means every further request would fail the same way.

@@ -32,6 +32,14 @@ impl Dispatcher {
             if settled.abort.is_some() {
                 return fail_members(&batch.members, &stopped(), settled);
             }
+            if self.dry_run {
+                settled.bodies.push(batch.body());
+                for member in &batch.members {
+                    let accepted = Settlement::Accepted { message_id: None };
+                    settled.records.push((member.index, accepted));
+                }
+                return;
+            }
             let result = self.post(batch.body(), settled).await;
             self.conclude(batch, result, settled).await;
         })

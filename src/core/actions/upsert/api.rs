@@ -45,6 +45,11 @@ pub struct UpsertOptions {
     /// Per-request limits (clamped to SendGrid's 30,000 contacts / 6 MB).
     pub limits: ChunkLimits,
     pub poll: PollTiming,
+    /// Record each `PUT /v3/marketing/contacts` body in
+    /// `report.request_bodies` instead of sending it, and settle its records
+    /// as accepted. Lookups still happen (`GET` of the field definitions,
+    /// which sends no contact data); `wait` has no jobs to follow.
+    pub dry_run: bool,
 }
 
 impl Default for UpsertOptions {
@@ -56,6 +61,7 @@ impl Default for UpsertOptions {
             max_concurrency: 4,
             limits: ChunkLimits::default(),
             poll: PollTiming::default(),
+            dry_run: false,
         }
     }
 }
@@ -184,6 +190,7 @@ struct Run {
     inflight: JoinSet<ChunkOutcome>,
     max_concurrency: usize,
     list_ids: Vec<String>,
+    dry_run: bool,
     fatal: Option<Error>,
 }
 
@@ -196,6 +203,7 @@ impl Run {
             inflight: JoinSet::new(),
             max_concurrency: options.max_concurrency.max(1),
             list_ids: normalize(options.list_ids.clone().unwrap_or_default()),
+            dry_run: options.dry_run,
             fatal: None,
         }
     }
@@ -250,8 +258,17 @@ impl Run {
     }
 
     /// Starts sending `chunk` once fewer than `max_concurrency` requests
-    /// are in flight. After a fatal error nothing more is sent.
+    /// are in flight. After a fatal error nothing more is sent. A dry run
+    /// records the body in place of the request, in input order.
     async fn dispatch(&mut self, chunk: Chunk) {
+        if self.dry_run {
+            let body = String::from_utf8_lossy(&chunk.body()).into_owned();
+            for piece in &chunk.pieces {
+                self.builder.accept(piece.index);
+            }
+            self.builder.report_mut().request_bodies.push(body);
+            return;
+        }
         while self.inflight.len() >= self.max_concurrency {
             match self.inflight.join_next().await {
                 Some(done) => self.apply(done),

@@ -1,0 +1,207 @@
+"""The sub-commands ``upsert-contacts``, ``send-emails`` and ``emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from segment_sendgrid.cli.args import AUTH, DEFAULT_KEY_ENV, OK, RECORDS_FAILED, USAGE, CliError
+from segment_sendgrid.cli.inputs import BadLine, RecordSource
+from segment_sendgrid.cli.output import (
+    JSON_FAILURES,
+    DeadLetter,
+    Failure,
+    Summary,
+    emit,
+    failures,
+    write_bodies,
+)
+from segment_sendgrid.cli.progress import Progress
+
+# Bad input lines are reported one by one up to this many, then counted.
+REPORTED_BAD_LINES = 20
+
+
+def api_key(env_name: str) -> str:
+    key = os.environ.get(env_name, "")
+    if not key.strip():
+        hint = " (or name another one with --api-key-env)" if env_name == DEFAULT_KEY_ENV else ""
+        raise CliError(f"no API key: set the environment variable {env_name}{hint}")
+    return key
+
+
+def load_mapping(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            mapping = json.load(file)
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror or error}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CliError(f"{path}: not valid JSON: {error}") from None
+    if not isinstance(mapping, dict):
+        raise CliError(f"{path}: a mapping must be a JSON object, got {type(mapping).__name__}")
+    return mapping
+
+
+def make_client(args: argparse.Namespace, key: str) -> Any:
+    from segment_sendgrid import Client, ConfigError
+
+    try:
+        return Client(api_key=key, endpoint=args.endpoint, max_concurrency=args.concurrency)
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+
+
+def run_action(args: argparse.Namespace) -> int:
+    """upsert-contacts / send-emails: read INPUT, run the batch, report."""
+    from segment_sendgrid import (
+        AuthenticationError,
+        ConfigError,
+        ForbiddenError,
+        MappingError,
+        SendGridError,
+    )
+
+    key = api_key(args.api_key_env)
+    mapping = load_mapping(args.mapping)
+    if args.no_default_mapping and mapping is None:
+        raise CliError("--no-default-mapping needs --mapping FILE.json")
+    client = make_client(args, key)
+    dead = DeadLetter(args.failed_out)
+    progress = Progress(args.command, quiet=args.quiet)
+    reported = [0]
+
+    def on_bad(bad: BadLine) -> None:
+        progress.failures += 1
+        reported[0] += 1
+        if reported[0] <= REPORTED_BAD_LINES:
+            progress.message(f"{source_name}: line {bad.line}: {bad.reason}")
+        elif reported[0] == REPORTED_BAD_LINES + 1:
+            progress.message(f"{source_name}: more bad lines (all go to the failed records)")
+
+    source_name = "<stdin>" if args.input == "-" else args.input
+    try:
+        source = RecordSource(args.input, on_bad=on_bad, on_record=progress.record)
+    except CliError:
+        dead.close()
+        raise
+    common: dict[str, Any] = {
+        "mapping": mapping,
+        "use_default_mapping": not args.no_default_mapping,
+        "dry_run": args.dry_run,
+    }
+    started = time.monotonic()
+    report: Any = None
+    error: BaseException | None = None
+    code = OK
+    try:
+        if args.command == "upsert-contacts":
+            report = client.upsert_contacts(
+                source, list_ids=args.list_id or None, wait=args.wait, **common
+            )
+        else:
+            report = client.send_dynamic_templates(
+                source,
+                sandbox=args.sandbox,
+                check_template=not args.no_check_template,
+                **common,
+            )
+    except (MappingError, ConfigError) as exc:
+        progress.clear()
+        source.close()
+        dead.close()
+        where = f"{args.mapping}: " if args.mapping and isinstance(exc, MappingError) else ""
+        raise CliError(f"{where}{exc}") from None
+    except CliError as exc:
+        # The input could not be read further (raised by RecordSource).
+        error, code = exc, USAGE
+        report = getattr(exc, "report", None)
+    except (AuthenticationError, ForbiddenError) as exc:
+        error, code = exc, AUTH
+        report = getattr(exc, "report", None)
+    except SendGridError as exc:
+        # A problem of the whole run (e.g. the field definitions could not be
+        # fetched): what was read is in exc.report; the rest is read below.
+        error, code = exc, RECORDS_FAILED
+        report = getattr(exc, "report", None)
+    progress.clear()
+    if error is not None and code == RECORDS_FAILED:
+        for _ in source:
+            pass
+    elapsed = time.monotonic() - started
+
+    summary = Summary(
+        command=args.command,
+        input=source.name,
+        dry_run=args.dry_run,
+        failed_out=args.failed_out,
+        seconds=elapsed,
+        bad_lines=len(source.bad),
+        error=None if error is None else f"{type(error).__name__}: {error}",
+    )
+    failed: list[Any] = []
+    if report is not None:
+        failed = list(report.failed)
+        summary.accepted = report.accepted
+        summary.requests = report.requests
+        summary.retries = report.retries
+        summary.job_ids = list(report.job_ids)
+        summary.imports = [job.to_dict() for job in report.imports]
+        summary.message_ids = sum(1 for m in report.message_ids if m is not None)
+        summary.request_bodies = len(report.request_bodies)
+    # Records read after the run stopped were never sent.
+    settled = report.total if report is not None else 0
+    stopped = [
+        _Unsent(index, f"not sent: the run stopped ({type(error).__name__})")
+        for index in range(settled, source.read)
+    ]
+    with_lines = _collect(source, failed + stopped, dead, summary)
+    summary.records = source.read + len(source.bad)
+    summary.failed = with_lines
+    source.close()
+    dead.close()
+
+    if args.dry_run and report is not None:
+        write_bodies(report.request_bodies)
+    emit(summary, as_json=args.json, to_stderr=args.dry_run)
+    if error is not None:
+        print(f"segment-sendgrid: error: {error}", file=sys.stderr)
+        return code
+    return RECORDS_FAILED if summary.failed else OK
+
+
+class _Unsent:
+    """A record read after the run stopped, shaped like a RecordFailure."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        self.index = index
+        self.reason = reason
+        self.status_code = None
+        self.outcome = "not_sent"
+        self.field = None
+        self.retryable = True
+
+
+def _collect(source: RecordSource, failed: list[Any], dead: DeadLetter, summary: Summary) -> int:
+    """Writes every failure to the dead-letter file; keeps a few for the summary."""
+    count = 0
+    shown: list[Failure] = []
+    for failure in failures(source, failed):
+        dead.write(failure)
+        if len(shown) < JSON_FAILURES:
+            shown.append(failure)
+        count += 1
+    summary.shown = shown
+    return count
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    from segment_sendgrid.testing.__main__ import main as serve
+
+    return serve(["--port", str(args.port)])

@@ -1,0 +1,249 @@
+"""Records from a JSONL file, a CSV file or stdin, one at a time.
+
+A line that cannot be read (not UTF-8, invalid JSON, not an object, a CSV row
+with the wrong number of values) is never raised and never dropped: it is
+reported with its file and line and kept as a :class:`BadLine` for the
+dead-letter file, and reading goes on. Every record handed out is spooled to a
+temporary file (line number and JSON text) so failed records can be written
+out after the run without holding the input in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from segment_sendgrid.cli.args import CliError
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+@dataclass(frozen=True)
+class BadLine:
+    """An input line that is not a record."""
+
+    line: int
+    reason: str
+    raw: str | None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _is_utf8(text: str) -> bool:
+    # Undecodable bytes arrive as lone surrogates (errors="surrogateescape").
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _nest(columns: list[str], source: str) -> list[tuple[str, ...]]:
+    """CSV header → key paths; ``traits.email`` becomes ``("traits", "email")``."""
+    paths = [tuple(column.strip().split(".")) for column in columns]
+    seen: dict[tuple[str, ...], int] = {}
+    for position, path in enumerate(paths, start=1):
+        if any(part == "" for part in path):
+            raise CliError(f"{source}: line 1: column {position} has an empty name")
+        if path in seen:
+            raise CliError(f"{source}: line 1: column {'.'.join(path)!r} appears twice")
+        seen[path] = position
+    for path in paths:
+        for cut in range(1, len(path)):
+            if path[:cut] in seen:
+                raise CliError(
+                    f"{source}: line 1: column {'.'.join(path[:cut])!r} is both a value "
+                    f"and the parent of {'.'.join(path)!r}"
+                )
+    return paths
+
+
+class RecordSource:
+    """Iterates over the records of one input; see the module docstring."""
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        stdin: IO[bytes] | None = None,
+        on_bad: Callable[[BadLine], None] | None = None,
+        on_record: Callable[[], None] | None = None,
+    ) -> None:
+        self.name = "<stdin>" if path == "-" else path
+        self.bad: list[BadLine] = []
+        self.read = 0
+        self.last_line = 0
+        self._on_bad = on_bad
+        self._on_record = on_record
+        self._spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
+        try:
+            if path == "-":
+                raw = stdin if stdin is not None else sys.stdin.buffer
+                self._stream: IO[str] = io.TextIOWrapper(
+                    raw, encoding="utf-8", errors="surrogateescape", newline=""
+                )
+            else:
+                self._stream = open(  # noqa: SIM115 - closed by close()
+                    path, encoding="utf-8", errors="surrogateescape", newline=""
+                )
+        except OSError as error:
+            self._spool.close()
+            reason = error.strerror or str(error)
+            raise CliError(f"cannot read {path}: {reason}") from None
+        self._lines: Iterable[str] = self._stream
+        self.format = self._detect(path)
+
+    def _detect(self, path: str) -> str:
+        lower = path.lower()
+        if lower.endswith(".csv"):
+            return "csv"
+        if lower.endswith(JSONL_SUFFIXES):
+            return "jsonl"
+        # stdin or another name: JSONL when the first non-blank line is an object.
+        head: list[str] = []
+        try:
+            for line in self._stream:
+                head.append(line)
+                if line.strip():
+                    break
+        except OSError as error:
+            raise CliError(f"cannot read {self.name}: {error}") from None
+        first = "".join(head).lstrip("\ufeff").lstrip()
+        self._lines = itertools.chain(head, self._stream)
+        return "jsonl" if first.startswith("{") or not first else "csv"
+
+    def close(self) -> None:
+        self._stream.close()
+        self._spool.close()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        try:
+            if self.format == "csv":
+                yield from self._csv()
+            else:
+                yield from self._jsonl()
+        except OSError as error:
+            where = f"{self.name}: line {self.last_line + 1}"
+            raise CliError(f"{where}: cannot read: {error}") from None
+
+    def _bad(self, line: int, reason: str, raw: str | None) -> None:
+        if raw is not None and not _is_utf8(raw):
+            # Undecodable bytes are kept visible as \xNN escapes.
+            raw = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        bad = BadLine(line, reason, raw)
+        self.bad.append(bad)
+        if self._on_bad is not None:
+            self._on_bad(bad)
+
+    def _emit(self, line: int, text: str) -> None:
+        self._spool.write(f"{line}\t{text}\n")
+        self.read += 1
+        if self._on_record is not None:
+            self._on_record()
+
+    def _jsonl(self) -> Iterator[dict[str, Any]]:
+        for number, line in enumerate(self._lines, start=1):
+            self.last_line = number
+            text = line.rstrip("\r\n")
+            if number == 1:
+                text = text.lstrip("\ufeff")
+            if not text.strip():
+                continue
+            if not _is_utf8(text):
+                self._bad(number, "not valid UTF-8", text)
+                continue
+            try:
+                record = json.loads(text, parse_constant=_reject_constant)
+            except json.JSONDecodeError as error:
+                self._bad(number, f"invalid JSON: {error.msg} (column {error.colno})", text)
+                continue
+            except (ValueError, RecursionError) as error:
+                self._bad(number, f"invalid JSON: {error}", text)
+                continue
+            if not isinstance(record, dict):
+                self._bad(number, f"expected a JSON object, got {type(record).__name__}", text)
+                continue
+            self._emit(number, text.strip())
+            yield record
+
+    def _csv(self) -> Iterator[dict[str, Any]]:
+        reader = csv.reader(self._lines, strict=True)
+        header: list[tuple[str, ...]] | None = None
+        start = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self.last_line = reader.line_num
+                self._bad(start, f"invalid CSV: {error}", None)
+                start = reader.line_num + 1
+                continue
+            line, start = start, reader.line_num + 1
+            self.last_line = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            raw = _csv_text(row)
+            if header is None:
+                row[0] = row[0].lstrip("\ufeff")
+                if not all(_is_utf8(cell) for cell in row):
+                    raise CliError(f"{self.name}: line {line}: the header is not valid UTF-8")
+                header = _nest(row, self.name)
+                continue
+            if not all(_is_utf8(cell) for cell in row):
+                self._bad(line, "not valid UTF-8", raw)
+                continue
+            if len(row) != len(header):
+                values = "value" if len(row) == 1 else "values"
+                reason = f"the row has {len(row)} {values}; the header has {len(header)} columns"
+                self._bad(line, reason, raw)
+                continue
+            record = _record(header, row)
+            self._emit(line, json.dumps(record, ensure_ascii=False))
+            yield record
+
+    def originals(self, indexes: Iterable[int]) -> Iterator[tuple[int, int, Any]]:
+        """``(index, line, record)`` of the wanted records (``indexes`` ascending)."""
+        wanted = iter(indexes)
+        target = next(wanted, None)
+        if target is None:
+            return
+        self._spool.flush()
+        self._spool.seek(0)
+        for index, entry in enumerate(self._spool):
+            if index != target:
+                continue
+            line, _, text = entry.rstrip("\n").partition("\t")
+            yield index, int(line), json.loads(text)
+            target = next(wanted, None)
+            if target is None:
+                return
+
+
+def _record(header: list[tuple[str, ...]], row: list[str]) -> dict[str, Any]:
+    """A CSV row as a (nested) record; empty cells are left out."""
+    record: dict[str, Any] = {}
+    for path, value in zip(header, row):
+        if value == "":
+            continue
+        node = record
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return record
+
+
+def _csv_text(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue()
