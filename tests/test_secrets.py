@@ -11,7 +11,7 @@ import pytest
 import segment_sendgrid as sg
 from conftest import GOOD_KEY
 
-SECRET = "SG.very-secret-0123456789.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH"
+SECRET = "SG.test-key-not-real.0123456789abcdefghijk"
 CLIENTS = [sg.Client, sg.AsyncClient]
 
 
