@@ -27,7 +27,8 @@ class Progress:
         self.started = time.monotonic()
         self.records = 0
         self.failures = 0
-        self._next_draw = self.started + interval
+        # The first record draws at once: a fast run still shows it was working.
+        self._next_draw = self.started
         self._width = 0
 
     def record(self) -> None:
