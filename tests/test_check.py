@@ -168,3 +168,13 @@ def test_python_threads_keep_running_during_a_sync_call(loopback: Any) -> None:
     stop.set()
     spinner.join()
     assert ticks > 50
+
+
+def test_async_methods_return_coroutines_usable_with_asyncio_run(loopback: Any) -> None:
+    client = sg.AsyncClient(api_key=GOOD_KEY, endpoint=loopback.url)
+    pending = client.check()
+    assert asyncio.iscoroutine(pending)
+    pending.close()  # creating it ran nothing: no request was sent
+    assert loopback.state.seen == []
+    assert asyncio.run(client.check()) == SCOPES
+    assert len(loopback.state.seen) == 1

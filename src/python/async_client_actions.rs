@@ -16,7 +16,7 @@ use crate::arguments::{
 use crate::batch_input::{collect_records, finish};
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
 use crate::client::AsyncClient;
-use crate::runtime::awaitable;
+use crate::runtime::{awaitable, awaitable_py};
 
 /// An awaitable of a batch run: the report, or the whole-run error with the
 /// partial report attached as `.report`.
@@ -24,7 +24,7 @@ fn awaitable_report<'py, F>(py: Python<'py>, read: usize, run: F) -> PyResult<Bo
 where
     F: Future<Output = Result<sendgrid_core::BatchReport, BatchAbort>> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+    awaitable_py(py, async move {
         let outcome = run.await;
         Python::attach(|py| finish(py, outcome, None, read)).map(BatchReport::from)
     })

@@ -3,10 +3,14 @@
 //! awaitables for async ones.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyCFunction, PyDict, PyTuple};
 use sendgrid_core::Error;
 
 use crate::errors::to_py_err;
@@ -57,12 +61,51 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     pyo3_async_runtimes::tokio::get_runtime()
 }
 
-/// Wraps `future` in a Python awaitable. The future must own all its input:
-/// convert Python values before calling this.
+/// `segment_sendgrid._aio.run_lazily`, looked up once.
+static RUN_LAZILY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// A future that produces a Python result, boxed to live in a closure.
+type PendingFuture<T> = Pin<Box<dyn Future<Output = PyResult<T>> + Send>>;
+
+/// Wraps `future` in a Python coroutine. Nothing runs until the coroutine is
+/// awaited, so `asyncio.run(client.check())` works; the future must own all
+/// its input (convert Python values before calling this).
+pub fn awaitable_py<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let pending: Mutex<Option<PendingFuture<T>>> = Mutex::new(Some(Box::pin(future)));
+    let start = PyCFunction::new_closure(
+        py,
+        Some(c"start"),
+        None,
+        move |args: &Bound<'_, PyTuple>,
+              _kwargs: Option<&Bound<'_, PyDict>>|
+              -> PyResult<Py<PyAny>> {
+            let future = pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+                .ok_or_else(|| PyRuntimeError::new_err("this coroutine was already awaited"))?;
+            Ok(pyo3_async_runtimes::tokio::future_into_py(args.py(), future)?.unbind())
+        },
+    )?;
+    let run_lazily = RUN_LAZILY.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            py.import("segment_sendgrid._aio")?
+                .getattr("run_lazily")?
+                .unbind(),
+        )
+    })?;
+    run_lazily.bind(py).call1((start,))
+}
+
+/// [`awaitable_py`] for futures of a core `Result`.
 pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    pyo3_async_runtimes::tokio::future_into_py(py, async move { future.await.map_err(to_py_err) })
+    awaitable_py(py, async move { future.await.map_err(to_py_err) })
 }
