@@ -169,8 +169,9 @@ impl RateLimiter {
         if expired {
             let fresh = Window {
                 started: now,
-                // Round up so the reset never lies before the real end.
-                reset_epoch: epoch_now() + rule.window.as_secs_f64().ceil() as i64,
+                // Round the real end up (from sub-second time) so the reset never
+                // lies before it: a client waiting for it must find a fresh window.
+                reset_epoch: window_end_epoch(rule.window),
                 count: 0,
             };
             self.windows.insert(route.to_owned(), fresh);
@@ -194,6 +195,12 @@ impl RateLimiter {
             reset: window.reset_epoch,
         }
     }
+}
+
+/// The epoch second at or after `now + window`.
+fn window_end_epoch(window: Duration) -> i64 {
+    let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+    (now + window.as_secs_f64()).ceil() as i64
 }
 
 #[cfg(test)]
