@@ -252,7 +252,7 @@ enum Step<'a> {
 
 fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
     let found = match value {
-        Value::Object(map) => map.get(segment.key()),
+        Value::Object(map) => lookup(map, segment.key()),
         Value::Array(_) | Value::String(_) if segment.is_length() => return Step::Computed,
         Value::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
         Value::String(s) => match segment.index() {
@@ -262,6 +262,35 @@ fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
         _ => None,
     };
     found.map_or(Step::Missing, Step::Child)
+}
+
+/// Objects up to this size are searched in order, comparing lengths first:
+/// cheaper than hashing the key (SipHash) and probing the index, and the
+/// entries are contiguous, so the scan stays on a few cache lines.
+const SCAN_MAX: usize = 24;
+
+/// Loads the first byte of every key of a small object the mapping will
+/// read again, so their cache misses overlap instead of coming one by one
+/// as sibling lookups compare keys.
+pub(crate) fn warm_keys(value: &Value) {
+    if let Value::Object(map) = value {
+        if map.len() <= SCAN_MAX {
+            let first_bytes = map.keys().fold(0u8, |acc, k| {
+                acc ^ k.as_bytes().first().copied().unwrap_or(0)
+            });
+            std::hint::black_box(first_bytes);
+        }
+    }
+}
+
+/// `map.get(key)`, without hashing for small objects.
+pub(crate) fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() > SCAN_MAX {
+        return map.get(key);
+    }
+    map.iter()
+        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .map(|(_, v)| v)
 }
 
 /// `get(record, path)` that remembers every prefix in `prefixes` (one slot
@@ -293,6 +322,7 @@ pub(crate) fn get_from_record<'a>(
                 current = child;
                 if let Some(slot) = slot {
                     *slot = Prefix::Found(child);
+                    warm_keys(child);
                 }
             }
             Step::Missing => {
@@ -318,6 +348,19 @@ mod tests {
             .iter()
             .map(|s| s.key().to_owned())
             .collect()
+    }
+
+    #[test]
+    fn lookup_matches_map_get_on_small_and_large_objects() {
+        for size in [0, 3, SCAN_MAX, SCAN_MAX + 1, 100] {
+            let map: serde_json::Map<String, Value> = (0..size)
+                .map(|i| (format!("k{i}"), Value::from(i)))
+                .collect();
+            for key in ["k0", "k2", "k24", "k99", "k", "", "k100"] {
+                assert_eq!(lookup(&map, key), map.get(key), "{size} {key}");
+            }
+            warm_keys(&Value::Object(map));
+        }
     }
 
     #[test]
