@@ -56,6 +56,17 @@ impl RecordFailure {
             retryable: false,
         }
     }
+
+    /// The failure of a record refused by validation: a payload error keeps
+    /// its message and field, anything else its text.
+    pub fn from_error(index: usize, error: crate::error::Error) -> Self {
+        match error {
+            crate::error::Error::PayloadValidation { message, field } => {
+                Self::invalid(index, message, field)
+            }
+            other => Self::invalid(index, other.to_string(), None),
+        }
+    }
 }
 
 /// One contacts import job, as `GET /v3/marketing/contacts/imports/{id}` reported it.

@@ -5,17 +5,19 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::report::{BatchReport, RecordFailure};
 
-/// One record of a batch, as the bindings hand it over after mapping.
+/// One record of a batch, as the bindings hand it over after mapping. The
+/// payload is the mapped JSON, or whatever form of it the action accepts
+/// (Upsert also takes contacts already encoded: `upsert::UpsertPayload`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct InputRecord {
+pub struct InputRecord<P = Value> {
     /// Position of the record in the caller's input (0-based, increasing).
     pub index: usize,
     /// The mapped payload, or why mapping it failed.
-    pub payload: Result<Value, RecordFailure>,
+    pub payload: Result<P, RecordFailure>,
 }
 
-impl InputRecord {
-    pub fn new(index: usize, payload: Value) -> Self {
+impl<P> InputRecord<P> {
+    pub fn new(index: usize, payload: P) -> Self {
         Self {
             index,
             payload: Ok(payload),

@@ -12,7 +12,7 @@ use tokio::task::{JoinError, JoinSet};
 
 use super::batcher::{assemble, Batcher, Chunk, ChunkLimits, Piece, Pushed};
 use super::contact::{build_contact, Contact, ContactError};
-use super::fields::FieldCatalog;
+use super::fields::{FieldCatalog, FieldDefinitions};
 use super::imports::{wait_for_imports, PollTiming};
 use super::isolate::{deliver, job_id, ChunkOutcome, CONTACTS_PATH};
 use super::payload::validate_payload;
@@ -24,6 +24,21 @@ use crate::report::{BatchReport, RecordFailure, ReportBuilder};
 
 /// Reason given to records left unsent when a run stops early.
 const STOPPED: &str = "the run stopped before this record was sent";
+
+/// A record's payload for [`ContactsApi::upsert_many`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpsertPayload {
+    /// A mapped payload: validated and converted by the run.
+    Mapped(Value),
+    /// A contact already validated and encoded (see [`super::flat`]).
+    Encoded(Contact),
+}
+
+impl From<Value> for UpsertPayload {
+    fn from(payload: Value) -> Self {
+        Self::Mapped(payload)
+    }
+}
 
 /// Answer to a single upsert: SendGrid queued an import job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,8 +62,9 @@ pub struct UpsertOptions {
     pub poll: PollTiming,
     /// Record each `PUT /v3/marketing/contacts` body in
     /// `report.request_bodies` instead of sending it, and settle its records
-    /// as accepted. Lookups still happen (`GET` of the field definitions,
-    /// which sends no contact data); `wait` has no jobs to follow.
+    /// as accepted. Lookups still happen (`GET` of the field definitions
+    /// when a payload has custom fields; it sends no contact data); `wait`
+    /// has no jobs to follow.
     pub dry_run: bool,
 }
 
@@ -138,13 +154,14 @@ impl ContactsApi {
     /// requests at a time, reading the input only as fast as it is sent.
     /// To stop early (the input failed), end the stream: the report then
     /// covers what was read.
-    pub async fn upsert_many<S>(
+    pub async fn upsert_many<S, P>(
         &self,
         records: S,
         options: UpsertOptions,
     ) -> Result<BatchReport, BatchAbort>
     where
-        S: Stream<Item = InputRecord> + Send,
+        S: Stream<Item = InputRecord<P>> + Send,
+        P: Into<UpsertPayload>,
     {
         let mut run = Run::new(self.inner.clone(), &options);
         let mut records = std::pin::pin!(records);
@@ -166,6 +183,12 @@ impl Inner {
     /// Payload → contact. The outer error stops a whole run (the field
     /// definitions could not be fetched); the inner one is the record's.
     async fn prepare(&self, payload: &Map<String, Value>) -> Result<Result<Contact>> {
+        // Only custom fields need the definitions: most runs never look them up.
+        let has_custom_fields = matches!(payload.get("customFields"), Some(Value::Object(custom)) if !custom.is_empty());
+        if !has_custom_fields {
+            return Ok(build_contact(payload, &FieldDefinitions::default())
+                .map_err(ContactError::into_error));
+        }
         let mut fields = self.fields.get(&self.client).await?;
         loop {
             match build_contact(payload, &fields) {
@@ -209,19 +232,22 @@ impl Run {
     }
 
     /// Validates, converts and queues one record.
-    async fn take(&mut self, record: InputRecord) {
+    async fn take<P: Into<UpsertPayload>>(&mut self, record: InputRecord<P>) {
         let index = record.index;
         let payload = match record.payload {
-            Ok(payload) => payload,
+            Ok(payload) => payload.into(),
             Err(failure) => return self.builder.fail(RecordFailure { index, ..failure }),
         };
-        let prepared = match validate_payload(payload) {
-            Ok(validated) => self.inner.prepare(&validated).await,
-            Err(error) => Ok(Err(error)),
+        let prepared = match payload {
+            UpsertPayload::Encoded(contact) => Ok(Ok(contact)),
+            UpsertPayload::Mapped(payload) => match validate_payload(payload) {
+                Ok(validated) => self.inner.prepare(&validated).await,
+                Err(error) => Ok(Err(error)),
+            },
         };
         let contact = match prepared {
             Ok(Ok(contact)) => contact,
-            Ok(Err(error)) => return self.builder.fail(invalid(index, error)),
+            Ok(Err(error)) => return self.builder.fail(RecordFailure::from_error(index, error)),
             Err(run_error) => {
                 self.fatal = Some(run_error);
                 return;
@@ -333,15 +359,6 @@ impl Run {
             }
         }
         Ok(report)
-    }
-}
-
-fn invalid(index: usize, error: Error) -> RecordFailure {
-    match error {
-        Error::PayloadValidation { message, field } => {
-            RecordFailure::invalid(index, message, field)
-        }
-        other => RecordFailure::invalid(index, other.to_string(), None),
     }
 }
 

@@ -22,7 +22,7 @@ pub fn unknown_custom_field_message(key: &str) -> String {
 }
 
 /// Payload keys that `convertPayload` renames or drops.
-const NOT_COPIED: &[&str] = &[
+pub(super) const NOT_COPIED: &[&str] = &[
     "state",
     "primary_email",
     "enable_batching",
@@ -128,7 +128,7 @@ pub fn build_contact(
 }
 
 /// JS truthiness of an identifier value (`""` and `null` do not count).
-fn is_truthy_identifier(value: Option<&Value>) -> bool {
+pub(super) fn is_truthy_identifier(value: Option<&Value>) -> bool {
     match value {
         None | Some(Value::Null) => false,
         Some(Value::String(s)) => !s.is_empty(),

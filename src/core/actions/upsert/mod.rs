@@ -5,18 +5,21 @@
 //! mapping), [`contact`] (Segment's `convertPayload`, serialised once),
 //! [`batcher`] (requests of ≤ 30,000 contacts and ≤ 6,000,000 bytes),
 //! [`isolate`] (sending, finding the bad records of a refused request),
-//! [`imports`] (following import jobs). [`ContactsApi`] ties them together
-//! per client, with the cached field definitions of [`fields`].
+//! [`imports`] (following import jobs). [`flat`] runs the first two stages
+//! in one pass for flat payloads of scalars (what lookup mappings produce).
+//! [`ContactsApi`] ties them together per client, with the cached field
+//! definitions of [`fields`].
 
 mod api;
 pub mod batcher;
 pub mod contact;
 pub mod fields;
+pub mod flat;
 pub mod imports;
 pub mod isolate;
 pub mod js_json;
 pub mod payload;
 
-pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertResult};
+pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertPayload, UpsertResult};
 pub use batcher::{ChunkLimits, MAX_BODY_BYTES, MAX_CONTACTS_PER_REQUEST};
 pub use imports::PollTiming;

@@ -12,7 +12,7 @@ use crate::json_kind::a_json_type;
 
 /// The JSON-schema type of one action field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     /// `type: ["string", "null"]` (every contact field has `allowNull`).
     NullableString,
     /// `type: "boolean"` (`enable_batching`, accepted and never sent).
@@ -23,10 +23,10 @@ enum Kind {
     StringList,
 }
 
-struct Field {
-    name: &'static str,
+pub(super) struct Field {
+    pub name: &'static str,
     label: &'static str,
-    kind: Kind,
+    pub kind: Kind,
 }
 
 /// The action's fields in Segment's declaration order, which is also the
@@ -62,8 +62,9 @@ const fn field(name: &'static str, label: &'static str, kind: Kind) -> Field {
     Field { name, label, kind }
 }
 
-fn spec(name: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.name == name)
+/// The field named `name` and its position in declaration order.
+pub(super) fn spec(name: &str) -> Option<(usize, &'static Field)> {
+    FIELDS.iter().enumerate().find(|(_, f)| f.name == name)
 }
 
 /// Message for a record that is not a JSON object.
@@ -94,7 +95,7 @@ fn remove_empty_values(payload: Map<String, Value>) -> Map<String, Value> {
     payload
         .into_iter()
         .filter(|(key, value)| {
-            let Some(field) = spec(key) else {
+            let Some((_, field)) = spec(key) else {
                 return false;
             };
             match value {
@@ -107,7 +108,7 @@ fn remove_empty_values(payload: Map<String, Value>) -> Map<String, Value> {
 }
 
 /// AJV's type check with `coerceTypes: "array"` for one field, in place.
-fn coerce(field: &Field, value: &mut Value) -> Result<(), Error> {
+pub(super) fn coerce(field: &Field, value: &mut Value) -> Result<(), Error> {
     let coerced = match (field.kind, &*value) {
         (Kind::NullableString, Value::String(_) | Value::Null) => return Ok(()),
         (Kind::NullableString, Value::Number(n)) => Value::String(js_json::number_to_string(n)),

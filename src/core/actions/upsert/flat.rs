@@ -1,0 +1,268 @@
+//! The fast path of the Upsert Contact stages for the common payload: a flat
+//! object of scalars, as a mapping made of field lookups produces it (every
+//! default mapping). Segment's schema stage ([`super::payload`]) and
+//! `convertPayload` ([`super::contact`]) run in one pass over borrowed
+//! values and write the contact's bytes directly: no JSON tree, no map.
+//!
+//! The result is byte for byte that of `validate_payload` then
+//! `build_contact` (a differential test below checks it); payloads this
+//! path does not cover (`customFields`, `list_ids`) return `None`, and the
+//! caller takes the general path.
+
+use serde_json::{Number, Value};
+
+use super::contact::{is_truthy_identifier, Contact, ContactError, NOT_COPIED};
+use super::js_json;
+use super::payload::{coerce, spec, Kind};
+use crate::error::Error;
+
+/// One value of a flat payload, borrowed from wherever the record lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(&'a str),
+}
+
+impl Scalar<'_> {
+    fn to_value(&self) -> Value {
+        match self {
+            Self::Null => Value::Null,
+            Self::Bool(b) => Value::Bool(*b),
+            Self::Number(n) => Value::Number(n.clone()),
+            Self::Str(s) => Value::String((*s).to_owned()),
+        }
+    }
+}
+
+/// A kept member: borrowed as it came, or coerced by the schema stage.
+enum Kept<'a> {
+    As(&'a Scalar<'a>),
+    Coerced(Value),
+}
+
+impl Kept<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::As(Scalar::Str(s)) => js_json::write_string(out, s),
+            Self::As(Scalar::Null) => out.extend_from_slice(b"null"),
+            Self::As(other) => js_json::write_value(out, &other.to_value()),
+            Self::Coerced(value) => js_json::write_value(out, value),
+        }
+    }
+
+    fn is_identifier(&self) -> bool {
+        match self {
+            Self::As(Scalar::Str(s)) => !s.is_empty(),
+            Self::As(Scalar::Null) => false,
+            Self::As(other) => is_truthy_identifier(Some(&other.to_value())),
+            Self::Coerced(value) => is_truthy_identifier(Some(value)),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::As(Scalar::Str(s)) => Some(s),
+            Self::Coerced(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+const IDENTIFIERS: &[&str] = &[
+    "primary_email",
+    "phone_number_id",
+    "external_id",
+    "anonymous_id",
+];
+
+/// Validates a flat payload (members in the mapping's order) and encodes its
+/// contact; `None` when the payload needs the general path.
+pub fn encode_flat_contact<'a>(
+    members: &'a [(&'a str, Scalar<'a>)],
+) -> Option<Result<Contact, Error>> {
+    let mut kept: Vec<(&str, Kept<'a>)> = Vec::with_capacity(members.len());
+    // AJV reports the first failing field in declaration order.
+    let mut first_error: Option<(usize, Error)> = None;
+    for (key, value) in members {
+        if matches!(*key, "customFields" | "list_ids") {
+            return None;
+        }
+        let Some((position, field)) = spec(key) else {
+            continue; // removeAdditional
+        };
+        let keep = match (value, field.kind) {
+            (Scalar::Str(""), _) => false,
+            (Scalar::Null, kind) => kind == Kind::NullableString,
+            _ => true,
+        };
+        if !keep {
+            continue;
+        }
+        if field.kind == Kind::NullableString && matches!(value, Scalar::Str(_) | Scalar::Null) {
+            kept.push((key, Kept::As(value)));
+            continue;
+        }
+        let mut coerced = value.to_value();
+        match coerce(field, &mut coerced) {
+            Ok(()) => kept.push((key, Kept::Coerced(coerced))),
+            Err(error) => {
+                if first_error.as_ref().is_none_or(|(at, _)| position < *at) {
+                    first_error = Some((position, error));
+                }
+            }
+        }
+    }
+    if let Some((_, error)) = first_error {
+        return Some(Err(error));
+    }
+    let find = |name: &str| kept.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
+    if !IDENTIFIERS
+        .iter()
+        .any(|name| find(name).is_some_and(Kept::is_identifier))
+    {
+        return Some(Err(ContactError::NoIdentifier.into_error()));
+    }
+
+    let mut json = Vec::with_capacity(64 + members.len() * 24);
+    json.push(b'{');
+    let renamed = [
+        ("state", "state_province_region"),
+        ("primary_email", "email"),
+    ];
+    let copied = kept
+        .iter()
+        .filter(|(key, _)| !NOT_COPIED.contains(key))
+        .map(|(key, value)| (*key, value));
+    let moved = renamed
+        .iter()
+        .filter_map(|(from, to)| find(from).map(|value| (*to, value)));
+    for (key, value) in copied.chain(moved) {
+        js_json::write_string(&mut json, key);
+        json.push(b':');
+        value.write(&mut json);
+        json.push(b',');
+    }
+    json.extend_from_slice(b"\"custom_fields\":{}}");
+    Some(Ok(Contact {
+        json,
+        email: find("primary_email")
+            .and_then(Kept::as_str)
+            .map(str::to_owned),
+        list_ids: None,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Map};
+
+    use super::*;
+    use crate::actions::upsert::contact::build_contact;
+    use crate::actions::upsert::fields::FieldDefinitions;
+    use crate::actions::upsert::payload::validate_payload;
+
+    /// The general path: schema stage, then `convertPayload`.
+    fn general(members: &[(&str, Scalar<'_>)]) -> Result<Contact, Error> {
+        let map: Map<String, Value> = members
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.to_value()))
+            .collect();
+        let valid = validate_payload(Value::Object(map))?;
+        build_contact(&valid, &FieldDefinitions::default()).map_err(ContactError::into_error)
+    }
+
+    const KEYS: &[&str] = &[
+        "enable_batching",
+        "first_name",
+        "state",
+        "primary_email",
+        "phone_number_id",
+        "external_id",
+        "anonymous_id",
+        "city",
+        "postal_code",
+        "not_a_field",
+        "unique_name",
+    ];
+
+    fn values() -> Vec<Scalar<'static>> {
+        let mut values = vec![
+            Scalar::Null,
+            Scalar::Bool(true),
+            Scalar::Bool(false),
+            Scalar::Str(""),
+            Scalar::Str("a@example.com"),
+            Scalar::Str("true"),
+            Scalar::Str("Zoë \"q\"\n\u{2028}"),
+        ];
+        for n in [
+            json!(0),
+            json!(1),
+            json!(-7),
+            json!(1e21),
+            json!(0.5),
+            json!(u64::MAX),
+        ] {
+            let Value::Number(n) = n else { unreachable!() };
+            values.push(Scalar::Number(n));
+        }
+        values
+    }
+
+    #[test]
+    fn equals_the_general_path_on_every_small_payload() {
+        let values = values();
+        // A deterministic walk over payloads of 0–6 members (xorshift).
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |bound: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % bound as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut members: Vec<(&str, Scalar<'_>)> = Vec::new();
+            for _ in 0..next(7) {
+                let key = KEYS[next(KEYS.len())];
+                if members.iter().all(|(k, _)| *k != key) {
+                    members.push((key, values[next(values.len())].clone()));
+                }
+            }
+            let fast = encode_flat_contact(&members).expect("flat payload");
+            let slow = general(&members);
+            match (&fast, &slow) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{members:?}"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "{members:?}"),
+                _ => panic!("{members:?}: {fast:?} vs {slow:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_custom_fields_and_list_ids_to_the_general_path() {
+        for key in ["customFields", "list_ids"] {
+            let members = [("anonymous_id", Scalar::Str("a")), (key, Scalar::Str("x"))];
+            assert!(encode_flat_contact(&members).is_none());
+        }
+    }
+
+    #[test]
+    fn writes_the_contact_in_convert_payload_order() {
+        let members = [
+            ("enable_batching", Scalar::Bool(true)),
+            ("state", Scalar::Str("CA")),
+            ("first_name", Scalar::Str("Zoë")),
+            ("primary_email", Scalar::Str("z@example.com")),
+            ("postal_code", Scalar::Number(Number::from(94107))),
+            ("anonymous_id", Scalar::Str("anon")),
+        ];
+        let contact = encode_flat_contact(&members).unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(contact.json).unwrap(),
+            r#"{"first_name":"Zoë","postal_code":"94107","anonymous_id":"anon","state_province_region":"CA","email":"z@example.com","custom_fields":{}}"#
+        );
+        assert_eq!(contact.email.as_deref(), Some("z@example.com"));
+    }
+}
