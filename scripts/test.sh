@@ -2,7 +2,7 @@
 # Builds the release wheel, installs it with the test tools into a fresh
 # virtual environment, then lints, type-checks and runs pytest against the
 # *installed wheel* (never the source tree), then the Airflow integration in real
-# Airflow installs (scripts/test_airflow.sh). Needs Rust and Python >= 3.9.
+# Airflow installs (scripts/test_airflow.sh). Needs Rust and Python >= 3.10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

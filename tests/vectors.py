@@ -31,7 +31,7 @@ def same_json(got: Any, expected: Any) -> bool:
         return (
             isinstance(got, list)
             and len(got) == len(expected)
-            and all(same_json(g, e) for g, e in zip(got, expected))
+            and all(same_json(g, e) for g, e in zip(got, expected, strict=False))
         )
     if isinstance(expected, bool) or isinstance(got, bool):
         return got is expected

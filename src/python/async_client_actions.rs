@@ -13,9 +13,10 @@ use crate::arguments::{
     CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
     TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
 };
-use crate::batch_input::{collect_records, finish};
+use crate::batch_input::{collect_records, finish, MappedJson};
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
 use crate::client::AsyncClient;
+use crate::flat_contacts::FlatContacts;
 use crate::runtime::{awaitable, awaitable_py};
 
 /// An awaitable of a batch run: the report, or the whole-run error with the
@@ -82,7 +83,7 @@ impl AsyncClient {
             wait_timeout.0,
             dry_run.0,
         )?;
-        let records = collect_records(py, events, &mapping)?;
+        let records = collect_records(py, events, &mapping, FlatContacts)?;
         let contacts = self.handle.contacts.clone();
         awaitable_report(py, records.len(), async move {
             contacts.upsert_many(stream::iter(records), options).await
@@ -149,7 +150,7 @@ impl AsyncClient {
             retry_ambiguous.0,
             dry_run.0,
         );
-        let records = collect_records(py, events, &mapping)?;
+        let records = collect_records(py, events, &mapping, MappedJson)?;
         let mail = self.handle.mail.clone();
         awaitable_report(py, records.len(), async move {
             mail.send_many(stream::iter(records), options).await

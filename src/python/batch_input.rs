@@ -20,17 +20,57 @@ use crate::runtime::{run_blocking, runtime};
 /// Records read per GIL round trip.
 const CHUNK: usize = 512;
 
-/// A record read and converted, not yet mapped.
-type Converted = (usize, Result<Value, RecordFailure>);
+/// How one action's records are prepared for its run.
+pub trait Prepare: Sync {
+    /// What the action's run takes (built from a mapped payload, or directly).
+    type Payload: From<Value> + Send + 'static;
 
-/// Reads up to `CHUNK` records. Returns the converted records and, if the
+    /// The record's payload made straight from the Python object, when the
+    /// action has a faster path for it; `None`: convert and map it.
+    fn prepare_directly(
+        &self,
+        mapping: &CompiledMapping,
+        record: &Bound<'_, PyAny>,
+        index: usize,
+    ) -> Option<Result<Self::Payload, RecordFailure>>;
+}
+
+/// Mapped JSON payloads, for actions without a faster path.
+pub struct MappedJson;
+
+impl Prepare for MappedJson {
+    type Payload = Value;
+
+    fn prepare_directly(
+        &self,
+        _: &CompiledMapping,
+        _: &Bound<'_, PyAny>,
+        _: usize,
+    ) -> Option<Result<Value, RecordFailure>> {
+        None
+    }
+}
+
+/// A record as it leaves the Python thread.
+enum Staged<P> {
+    /// Prepared directly: ready for the run.
+    Ready(P),
+    /// Converted to JSON: the mapping engine runs on it with the GIL released.
+    Input(Value),
+}
+
+/// A record read and staged, or why it cannot be.
+type Read<P> = (usize, Result<Staged<P>, RecordFailure>);
+
+/// Reads up to `CHUNK` records. Returns the staged records and, if the
 /// iterator raised, its exception (reading stops there).
-fn read_chunk<'py>(
+fn read_chunk<'py, R: Prepare>(
     iter: &mut Bound<'py, PyIterator>,
     mapping: &CompiledMapping,
+    prepare: &R,
     converter: &mut Converter<'py>,
     next_index: &mut usize,
-) -> (Vec<Converted>, Option<PyErr>, bool) {
+) -> (Vec<Read<R::Payload>>, Option<PyErr>, bool) {
     let mut chunk = Vec::with_capacity(CHUNK);
     while chunk.len() < CHUNK {
         let record = match iter.next() {
@@ -40,7 +80,11 @@ fn read_chunk<'py>(
         };
         let index = *next_index;
         *next_index += 1;
-        chunk.push((index, convert_record(&record, mapping, converter, index)));
+        let staged = match prepare.prepare_directly(mapping, &record, index) {
+            Some(prepared) => prepared.map(Staged::Ready),
+            None => convert_record(&record, mapping, converter, index).map(Staged::Input),
+        };
+        chunk.push((index, staged));
     }
     (chunk, None, false)
 }
@@ -82,11 +126,14 @@ pub fn is_mapping(record: &Bound<'_, PyAny>) -> bool {
 }
 
 /// Applies the mapping to one converted record.
-pub fn map_record(mapping: &CompiledMapping, (index, converted): Converted) -> InputRecord {
-    let payload = converted.and_then(|input| match mapping.compiled.apply(&input) {
-        Ok(Some(payload)) => Ok(payload),
-        Ok(None) => Ok(Value::Object(Default::default())),
-        Err(err) => Err(RecordFailure::invalid(index, err.to_string(), None)),
+fn map_record<P: From<Value>>(mapping: &CompiledMapping, (index, read): Read<P>) -> InputRecord<P> {
+    let payload = read.and_then(|staged| match staged {
+        Staged::Ready(payload) => Ok(payload),
+        Staged::Input(input) => match mapping.compiled.apply(&input) {
+            Ok(Some(payload)) => Ok(payload.into()),
+            Ok(None) => Ok(Value::Object(Default::default()).into()),
+            Err(err) => Err(RecordFailure::invalid(index, err.to_string(), None)),
+        },
     });
     InputRecord { index, payload }
 }
@@ -94,19 +141,21 @@ pub fn map_record(mapping: &CompiledMapping, (index, converted): Converted) -> I
 /// Runs a batch over a Python iterable. `consume` starts the core run on the
 /// stream of mapped records. Whole-run failures and iterator exceptions are
 /// raised with the partial report attached as `.report`.
-pub fn run_streaming<F, Fut>(
+pub fn run_streaming<R, F, Fut>(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
     mapping: &CompiledMapping,
+    prepare: R,
     consume: F,
 ) -> PyResult<BatchReport>
 where
-    F: FnOnce(std::pin::Pin<Box<dyn Stream<Item = InputRecord> + Send>>) -> Fut,
+    R: Prepare,
+    F: FnOnce(std::pin::Pin<Box<dyn Stream<Item = InputRecord<R::Payload>> + Send>>) -> Fut,
     Fut: Future<Output = Result<BatchReport, BatchAbort>> + Send + 'static,
 {
     let mut iter = records.try_iter()?;
     // Chunks, not records, cross the channel: one wake-up per CHUNK records.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord<R::Payload>>>(2);
     let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
     let run = runtime().spawn(consume(input));
 
@@ -114,10 +163,16 @@ where
     let mut next_index = 0usize;
     let mut input_error = None;
     loop {
-        let (chunk, error, done) = read_chunk(&mut iter, mapping, &mut converter, &mut next_index);
+        let (chunk, error, done) = read_chunk(
+            &mut iter,
+            mapping,
+            &prepare,
+            &mut converter,
+            &mut next_index,
+        );
         let sender = tx.clone();
         let delivered = run_blocking(py, async move {
-            let mapped: Vec<InputRecord> = chunk
+            let mapped: Vec<InputRecord<R::Payload>> = chunk
                 .into_iter()
                 .map(|converted| map_record(mapping, converted))
                 .collect();
@@ -201,21 +256,28 @@ fn with_report(py: Python<'_>, error: PyErr, report: BatchReport) -> PyErr {
 /// Reads, converts and maps a whole iterable up front (for async calls,
 /// whose futures cannot touch Python objects). An iterator error is raised
 /// before anything is sent.
-pub fn collect_records(
+pub fn collect_records<R: Prepare>(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
     mapping: &CompiledMapping,
-) -> PyResult<Vec<InputRecord>> {
+    prepare: R,
+) -> PyResult<Vec<InputRecord<R::Payload>>> {
     let mut iter = records.try_iter()?;
     let mut converter = Converter::new(py);
     let mut next_index = 0usize;
     let mut all = Vec::new();
     loop {
-        let (chunk, error, done) = read_chunk(&mut iter, mapping, &mut converter, &mut next_index);
+        let (chunk, error, done) = read_chunk(
+            &mut iter,
+            mapping,
+            &prepare,
+            &mut converter,
+            &mut next_index,
+        );
         if let Some(error) = error {
             return Err(error);
         }
-        let mapped: Vec<InputRecord> =
+        let mapped: Vec<InputRecord<R::Payload>> =
             py.detach(|| chunk.into_iter().map(|c| map_record(mapping, c)).collect());
         all.extend(mapped);
         if done {

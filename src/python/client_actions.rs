@@ -8,9 +8,10 @@ use crate::arguments::{
     CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
     TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
 };
-use crate::batch_input::run_streaming;
+use crate::batch_input::{run_streaming, MappedJson};
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
 use crate::client::Client;
+use crate::flat_contacts::FlatContacts;
 use crate::runtime::block_on;
 
 #[pymethods]
@@ -67,9 +68,13 @@ impl Client {
             dry_run.0,
         )?;
         let contacts = self.handle.contacts.clone();
-        let report = run_streaming(py, events, &mapping, move |records| async move {
-            contacts.upsert_many(records, options).await
-        })?;
+        let report = run_streaming(
+            py,
+            events,
+            &mapping,
+            FlatContacts,
+            move |records| async move { contacts.upsert_many(records, options).await },
+        )?;
         Ok(report.into())
     }
 
@@ -135,9 +140,13 @@ impl Client {
             dry_run.0,
         );
         let mail = self.handle.mail.clone();
-        let report = run_streaming(py, events, &mapping, move |records| async move {
-            mail.send_many(records, options).await
-        })?;
+        let report = run_streaming(
+            py,
+            events,
+            &mapping,
+            MappedJson,
+            move |records| async move { mail.send_many(records, options).await },
+        )?;
         Ok(report.into())
     }
 

@@ -2,12 +2,11 @@
 //! (`traits.avatar: bytes is not JSON`), cycle and depth protection, and a
 //! projected mode that converts only the paths a mapping reads.
 
-use std::collections::HashMap;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use sendgrid_core::mapping::PathTrie;
 use serde_json::{Map, Number, Value};
 
 /// Deeper input is refused: real events are a handful of levels deep, and
@@ -49,29 +48,6 @@ fn extra_types(py: Python<'_>) -> PyResult<&ExtraTypes> {
 enum Step {
     Key(String),
     Index(usize),
-}
-
-/// The set of input paths a mapping reads, as a trie over object keys. A
-/// node marked `whole` (or reached through a list) is converted entirely.
-#[derive(Debug, Default, Clone)]
-pub struct PathTrie {
-    whole: bool,
-    children: HashMap<String, PathTrie>,
-}
-
-impl PathTrie {
-    /// Adds a path of object keys; an empty path means the whole value.
-    pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
-        let mut node = self;
-        for key in path {
-            if node.whole {
-                return;
-            }
-            node = node.children.entry(key.as_ref().to_owned()).or_default();
-        }
-        node.whole = true;
-        node.children.clear();
-    }
 }
 
 /// Converts one Python value, tracking the path for error messages.
@@ -134,7 +110,7 @@ impl<'py> Converter<'py> {
     }
 
     fn value(&mut self, obj: &Bound<'py, PyAny>, trie: Option<&PathTrie>) -> PyResult<Value> {
-        let trie = trie.filter(|t| !t.whole);
+        let trie = trie.filter(|t| !t.is_whole());
         if let Ok(dict) = obj.cast::<PyDict>() {
             return self.nested(obj, |this| this.dict(dict, trie));
         }
@@ -220,12 +196,12 @@ impl<'py> Converter<'py> {
                 }
             }
             Some(trie) => {
-                for (key, child) in &trie.children {
+                for (key, child) in trie.children() {
                     if let Some(value) = dict.get_item(key)? {
-                        self.steps.push(Step::Key(key.clone()));
+                        self.steps.push(Step::Key(key.to_owned()));
                         let converted = self.value(&value, Some(child));
                         self.steps.pop();
-                        map.insert(key.clone(), converted?);
+                        map.insert(key.to_owned(), converted?);
                     }
                 }
             }

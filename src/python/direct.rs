@@ -24,6 +24,8 @@ pub struct DirectPlan {
     /// Prefix `i` is `prefixes[i].0` (a shorter prefix, `None` for the
     /// record itself) followed by the key `prefixes[i].1`.
     prefixes: Vec<(Option<usize>, Py<PyString>)>,
+    /// The root's member names, when the root is an object.
+    names: Vec<String>,
 }
 
 enum PlanNode {
@@ -37,6 +39,12 @@ enum PlanNode {
         then: Option<Box<PlanNode>>,
         otherwise: Option<Box<PlanNode>>,
     },
+}
+
+/// A member of a flat result: a Python scalar, or a constant of the mapping.
+pub enum FlatValue<'py, 'p> {
+    Python(Bound<'py, PyAny>),
+    Const(&'p Value),
 }
 
 /// Values found for each prefix of the current record.
@@ -57,7 +65,15 @@ impl DirectPlan {
         let mut prefixes = Vec::new();
         let mut ids = HashMap::new();
         let root = PlanNode::new(py, plan, &mut prefixes, &mut ids);
-        Self { root, prefixes }
+        let names = match plan {
+            FieldPlan::Object(members) => members.iter().map(|(k, _)| k.clone()).collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            root,
+            prefixes,
+            names,
+        }
     }
 
     /// Maps `record`; `Ok(None)` means "use the general engine".
@@ -72,6 +88,37 @@ impl DirectPlan {
             Err(Ok(GiveUp)) => Ok(None),
             Err(Err(err)) => Err(err),
         }
+    }
+
+    /// Maps `record` to the members of a flat object (the root's members,
+    /// each a scalar), appended to `out` in output order with their names.
+    /// `Ok(false)`: the mapping or the record needs the general engine.
+    pub fn flat_members<'py, 'p>(
+        &'p self,
+        record: &Bound<'py, PyAny>,
+        out: &mut Vec<(&'p str, FlatValue<'py, 'p>)>,
+    ) -> PyResult<bool> {
+        let PlanNode::Object(members) = &self.root else {
+            return Ok(false);
+        };
+        if record.cast::<PyDict>().is_err() {
+            return Ok(false);
+        }
+        let mut found: Found<'py> = vec![None; self.prefixes.len()];
+        for ((_, member), name) in members.iter().zip(&self.names) {
+            let value = match member {
+                PlanNode::Object(_) => return Ok(false),
+                PlanNode::Const(value) => FlatValue::Const(value),
+                _ => match member.eval(self, record, &mut found) {
+                    Ok(Got::Value(value)) => FlatValue::Python(value),
+                    Ok(Got::Undefined) => continue,
+                    Err(Ok(GiveUp)) => return Ok(false),
+                    Err(Err(err)) => return Err(err),
+                },
+            };
+            out.push((name.as_str(), value));
+        }
+        Ok(true)
     }
 
     /// `get(record, prefix id)`, remembered per record. Segment's `get`

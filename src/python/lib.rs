@@ -16,6 +16,7 @@ mod convert;
 mod direct;
 mod emulator;
 mod errors;
+mod flat_contacts;
 mod mapping;
 mod results;
 mod runtime;

@@ -10,7 +10,7 @@ use pythonize::pythonize;
 use sendgrid_core::mapping as core;
 use serde_json::Value;
 
-use crate::convert::{Converter, PathTrie};
+use crate::convert::Converter;
 use crate::direct::DirectPlan;
 use crate::errors::to_py_err;
 
@@ -29,8 +29,6 @@ pub struct Mapping {
 pub struct CompiledMapping {
     pub compiled: core::Mapping,
     pub source: Value,
-    /// The input paths the mapping reads: only these are converted.
-    reads: PathTrie,
     /// The mapping as dict lookups, when it is only that.
     direct: Option<DirectPlan>,
 }
@@ -38,16 +36,10 @@ pub struct CompiledMapping {
 impl CompiledMapping {
     pub fn compile(py: Python<'_>, source: Value) -> PyResult<Self> {
         let compiled = core::Mapping::compile(&source).map_err(to_py_err)?;
-        let mut reads = PathTrie::default();
-        for path in compiled.input_paths() {
-            let keys: Vec<&str> = path.iter().map(|segment| segment.key()).collect();
-            reads.insert(&keys);
-        }
         let direct = compiled.field_plan().map(|plan| DirectPlan::new(py, &plan));
         Ok(Self {
             compiled,
             source,
-            reads,
             direct,
         })
     }
@@ -78,7 +70,14 @@ impl CompiledMapping {
         converter: &mut Converter<'py>,
         record: &Bound<'py, PyAny>,
     ) -> PyResult<Value> {
-        converter.convert_projected(record, &self.reads)
+        converter.convert_projected(record, self.compiled.reads())
+    }
+}
+
+impl CompiledMapping {
+    /// The mapping as dict lookups, when it is only that.
+    pub fn direct(&self) -> Option<&DirectPlan> {
+        self.direct.as_ref()
     }
 }
 

@@ -233,7 +233,7 @@ class RecordSource:
 def _record(header: list[tuple[str, ...]], row: list[str]) -> dict[str, Any]:
     """A CSV row as a (nested) record; empty cells are left out."""
     record: dict[str, Any] = {}
-    for path, value in zip(header, row):
+    for path, value in zip(header, row, strict=False):
         if value == "":
             continue
         node = record

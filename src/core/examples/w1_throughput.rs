@@ -2,9 +2,10 @@
 //! `benchmarks/mapping.py`. Prints one JSON line of timings:
 //! - `parsed_s`: the default upsert mapping applied to already-parsed events
 //!   (borrowed output, as the engine hands it to serialisers);
-//! - `jsonl_to_body_s`: JSONL bytes → parse → map → Segment's schema stage →
-//!   contact bytes → the exact `PUT /v3/marketing/contacts` bodies (1,000
-//!   contacts each), i.e. everything but the network.
+//! - `jsonl_to_body_s`: JSONL bytes → the exact `PUT /v3/marketing/contacts`
+//!   bodies (1,000 contacts each), i.e. everything but the network, through
+//!   `upsert::flat::payload_from_json` (parse what the mapping reads, map,
+//!   Segment's schema stage, contact bytes), as a run takes them.
 //!
 //! Usage: cargo run --release -p segment-sendgrid-core --example w1_throughput -- FILE
 
@@ -12,7 +13,9 @@ use std::time::Instant;
 
 use sendgrid_core::actions::upsert::contact::build_contact;
 use sendgrid_core::actions::upsert::fields::FieldDefinitions;
+use sendgrid_core::actions::upsert::flat::payload_from_json;
 use sendgrid_core::actions::upsert::payload::validate_payload;
+use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::{default_mapping, Mapping};
 use serde_json::{json, Value};
 
@@ -44,17 +47,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut body = Vec::with_capacity(chunk.len() * 400);
             body.extend_from_slice(b"{\"contacts\":[");
             for line in chunk {
-                let Ok(event) = serde_json::from_str::<Value>(line) else {
-                    continue;
-                };
-                let Ok(Some(payload)) = mapping.apply(&event) else {
-                    continue;
-                };
-                let Ok(valid) = validate_payload(payload) else {
-                    continue;
-                };
-                let Ok(contact) = build_contact(&valid, &fields) else {
-                    continue;
+                let contact = match payload_from_json(&mapping, line) {
+                    Ok(UpsertPayload::Encoded(contact)) => contact,
+                    Ok(UpsertPayload::Mapped(payload)) => {
+                        let Ok(valid) = validate_payload(payload) else {
+                            continue;
+                        };
+                        let Ok(contact) = build_contact(&valid, &fields) else {
+                            continue;
+                        };
+                        contact
+                    }
+                    Err(_) => continue,
                 };
                 if accepted % 1000 != 0 {
                     body.push(b',');

@@ -31,6 +31,7 @@ mod ops;
 mod output;
 mod path;
 mod plan;
+mod projection;
 mod replace;
 mod template;
 mod value;
@@ -40,9 +41,10 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 pub use defaults::{default_mapping, effective_mapping, merge_over_defaults};
-pub use output::Mapped;
+pub use output::{Mapped, MemberValue};
 pub use path::PathSegment;
 pub use plan::FieldPlan;
+pub use projection::PathTrie;
 
 use crate::error::{Error, Result};
 use compile::Compiler;
@@ -53,6 +55,8 @@ use node::Node;
 pub struct Mapping {
     root: Node,
     input_paths: Vec<Vec<PathSegment>>,
+    /// The same paths as a trie, to project records on.
+    reads: PathTrie,
     /// Distinct prefixes of the paths read from the record.
     prefix_count: usize,
 }
@@ -68,9 +72,15 @@ impl Mapping {
         let prefix_count = compiler.prefixes.len();
         let mut input_paths = compiler.paths;
         input_paths.retain(|p| seen.insert(p.clone()));
+        let mut reads = PathTrie::default();
+        for path in &input_paths {
+            let keys: Vec<&str> = path.iter().map(PathSegment::key).collect();
+            reads.insert(&keys);
+        }
         Ok(Self {
             root,
             input_paths,
+            reads,
             prefix_count,
         })
     }
@@ -108,6 +118,13 @@ impl Mapping {
     /// whole record (a path computed at run time, for instance).
     pub fn input_paths(&self) -> &[Vec<PathSegment>] {
         &self.input_paths
+    }
+
+    /// [`input_paths`](Self::input_paths) as a trie: `reads().parse(text)`
+    /// parses only what the mapping reads, and the mapping gives the same
+    /// result on that record as on the whole one.
+    pub fn reads(&self) -> &PathTrie {
+        &self.reads
     }
 }
 

@@ -18,10 +18,40 @@ use crate::error::Result;
 #[derive(Debug, Clone)]
 pub struct Mapped<'a>(pub(crate) Val<'a>);
 
+/// A member of an object result, as [`Mapped::members`] lists it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemberValue<'m> {
+    /// JSON from the record or the mapping, or built by a directive.
+    Json(&'m Value),
+    /// A string a directive built.
+    Str(&'m str),
+    /// An array or object the mapping built.
+    Built,
+}
+
 impl Mapped<'_> {
     /// The result as JSON; `None` for JS `undefined`.
     pub fn into_value(self) -> Result<Option<Value>> {
         self.0.into_output()
+    }
+
+    /// The members of a result that is an object the mapping built (a
+    /// mapping whose root is an object of fields), in output order, with
+    /// `undefined` members left out; `None` for any other result.
+    pub fn members(&self) -> Option<impl Iterator<Item = (&str, MemberValue<'_>)>> {
+        let Val::Obj(members) = &self.0 else {
+            return None;
+        };
+        Some(members.iter().filter_map(|(key, value)| {
+            let value = match value {
+                Val::Undefined => return None,
+                Val::Ref(json) => MemberValue::Json(json),
+                Val::Json(json) => MemberValue::Json(json),
+                Val::Str(text) => MemberValue::Str(text),
+                Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
+            };
+            Some((key.as_ref(), value))
+        }))
     }
 }
 

@@ -62,9 +62,8 @@ pub struct UpsertOptions {
     pub poll: PollTiming,
     /// Record each `PUT /v3/marketing/contacts` body in
     /// `report.request_bodies` instead of sending it, and settle its records
-    /// as accepted. Lookups still happen (`GET` of the field definitions
-    /// when a payload has custom fields; it sends no contact data); `wait`
-    /// has no jobs to follow.
+    /// as accepted. Lookups still happen (`GET` of the field definitions,
+    /// which sends no contact data); `wait` has no jobs to follow.
     pub dry_run: bool,
 }
 
@@ -127,6 +126,8 @@ impl ContactsApi {
         list_ids: Option<Vec<String>>,
     ) -> Result<UpsertResult> {
         let payload = validate_payload(payload)?;
+        // Segment's first request: it also checks the key before any contact is sent.
+        self.inner.fields.get(&self.inner.client).await?;
         let contact = self.inner.prepare(&payload).await??;
         let list_ids = normalize(contact.list_ids.or(list_ids).unwrap_or_default());
         let body = assemble(&list_ids, std::iter::once(contact.json.as_slice()));
@@ -183,7 +184,7 @@ impl Inner {
     /// Payload → contact. The outer error stops a whole run (the field
     /// definitions could not be fetched); the inner one is the record's.
     async fn prepare(&self, payload: &Map<String, Value>) -> Result<Result<Contact>> {
-        // Only custom fields need the definitions: most runs never look them up.
+        // Only custom fields need the definitions: the others need not wait for them.
         let has_custom_fields = matches!(payload.get("customFields"), Some(Value::Object(custom)) if !custom.is_empty());
         if !has_custom_fields {
             return Ok(build_contact(payload, &FieldDefinitions::default())
@@ -215,6 +216,16 @@ struct Run {
     list_ids: Vec<String>,
     dry_run: bool,
     fatal: Option<Error>,
+    lookup: Lookup,
+}
+
+/// The field definitions lookup of a run: started with the first record and
+/// awaited before the first request, so it checks the key (as Segment's
+/// first request does) while the first chunk is read instead of before.
+enum Lookup {
+    NotStarted,
+    Running(tokio::task::JoinHandle<Result<()>>),
+    Done,
 }
 
 impl Run {
@@ -228,11 +239,32 @@ impl Run {
             list_ids: normalize(options.list_ids.clone().unwrap_or_default()),
             dry_run: options.dry_run,
             fatal: None,
+            lookup: Lookup::NotStarted,
+        }
+    }
+
+    fn start_lookup(&mut self) {
+        if matches!(self.lookup, Lookup::NotStarted) {
+            let inner = self.inner.clone();
+            self.lookup = Lookup::Running(tokio::spawn(async move {
+                inner.fields.get(&inner.client).await.map(drop)
+            }));
+        }
+    }
+
+    /// Waits for the lookup once; its failure stops the run before any
+    /// contact is sent.
+    async fn lookup_done(&mut self) {
+        if let Lookup::Running(lookup) = std::mem::replace(&mut self.lookup, Lookup::Done) {
+            if let Ok(Err(error)) = lookup.await {
+                self.fatal.get_or_insert(error);
+            }
         }
     }
 
     /// Validates, converts and queues one record.
     async fn take<P: Into<UpsertPayload>>(&mut self, record: InputRecord<P>) {
+        self.start_lookup();
         let index = record.index;
         let payload = match record.payload {
             Ok(payload) => payload.into(),
@@ -287,6 +319,10 @@ impl Run {
     /// are in flight. After a fatal error nothing more is sent. A dry run
     /// records the body in place of the request, in input order.
     async fn dispatch(&mut self, chunk: Chunk) {
+        self.lookup_done().await;
+        if self.fatal.is_some() {
+            return;
+        }
         if self.dry_run {
             let body = String::from_utf8_lossy(&chunk.body()).into_owned();
             for piece in &chunk.pieces {
@@ -339,6 +375,9 @@ impl Run {
             for chunk in std::mem::take(&mut self.batcher).finish() {
                 self.dispatch(chunk).await;
             }
+        }
+        if let Lookup::Running(lookup) = &self.lookup {
+            lookup.abort(); // nothing was sent: the key was never needed
         }
         while let Some(done) = self.inflight.join_next().await {
             self.apply(done);

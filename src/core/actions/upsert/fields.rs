@@ -1,7 +1,6 @@
 //! The account's custom field definitions (`GET /v3/marketing/field_definitions`),
-//! fetched once per client when a payload first has custom fields, and
-//! cached; fetched again once when a payload names a field the cache does
-//! not know (it may have just been created).
+//! fetched once per client and cached; fetched again once when a payload
+//! names a field the cache does not know (it may have just been created).
 //! Segment fetches them before every call (deviation D15).
 
 use std::collections::{HashMap, HashSet};

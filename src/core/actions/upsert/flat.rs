@@ -9,12 +9,14 @@
 //! path does not cover (`customFields`, `list_ids`) return `None`, and the
 //! caller takes the general path.
 
-use serde_json::{Number, Value};
+use serde_json::{Map, Number, Value};
 
+use super::api::UpsertPayload;
 use super::contact::{is_truthy_identifier, Contact, ContactError, NOT_COPIED};
 use super::js_json;
 use super::payload::{coerce, spec, Kind};
 use crate::error::Error;
+use crate::mapping::{Mapped, Mapping, MemberValue};
 
 /// One value of a flat payload, borrowed from wherever the record lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +27,18 @@ pub enum Scalar<'a> {
     Str(&'a str),
 }
 
-impl Scalar<'_> {
+impl<'a> Scalar<'a> {
+    /// A JSON scalar; `None` for arrays and objects.
+    pub fn from_json(value: &'a Value) -> Option<Self> {
+        Some(match value {
+            Value::Null => Self::Null,
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => Self::Number(n.clone()),
+            Value::String(s) => Self::Str(s),
+            Value::Array(_) | Value::Object(_) => return None,
+        })
+    }
+
     fn to_value(&self) -> Value {
         match self {
             Self::Null => Value::Null,
@@ -154,6 +167,43 @@ pub fn encode_flat_contact<'a>(
     }))
 }
 
+/// Encodes the contact of a mapping's result when it is a flat object of
+/// scalars (see [`encode_flat_contact`]).
+pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<Contact, Error>> {
+    let members = mapped
+        .members()?
+        .map(|(key, value)| {
+            let scalar = match value {
+                MemberValue::Str(text) => Scalar::Str(text),
+                MemberValue::Json(json) => Scalar::from_json(json)?,
+                MemberValue::Built => return None,
+            };
+            Some((key, scalar))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    encode_flat_contact(&members)
+}
+
+/// One event's JSON text → its payload for
+/// [`ContactsApi::upsert_many`](super::ContactsApi::upsert_many). Only what
+/// the mapping reads is parsed; the contact is encoded in one pass when the
+/// result is flat, else the mapped payload is left to the run. Errors are
+/// the record's: text that is not JSON, or a mapping error.
+pub fn payload_from_json(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {
+    let record = mapping
+        .reads()
+        .parse(text)
+        .map_err(|e| Error::validation(format!("the record is not valid JSON: {e}"), None))?;
+    let Some(mapped) = mapping.apply_borrowed(&record)? else {
+        return Ok(UpsertPayload::Mapped(Value::Object(Map::new())));
+    };
+    if let Some(encoded) = encode_mapped_contact(&mapped) {
+        return encoded.map(UpsertPayload::Encoded);
+    }
+    let payload = mapped.into_value()?.unwrap_or(Value::Null);
+    Ok(UpsertPayload::Mapped(payload))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Map};
@@ -238,6 +288,41 @@ mod tests {
                 _ => panic!("{members:?}: {fast:?} vs {slow:?}"),
             }
         }
+    }
+
+    #[test]
+    fn json_text_gives_the_contact_of_the_general_path() {
+        use crate::mapping::default_mapping;
+        let mapping = Mapping::compile(&default_mapping("upsert_contact").unwrap()).unwrap();
+        let text = r#"{"anonymousId": "a1", "context": {"ip": "1.2.3.4"}, "traits": {
+            "email": "z@example.com", "first_name": "Zo\u00eb", "phone": 14155550100,
+            "address": {"city": "", "state": "CA", "country": null}, "plan": "pro"}}"#;
+        let Ok(UpsertPayload::Encoded(fast)) = payload_from_json(&mapping, text) else {
+            panic!("not encoded");
+        };
+        let full: Value = serde_json::from_str(text).unwrap();
+        let payload = validate_payload(mapping.apply(&full).unwrap().unwrap()).unwrap();
+        assert_eq!(
+            fast,
+            build_contact(&payload, &FieldDefinitions::default()).unwrap()
+        );
+        assert!(String::from_utf8(fast.json)
+            .unwrap()
+            .contains(r#""phone_number":"14155550100""#));
+
+        // A mapping with a nested object takes the general path; bad text is the record's error.
+        let nested = Mapping::compile(&json!({"primary_email": {"@path": "$.e"},
+            "customFields": {"plan": {"@path": "$.p"}}}))
+        .unwrap();
+        let mapped = payload_from_json(&nested, r#"{"e": "a@b.co", "p": "x", "q": 1}"#).unwrap();
+        assert_eq!(
+            mapped,
+            UpsertPayload::Mapped(
+                json!({"primary_email": "a@b.co", "customFields": {"plan": "x"}})
+            )
+        );
+        let err = payload_from_json(&nested, "{\"e\": ").unwrap_err();
+        assert!(err.to_string().contains("not valid JSON"), "{err}");
     }
 
     #[test]

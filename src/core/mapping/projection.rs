@@ -1,0 +1,255 @@
+//! The parts of a record a mapping reads, and parsing only those from JSON
+//! text. Events carry far more than a mapping looks at (Segment's `context`,
+//! timestamps, unread traits); skipping the rest while parsing saves the
+//! allocations of a full JSON tree, and the mapping gives the same result on
+//! the projected record as on the whole one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+
+/// The input paths a mapping reads, as a trie over object keys. A node
+/// marked `whole` (or reached through an array) is needed entirely.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PathTrie {
+    whole: bool,
+    /// Few per node: searched in order, like small JSON objects.
+    children: Vec<(String, PathTrie)>,
+}
+
+impl PathTrie {
+    /// Adds a path of object keys; an empty path means the whole value.
+    pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
+        let mut node = self;
+        for key in path {
+            if node.whole {
+                return;
+            }
+            let key = key.as_ref();
+            let at = match node.children.iter().position(|(k, _)| k == key) {
+                Some(at) => at,
+                None => {
+                    node.children.push((key.to_owned(), PathTrie::default()));
+                    node.children.len() - 1
+                }
+            };
+            node = &mut node.children[at].1;
+        }
+        node.whole = true;
+        node.children.clear();
+    }
+
+    /// The whole value under this node is needed.
+    pub fn is_whole(&self) -> bool {
+        self.whole
+    }
+
+    /// The keys read below this node, with their sub-tries.
+    pub fn children(&self) -> impl Iterator<Item = (&str, &PathTrie)> {
+        self.children.iter().map(|(k, t)| (k.as_str(), t))
+    }
+
+    fn child(&self, key: &str) -> Option<&PathTrie> {
+        self.children.iter().find(|(k, _)| k == key).map(|(_, t)| t)
+    }
+
+    /// Parses JSON text, keeping only what this trie selects (objects keep
+    /// the selected keys; arrays and selected leaves are parsed whole).
+    pub fn parse(&self, json: &str) -> serde_json::Result<Value> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let value = Project(self).deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
+}
+
+/// Parses one value under a trie node.
+struct Project<'t>(&'t PathTrie);
+
+impl<'de> DeserializeSeed<'de> for Project<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
+        if self.0.whole {
+            return Value::deserialize(de);
+        }
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Project<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            match self.0.child(&key) {
+                Some(child) => {
+                    let value = map.next_value_seed(Project(child))?;
+                    out.insert(key.into_owned(), value);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// An object key, borrowed from the text unless it has escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn trie(paths: &[&[&str]]) -> PathTrie {
+        let mut trie = PathTrie::default();
+        for path in paths {
+            trie.insert(path);
+        }
+        trie
+    }
+
+    #[test]
+    fn keeps_only_the_selected_paths() {
+        let text = r#"{"a": {"b": 1, "c": [1, {"x": 2}], "d": "s"}, "e": {"f": null},
+                       "g\u0041": true, "h": [{"i": 1}], "a2": 5}"#;
+        let parsed = trie(&[
+            &["a", "c"],
+            &["a", "zz"],
+            &["gA"],
+            &["h"],
+            &["e", "f", "deep"],
+        ])
+        .parse(text)
+        .unwrap();
+        assert_eq!(
+            parsed,
+            json!({"a": {"c": [1, {"x": 2}]}, "e": {"f": null}, "gA": true, "h": [{"i": 1}]})
+        );
+        assert_eq!(
+            trie(&[&[]]).parse(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+        assert_eq!(trie(&[&["a", "b"]]).parse("[1, 2]").unwrap(), json!([1, 2]));
+        assert_eq!(trie(&[&["a"]]).parse("\"str\"").unwrap(), json!("str"));
+    }
+
+    #[test]
+    fn rejects_what_a_full_parse_rejects() {
+        let selective = trie(&[&["a"]]);
+        for bad in [
+            r#"{"a": 1"#,
+            r#"{"b": [1,}"#,
+            r#"{"a": 1} x"#,
+            "",
+            r#"{"b": "\x"}"#,
+        ] {
+            assert!(selective.parse(bad).is_err(), "{bad}");
+        }
+        // Deep nesting: skipped without recursion, refused where it is read.
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(
+            selective.parse(&format!(r#"{{"b": {deep}}}"#)).unwrap(),
+            json!({})
+        );
+        assert!(selective.parse(&format!(r#"{{"a": {deep}}}"#)).is_err());
+    }
+
+    #[test]
+    fn a_mapping_gives_the_same_result_on_the_projected_record() {
+        use crate::mapping::{default_mapping, Mapping};
+        let text = r#"{"type": "identify", "anonymousId": "a1", "userId": "u",
+            "traits": {"email": "x@example.com", "first_name": "Zoë", "address": {"city": "Paris"},
+                       "plan": "pro"}, "context": {"ip": "1.2.3.4"}}"#;
+        let full: Value = serde_json::from_str(text).unwrap();
+        for action in ["upsert_contact", "send_dynamic_template"] {
+            let mapping = Mapping::compile(&default_mapping(action).unwrap()).unwrap();
+            let projected = mapping.reads().parse(text).unwrap();
+            assert!(projected.get("context").is_none());
+            assert_eq!(
+                mapping.apply(&projected).unwrap(),
+                mapping.apply(&full).unwrap()
+            );
+        }
+    }
+}

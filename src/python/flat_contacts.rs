@@ -1,0 +1,83 @@
+//! Upsert records encoded straight from Python dicts: with a mapping made
+//! of field lookups (every default mapping), each record's contact bytes
+//! are written on the reading thread from borrowed Python strings. No JSON
+//! tree is built, no mapping engine runs and nothing but bytes crosses to
+//! the run. Records or mappings this path does not cover take the general
+//! one (convert → engine → schema stage → contact), with identical results.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use sendgrid_core::actions::upsert::flat::{encode_flat_contact, Scalar};
+use sendgrid_core::actions::upsert::UpsertPayload;
+use sendgrid_core::RecordFailure;
+use serde_json::{Number, Value};
+
+use crate::batch_input::Prepare;
+use crate::direct::FlatValue;
+use crate::mapping::CompiledMapping;
+
+/// [`Prepare`] for Upsert Contact runs.
+pub struct FlatContacts;
+
+impl Prepare for FlatContacts {
+    type Payload = UpsertPayload;
+
+    fn prepare_directly(
+        &self,
+        mapping: &CompiledMapping,
+        record: &Bound<'_, PyAny>,
+        index: usize,
+    ) -> Option<Result<UpsertPayload, RecordFailure>> {
+        let direct = mapping.direct()?;
+        let mut members = Vec::with_capacity(24);
+        if !direct.flat_members(record, &mut members).ok()? {
+            return None;
+        }
+        let scalars = members
+            .iter()
+            .map(|(name, value)| Some((*name, scalar(value)?)))
+            .collect::<Option<Vec<_>>>()?;
+        Some(match encode_flat_contact(&scalars)? {
+            Ok(contact) => Ok(UpsertPayload::Encoded(contact)),
+            Err(error) => Err(RecordFailure::from_error(index, error)),
+        })
+    }
+}
+
+/// A member as a borrowed scalar; `None` for anything else (the general
+/// path then converts it, or reports why it cannot).
+fn scalar<'a>(value: &'a FlatValue<'_, 'a>) -> Option<Scalar<'a>> {
+    let value = match value {
+        FlatValue::Const(constant) => {
+            return match constant {
+                Value::Null => Some(Scalar::Null),
+                Value::Bool(b) => Some(Scalar::Bool(*b)),
+                Value::Number(n) => Some(Scalar::Number(n.clone())),
+                Value::String(s) => Some(Scalar::Str(s)),
+                Value::Array(_) | Value::Object(_) => None,
+            }
+        }
+        FlatValue::Python(value) => value,
+    };
+    if value.is_none() {
+        return Some(Scalar::Null);
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        // Zero-copy: CPython keeps the UTF-8 form of the string.
+        return text.to_str().ok().map(Scalar::Str);
+    }
+    if let Ok(flag) = value.cast::<PyBool>() {
+        return Some(Scalar::Bool(flag.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let number = match value.extract::<i64>() {
+            Ok(n) => Number::from(n),
+            Err(_) => Number::from(value.extract::<u64>().ok()?),
+        };
+        return Some(Scalar::Number(number));
+    }
+    if let Ok(float) = value.cast::<PyFloat>() {
+        return Number::from_f64(float.value()).map(Scalar::Number);
+    }
+    None
+}
