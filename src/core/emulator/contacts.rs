@@ -2,13 +2,13 @@
 //! the upsert rule (an update must carry every identifier the contact has),
 //! SendGrid's contact JSON, and `POST /v3/marketing/contacts/search/emails`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use foldhash::HashMap;
 use serde_json::{json, Map, Value};
 
 use super::errors::{json_response, parse_object, ApiError, ErrorItem};
