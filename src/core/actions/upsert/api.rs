@@ -1,10 +1,11 @@
 //! The Upsert Contact action for one client: a single upsert with Segment's
 //! behaviour, and streaming batch upserts with per-record results.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -152,7 +153,8 @@ impl ContactsApi {
     }
 
     /// Upserts a stream of records in batches, `options.max_concurrency`
-    /// requests at a time, reading the input only as fast as it is sent.
+    /// requests at a time, reading the input only as fast as it is sent
+    /// (at most `max_concurrency` request bodies ahead).
     /// To stop early (the input failed), end the stream: the report then
     /// covers what was read.
     pub async fn upsert_many<S, P>(
@@ -217,6 +219,8 @@ struct Run {
     dry_run: bool,
     fatal: Option<Error>,
     lookup: Lookup,
+    /// Assembled chunks waiting for a request slot (or for the lookup).
+    ready: VecDeque<Chunk>,
 }
 
 /// The field definitions lookup of a run: started with the first record and
@@ -240,6 +244,7 @@ impl Run {
             dry_run: options.dry_run,
             fatal: None,
             lookup: Lookup::NotStarted,
+            ready: VecDeque::new(),
         }
     }
 
@@ -315,34 +320,60 @@ impl Run {
         self.batcher.limits().max_bytes
     }
 
-    /// Starts sending `chunk` once fewer than `max_concurrency` requests
-    /// are in flight. After a fatal error nothing more is sent. A dry run
-    /// records the body in place of the request, in input order.
+    /// Queues `chunk` and sends what may go. Reading runs ahead of the
+    /// requests by at most `max_concurrency` assembled chunks, so a request
+    /// that ends finds the next body ready; past that this waits. After a
+    /// fatal error nothing more is sent.
     async fn dispatch(&mut self, chunk: Chunk) {
-        self.lookup_done().await;
-        if self.fatal.is_some() {
-            return;
+        self.ready.push_back(chunk);
+        self.pump();
+        while self.ready.len() > self.max_concurrency && self.fatal.is_none() {
+            self.wait_for_progress().await;
+            self.pump();
         }
-        if self.dry_run {
-            let body = String::from_utf8_lossy(&chunk.body()).into_owned();
-            for piece in &chunk.pieces {
-                self.builder.accept(piece.index);
+    }
+
+    /// Sends queued chunks while fewer than `max_concurrency` requests are
+    /// in flight, once the lookup has succeeded; never waits. A dry run
+    /// records the bodies in place of the requests, in input order.
+    fn pump(&mut self) {
+        if let Lookup::Running(lookup) = &mut self.lookup {
+            match lookup.now_or_never() {
+                None => return,
+                Some(Ok(Err(error))) => {
+                    self.fatal.get_or_insert(error);
+                }
+                Some(_) => {}
             }
-            self.builder.report_mut().request_bodies.push(body);
-            return;
+            self.lookup = Lookup::Done;
         }
-        while self.inflight.len() >= self.max_concurrency {
-            match self.inflight.join_next().await {
-                Some(done) => self.apply(done),
-                None => break,
+        self.collect_finished();
+        while self.fatal.is_none() && self.inflight.len() < self.max_concurrency {
+            let Some(chunk) = self.ready.pop_front() else {
+                return;
+            };
+            if self.dry_run {
+                let body = String::from_utf8_lossy(&chunk.body()).into_owned();
+                for piece in &chunk.pieces {
+                    self.builder.accept(piece.index);
+                }
+                self.builder.report_mut().request_bodies.push(body);
+                continue;
             }
+            let inner = self.inner.clone();
+            self.inflight
+                .spawn(async move { deliver(&inner.client, chunk).await });
         }
-        if self.fatal.is_some() {
-            return;
+    }
+
+    /// Waits for the lookup, or else for a request to end.
+    async fn wait_for_progress(&mut self) {
+        if matches!(self.lookup, Lookup::Running(_)) {
+            return self.lookup_done().await;
         }
-        let inner = self.inner.clone();
-        self.inflight
-            .spawn(async move { deliver(&inner.client, chunk).await });
+        if let Some(done) = self.inflight.join_next().await {
+            self.apply(done);
+        }
     }
 
     /// Settles the chunks that have already finished, without waiting.
@@ -372,9 +403,13 @@ impl Run {
 
     async fn finish(mut self, options: &UpsertOptions) -> Result<BatchReport, BatchAbort> {
         if self.fatal.is_none() {
-            for chunk in std::mem::take(&mut self.batcher).finish() {
-                self.dispatch(chunk).await;
-            }
+            self.ready
+                .extend(std::mem::take(&mut self.batcher).finish());
+        }
+        self.pump();
+        while !self.ready.is_empty() && self.fatal.is_none() {
+            self.wait_for_progress().await;
+            self.pump();
         }
         if let Lookup::Running(lookup) = &self.lookup {
             lookup.abort(); // nothing was sent: the key was never needed
