@@ -288,8 +288,13 @@ pub(crate) fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> 
     if map.len() > SCAN_MAX {
         return map.get(key);
     }
+    let wanted = key.as_bytes();
     map.iter()
-        .find(|(k, _)| k.len() == key.len() && k.as_bytes() == key.as_bytes())
+        .find(|(k, _)| {
+            let k = k.as_bytes();
+            // Length and last byte first: most mismatches end there, without a memcmp call.
+            k.len() == wanted.len() && k.last() == wanted.last() && k == wanted
+        })
         .map(|(_, v)| v)
 }
 
