@@ -48,7 +48,20 @@ pub enum FlatValue<'py, 'p> {
 }
 
 /// Values found for each prefix of the current record.
-type Found<'py> = Vec<Option<Got<'py>>>;
+type Found<'py> = [Option<Got<'py>>];
+
+/// Most plans read fewer prefixes than this: their memo needs no heap.
+const INLINE_PREFIXES: usize = 16;
+
+/// Runs `f` with an empty memo of `len` prefixes.
+fn with_found<'py, R>(len: usize, f: impl FnOnce(&mut Found<'py>) -> R) -> R {
+    if len <= INLINE_PREFIXES {
+        let mut inline: [Option<Got<'py>>; INLINE_PREFIXES] = Default::default();
+        f(&mut inline[..len])
+    } else {
+        f(&mut vec![None; len])
+    }
+}
 
 /// Why the evaluator stopped: the record needs the general engine.
 pub struct GiveUp;
@@ -81,8 +94,10 @@ impl DirectPlan {
         if record.cast::<PyDict>().is_err() {
             return Ok(None);
         }
-        let mut found: Found<'py> = vec![None; self.prefixes.len()];
-        match self.root.eval(self, record, &mut found) {
+        let evaluated = with_found(self.prefixes.len(), |found| {
+            self.root.eval(self, record, found)
+        });
+        match evaluated {
             Ok(Got::Value(value)) => Ok(Some(value)),
             Ok(Got::Undefined) => Ok(Some(record.py().None().into_bound(record.py()))),
             Err(Ok(GiveUp)) => Ok(None),
@@ -104,12 +119,23 @@ impl DirectPlan {
         if record.cast::<PyDict>().is_err() {
             return Ok(false);
         }
-        let mut found: Found<'py> = vec![None; self.prefixes.len()];
+        with_found(self.prefixes.len(), |found| {
+            self.flat_into(members, record, found, out)
+        })
+    }
+
+    fn flat_into<'py, 'p>(
+        &'p self,
+        members: &'p [(Py<PyString>, PlanNode)],
+        record: &Bound<'py, PyAny>,
+        found: &mut Found<'py>,
+        out: &mut Vec<(&'p str, FlatValue<'py, 'p>)>,
+    ) -> PyResult<bool> {
         for ((_, member), name) in members.iter().zip(&self.names) {
             let value = match member {
                 PlanNode::Object(_) => return Ok(false),
                 PlanNode::Const(value) => FlatValue::Const(value),
-                _ => match member.eval(self, record, &mut found) {
+                _ => match member.eval(self, record, found) {
                     Ok(Got::Value(value)) => FlatValue::Python(value),
                     Ok(Got::Undefined) => continue,
                     Err(Ok(GiveUp)) => return Ok(false),
