@@ -16,12 +16,14 @@ Prints Markdown tables and (``--json``) writes the figures of:
    building the same list in Python first.
 
 Each pipeline runs in a fresh worker process (its CPU time and peak RSS are its own);
-the emulator runs in another process (``emulator_host.py``). Verdicts compare with the
+the emulator runs in another process (``emulator_host.py``). The upsert pipelines (ours
+and the official library's) and the merged send run ``--runs`` times (3) and the least
+disturbed run counts: fastest wall time, or least CPU at 0 ms. Verdicts compare with the
 targets of ``shared/docs/BENCHMARKS.md``; this is information, never a test: nothing
 fails on a timing (it fails only when a pipeline does not deliver every record).
 
 Usage: python benchmarks/run.py [--quick] [--json out.json] [--no-node] [--no-rust]
-       [--only mapping,upsert,send,memory]
+       [--only mapping,upsert,send,memory] [--runs 3]
 """
 
 from __future__ import annotations
@@ -325,6 +327,21 @@ def run_worker(emulator: Emulator, latency_ms: int, spec: dict[str, Any]) -> dic
     return result
 
 
+def best_worker(
+    emulator: Emulator, latency_ms: int, spec: dict[str, Any], runs: int, key: str = "wall_s"
+) -> dict[str, Any]:
+    """The least disturbed of ``runs`` runs of ``spec`` (smallest ``key``): a run of a second or
+    less on a shared 2-core machine can lose a third of its speed to a neighbour. Every run must
+    deliver every record; ``runs_<key>`` keeps all the figures."""
+    results = [run_worker(emulator, latency_ms, spec) for _ in range(max(1, runs))]
+    best = min(results, key=lambda r: float(r[key]))
+    return {
+        **best,
+        f"runs_{key}": [r[key] for r in results],
+        "verified": all(r["verified"] for r in results),
+    }
+
+
 def ensure_sendgrid() -> bool:
     """The official library, installed into this interpreter's environment if missing."""
     if importlib.util.find_spec("sendgrid") is not None:
@@ -440,15 +457,19 @@ def mapping_section(size: int, node: bool, rust: bool) -> tuple[Table, dict[str,
     return table, data
 
 
-def upsert_section(emulator: Emulator, size: int, official: bool) -> tuple[Table, dict[str, Any]]:
+def upsert_section(
+    emulator: Emulator, size: int, official: bool, runs: int
+) -> tuple[Table, dict[str, Any]]:
     results: dict[str, Any] = {}
     for latency in (UPSERT_LATENCY_MS, 0):
-        results[f"ours_{latency}"] = run_worker(
-            emulator, latency, {"kind": "upsert-ours", "count": size}
+        # At 0 ms the figure compared is CPU time per record.
+        key = "wall_s" if latency else "cpu_s"
+        results[f"ours_{latency}"] = best_worker(
+            emulator, latency, {"kind": "upsert-ours", "count": size}, runs, key
         )
         if official:
-            results[f"official_{latency}"] = run_worker(
-                emulator, latency, {"kind": "upsert-official", "count": size}
+            results[f"official_{latency}"] = best_worker(
+                emulator, latency, {"kind": "upsert-official", "count": size}, runs, key
             )
     results["ours_lazy"] = run_worker(
         emulator, UPSERT_LATENCY_MS, {"kind": "upsert-ours", "count": size, "lazy": True}
@@ -555,11 +576,17 @@ def upsert_section(emulator: Emulator, size: int, official: bool) -> tuple[Table
     return table, results
 
 
-def send_section(emulator: Emulator, size: int, official: bool) -> tuple[Table, dict[str, Any]]:
+def send_section(
+    emulator: Emulator, size: int, official: bool, runs: int
+) -> tuple[Table, dict[str, Any]]:
     lat = SEND_LATENCY_MS
     results: dict[str, Any] = {
-        "merge": run_worker(
-            emulator, lat, {"kind": "send-ours", "count": size, "merge": True, "concurrency": 4}
+        # A 0.07 s run: one hiccup of the machine would decide the figure.
+        "merge": best_worker(
+            emulator,
+            lat,
+            {"kind": "send-ours", "count": size, "merge": True, "concurrency": 4},
+            runs,
         ),
         "nomerge16": run_worker(
             emulator, lat, {"kind": "send-ours", "count": size, "merge": False, "concurrency": 16}
@@ -709,6 +736,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default="mapping,upsert,send,memory", help="comma-separated sections to run"
     )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs of each upsert pipeline and of the merged send, the least disturbed kept",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -733,9 +766,9 @@ def main(argv: list[str] | None = None) -> int:
                 if name not in sections:
                     continue
                 if name == "upsert":
-                    table, data[name] = upsert_section(emulator, sizes.upsert, official)
+                    table, data[name] = upsert_section(emulator, sizes.upsert, official, args.runs)
                 elif name == "send":
-                    table, data[name] = send_section(emulator, sizes.send, official)
+                    table, data[name] = send_section(emulator, sizes.send, official, args.runs)
                 else:
                     table, data[name] = memory_section(emulator, sizes.memory)
                 tables.append(table)

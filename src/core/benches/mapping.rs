@@ -3,10 +3,12 @@
 //! default mapping, applied to already-parsed `serde_json::Value`s.
 //!
 //! `cargo bench -p segment-sendgrid-core --bench mapping`; divan prints the
-//! events/s figure as `item/s`.
+//! events/s figure as `item/s`. Also the upsert request-body serialiser, from
+//! parsed values and from JSON text.
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
+use sendgrid_core::actions::upsert::flat::{encode_mapped_contact, payload_from_json};
 use sendgrid_core::mapping::{default_mapping, Mapping};
 use serde_json::{json, Value};
 
@@ -191,6 +193,33 @@ fn apply_borrowed_and_serialize_upsert_contact_default(bencher: Bencher) {
             }
         }
         black_box(body.len());
+    });
+}
+
+/// Parsed events → the contact bytes of a request body (Segment's schema
+/// stage and `convertPayload` in one pass): the request-body serialiser.
+#[divan::bench]
+fn encode_upsert_contacts_from_values(bencher: Bencher) {
+    let mapping = compiled("upsert_contact");
+    let events = w1_events(EVENTS);
+    bencher.counter(ItemsCount::new(EVENTS)).bench(|| {
+        for event in &events {
+            let mapped = mapping.apply_borrowed(black_box(event)).ok().flatten();
+            black_box(mapped.as_ref().and_then(encode_mapped_contact));
+        }
+    });
+}
+
+/// JSON text of an event → its contact bytes, parsing only what the mapping
+/// reads: the per-record work of a JSONL upsert.
+#[divan::bench]
+fn encode_upsert_contacts_from_json_text(bencher: Bencher) {
+    let mapping = compiled("upsert_contact");
+    let lines: Vec<String> = w1_events(EVENTS).iter().map(Value::to_string).collect();
+    bencher.counter(ItemsCount::new(EVENTS)).bench(|| {
+        for line in &lines {
+            black_box(payload_from_json(&mapping, black_box(line)).ok());
+        }
     });
 }
 

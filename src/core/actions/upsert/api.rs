@@ -223,9 +223,10 @@ struct Run {
     ready: VecDeque<Chunk>,
 }
 
-/// The field definitions lookup of a run: started with the first record and
-/// awaited before the first request, so it checks the key (as Segment's
-/// first request does) while the first chunk is read instead of before.
+/// The field definitions lookup of a run, started with the first record: it
+/// checks the key (as Segment's first request does) while the first chunk
+/// is read, and its failure stops the run. Contacts without custom fields
+/// do not wait for it, so it costs no round trip.
 enum Lookup {
     NotStarted,
     Running(tokio::task::JoinHandle<Result<()>>),
@@ -334,18 +335,20 @@ impl Run {
     }
 
     /// Sends queued chunks while fewer than `max_concurrency` requests are
-    /// in flight, once the lookup has succeeded; never waits. A dry run
-    /// records the bodies in place of the requests, in input order.
+    /// in flight; never waits. The lookup's failure (a bad key) stops the
+    /// run. A dry run records the bodies in place of the requests, in input
+    /// order, once its lookup (its only check of the key) has succeeded.
     fn pump(&mut self) {
         if let Lookup::Running(lookup) = &mut self.lookup {
-            match lookup.now_or_never() {
-                None => return,
-                Some(Ok(Err(error))) => {
+            if let Some(done) = lookup.now_or_never() {
+                if let Ok(Err(error)) = done {
                     self.fatal.get_or_insert(error);
                 }
-                Some(_) => {}
+                self.lookup = Lookup::Done;
             }
-            self.lookup = Lookup::Done;
+        }
+        if self.dry_run && matches!(self.lookup, Lookup::Running(_)) {
+            return;
         }
         self.collect_finished();
         while self.fatal.is_none() && self.inflight.len() < self.max_concurrency {
@@ -366,14 +369,15 @@ impl Run {
         }
     }
 
-    /// Waits for the lookup, or else for a request to end.
+    /// Waits for a request to end (or, with none in flight or in a dry
+    /// run, for the lookup).
     async fn wait_for_progress(&mut self) {
-        if matches!(self.lookup, Lookup::Running(_)) {
-            return self.lookup_done().await;
+        if !self.dry_run {
+            if let Some(done) = self.inflight.join_next().await {
+                return self.apply(done);
+            }
         }
-        if let Some(done) = self.inflight.join_next().await {
-            self.apply(done);
-        }
+        self.lookup_done().await;
     }
 
     /// Settles the chunks that have already finished, without waiting.
@@ -411,8 +415,11 @@ impl Run {
             self.wait_for_progress().await;
             self.pump();
         }
-        if let Lookup::Running(lookup) = &self.lookup {
-            lookup.abort(); // nothing was sent: the key was never needed
+        if self.dry_run {
+            self.lookup_done().await;
+        } else if let Lookup::Running(lookup) = &self.lookup {
+            // Requests went out (a bad key would have stopped them), or none did.
+            lookup.abort();
         }
         while let Some(done) = self.inflight.join_next().await {
             self.apply(done);
