@@ -20,11 +20,15 @@ pub struct PathTrie {
     children: Vec<(String, PathTrie)>,
 }
 
+/// Deeper paths select the whole value at this depth: a superset, and the
+/// trie (dropped, cloned and compared recursively) stays shallow.
+const MAX_DEPTH: usize = 64;
+
 impl PathTrie {
     /// Adds a path of object keys; an empty path means the whole value.
     pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
         let mut node = self;
-        for key in path {
+        for key in path.iter().take(MAX_DEPTH) {
             if node.whole {
                 return;
             }
@@ -212,6 +216,18 @@ mod tests {
         );
         assert_eq!(trie(&[&["a", "b"]]).parse("[1, 2]").unwrap(), json!([1, 2]));
         assert_eq!(trie(&[&["a"]]).parse("\"str\"").unwrap(), json!("str"));
+    }
+
+    #[test]
+    fn very_deep_paths_select_the_whole_value_below_the_depth_limit() {
+        let path: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
+        let deep = trie(&[&path.iter().map(String::as_str).collect::<Vec<_>>()]);
+        let mut node = &deep;
+        for depth in 0..MAX_DEPTH {
+            assert!(!node.is_whole(), "{depth}");
+            node = node.children().next().unwrap().1;
+        }
+        assert!(node.is_whole() && node.children().next().is_none());
     }
 
     #[test]
