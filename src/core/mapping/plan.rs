@@ -9,6 +9,9 @@ use serde_json::Value;
 use super::node::{Condition, Node};
 use super::path::PathSegment;
 
+/// The longest record path a plan holds.
+const MAX_PLAN_PATH: usize = 64;
+
 /// One node of a field plan. Semantics are exactly the engine's:
 /// - `Path`: Segment's `get` from the record root (a falsy value met on the
 ///   way is the result; a missing key is `undefined`);
@@ -46,7 +49,10 @@ impl FieldPlan {
                     .map(|(key, member)| Some((key.clone(), Self::of(member)?)))
                     .collect::<Option<_>>()?,
             ),
-            Node::RecordPath(path) => Self::Path(path.segments().to_vec()),
+            // Callers may walk a plan's paths recursively: long ones stay with the engine.
+            Node::RecordPath(path) if path.segments().len() <= MAX_PLAN_PATH => {
+                Self::Path(path.segments().to_vec())
+            }
             Node::If(node) if node.condition == Condition::Exists => Self::IfExists {
                 test: Box::new(Self::of(&node.test)?),
                 then_is_test: node.then_is_test,
@@ -108,6 +114,7 @@ mod tests {
             json!({"a": {"@if": {"blank": {"@path": "$.x"}, "then": 1}}}),
             json!({"a": [{"@path": "$.x"}]}),
             json!("spread"),
+            json!({"a": {"@path": format!("${}", ".k".repeat(MAX_PLAN_PATH + 1))}}),
         ] {
             assert!(
                 Mapping::compile(&mapping).unwrap().field_plan().is_none(),
