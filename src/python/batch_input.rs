@@ -1,7 +1,8 @@
 //! Feeding a Python iterable into a core batch run without materialising it:
-//! records are read and converted on the calling thread (GIL held), mapped
-//! and handed to the run with the GIL released, through a bounded channel,
-//! so the input is read only as fast as requests go out.
+//! records are read on the calling thread (GIL held) and either prepared
+//! there directly (an action's fast path, see [`Prepare`]) or converted, then
+//! mapped with the GIL released; chunks of them go to the run through a
+//! bounded channel, so the input is read only as fast as requests go out.
 
 use std::future::Future;
 
@@ -21,7 +22,7 @@ use crate::runtime::{run_blocking, runtime};
 const CHUNK: usize = 512;
 
 /// How one action's records are prepared for its run.
-pub trait Prepare: Sync {
+pub trait Prepare {
     /// What the action's run takes (built from a mapped payload, or directly).
     type Payload: From<Value> + Send + 'static;
 
