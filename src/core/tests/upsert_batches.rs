@@ -323,6 +323,47 @@ async fn wait_follows_import_jobs_until_done() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
+    let em = emulator(EmulatorOptions::default()).await;
+    em.add_custom_field("plan", "Text").unwrap();
+    // More failures than the retries: the run's lookup, and the one the
+    // custom-field record makes again, both fail.
+    em.fail_next("/v3/marketing/field_definitions", 500, 100, None, false)
+        .unwrap();
+    let api = api_for(&em, &em.api_key(), 1, 4);
+    let payload = |i: usize| {
+        if i == 3 {
+            json!({"primary_email": email(i), "customFields": {"plan": "pro"}})
+        } else {
+            json!({"primary_email": email(i)})
+        }
+    };
+    let result = api.upsert_many(people(10, payload), options(&api)).await;
+    // The custom-field record cannot be converted: the run stops there, as
+    // before; the lookup's own failure did not stop it earlier.
+    let Err(BatchAbort { error, report }) = result else {
+        panic!("expected the run to stop at the record with custom fields: {result:?}");
+    };
+    assert_eq!(error.status(), Some(500));
+    assert_adds_up(&report);
+
+    // Without custom fields, a failing lookup stops nothing.
+    em.reset();
+    em.fail_next("/v3/marketing/field_definitions", 500, 100, None, false)
+        .unwrap();
+    let api = api_for(&em, &em.api_key(), 1, 4);
+    let report = api
+        .upsert_many(
+            people(10, |i| json!({"primary_email": email(i)})),
+            options(&api),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 10);
+    assert_stored_once(&em, (0..10).map(email));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_key_stops_the_run_once() {
     let em = emulator(EmulatorOptions::default()).await;
     let api = api_for(&em, "SG.wrong", 3, 4);

@@ -225,7 +225,7 @@ struct Run {
 
 /// The field definitions lookup of a run, started with the first record: it
 /// checks the key (as Segment's first request does) while the first chunk
-/// is read, and its failure stops the run. Contacts without custom fields
+/// is read, and a refused key stops the run. Contacts without custom fields
 /// do not wait for it, so it costs no round trip.
 enum Lookup {
     NotStarted,
@@ -262,7 +262,15 @@ impl Run {
     /// contact is sent.
     async fn lookup_done(&mut self) {
         if let Lookup::Running(lookup) = std::mem::replace(&mut self.lookup, Lookup::Done) {
-            if let Ok(Err(error)) = lookup.await {
+            self.settle_lookup(lookup.await);
+        }
+    }
+
+    /// A refused key stops the run. Any other failure concerns only the
+    /// records with custom fields, which look the definitions up again.
+    fn settle_lookup(&mut self, done: std::result::Result<Result<()>, JoinError>) {
+        if let Ok(Err(error)) = done {
+            if matches!(error.status(), Some(401 | 403)) {
                 self.fatal.get_or_insert(error);
             }
         }
@@ -341,9 +349,7 @@ impl Run {
     fn pump(&mut self) {
         if let Lookup::Running(lookup) = &mut self.lookup {
             if let Some(done) = lookup.now_or_never() {
-                if let Ok(Err(error)) = done {
-                    self.fatal.get_or_insert(error);
-                }
+                self.settle_lookup(done);
                 self.lookup = Lookup::Done;
             }
         }
