@@ -3,8 +3,8 @@
 # dist/. For each version in AIRFLOW_VERSIONS (default: the current 3.x and the oldest
 # supported 2.x) it makes a fresh virtual environment .venv-airflow-<version> with
 # `apache-airflow==<version>` and `<wheel>[airflow]` (the installs run in parallel), runs
-# `airflow db migrate` in a temporary AIRFLOW_HOME and pytest tests/airflow there: the hook
-# and operators in-process, then `airflow dags test` of tests/airflow/dags against an
+# `airflow db migrate` in a temporary AIRFLOW_HOME and pytest tests/airflow_e2e there: the hook
+# and operators in-process, then `airflow dags test` of tests/airflow_e2e/dags against an
 # emulator, with the connection given as AIRFLOW_CONN_SENDGRID_DEFAULT. On the first
 # version it also runs mypy --strict over the integration with Airflow installed.
 # Only PyPI is needed (no constraints file).
@@ -62,11 +62,11 @@ for version in "${versions[@]}"; do
     if [ "$version" = "${versions[0]}" ]; then
         echo "==> mypy --strict with Airflow $version"
         "$venv/bin/mypy" --strict python/segment_sendgrid/airflow \
-            tests/airflow/*.py tests/airflow/dags/*.py
+            tests/airflow_e2e/*.py tests/airflow_e2e/dags/*.py
     fi
-    echo "==> pytest tests/airflow with Airflow $version"
+    echo "==> pytest tests/airflow_e2e with Airflow $version"
     "$venv/bin/python" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning \
-        tests/airflow tests/test_airflow_common.py "$@"
+        tests/airflow_e2e tests/test_airflow_common.py "$@"
     unset AIRFLOW_HOME
 done
 echo "==> Airflow tests done in $((SECONDS - start)) s"
