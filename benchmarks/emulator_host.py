@@ -9,9 +9,12 @@ Protocol: one JSON object per line. On start it prints
 
 - ``{"cmd": "latency", "ms": 200}`` → ``{"ok": true}``
 - ``{"cmd": "reset"}`` (forget contacts, messages, requests; re-add the template)
-  → ``{"ok": true, "template_id": ...}``
+  → ``{"ok": true, "template_id": ..., "cpu_s": ...}``
 - ``{"cmd": "counts"}`` → ``{"contacts": created + updated by import jobs, "errored",
-  "messages", "recipients", "requests"}``
+  "messages", "recipients", "requests", "cpu_s"}``
+
+``cpu_s`` is this process's CPU time so far (all threads: the emulator's own work), so the
+benchmark can show what the emulator costs the shared machine during a run.
 - ``{"cmd": "quit"}`` (or end of input) stops the emulator.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 from segment_sendgrid.testing import FakeSendGrid
@@ -71,9 +75,9 @@ def main() -> int:
             elif command["cmd"] == "reset":
                 fake.reset()
                 template_id = fake.add_template("Welcome", versions=TEMPLATE_VERSIONS)
-                answer = {"ok": True, "template_id": template_id}
+                answer = {"ok": True, "template_id": template_id, "cpu_s": time.process_time()}
             elif command["cmd"] == "counts":
-                answer = dict(counts(fake))
+                answer = {**counts(fake), "cpu_s": time.process_time()}
             elif command["cmd"] == "quit":
                 break
             else:
