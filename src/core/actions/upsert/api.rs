@@ -258,8 +258,7 @@ impl Run {
         }
     }
 
-    /// Waits for the lookup once; its failure stops the run before any
-    /// contact is sent.
+    /// Waits for the lookup, if it is still running, and settles it.
     async fn lookup_done(&mut self) {
         if let Lookup::Running(lookup) = std::mem::replace(&mut self.lookup, Lookup::Done) {
             self.settle_lookup(lookup.await);

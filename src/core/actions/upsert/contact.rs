@@ -61,20 +61,29 @@ impl ContactError {
     }
 }
 
+/// The identifiers a contact needs at least one of (truthy), in Segment's order.
+pub(super) const IDENTIFIERS: &[&str] = &[
+    "primary_email",
+    "phone_number_id",
+    "external_id",
+    "anonymous_id",
+];
+
+/// Payload keys `convertPayload` moves to the end under another name, in order.
+pub(super) const RENAMED: &[(&str, &str)] = &[
+    ("state", "state_province_region"),
+    ("primary_email", "email"),
+];
+
 /// Builds and serialises the contact for a payload that passed
 /// [`super::payload::validate_payload`].
 pub fn build_contact(
     payload: &Map<String, Value>,
     fields: &FieldDefinitions,
 ) -> Result<Contact, ContactError> {
-    let identified = [
-        "primary_email",
-        "phone_number_id",
-        "external_id",
-        "anonymous_id",
-    ]
-    .iter()
-    .any(|key| is_truthy_identifier(payload.get(*key)));
+    let identified = IDENTIFIERS
+        .iter()
+        .any(|key| is_truthy_identifier(payload.get(*key)));
     if !identified {
         return Err(ContactError::NoIdentifier);
     }
@@ -88,11 +97,10 @@ pub fn build_contact(
         .filter(|(key, _)| !NOT_COPIED.contains(&key.as_str()))
         .map(|(key, value)| (key.as_str(), value))
         .collect();
-    if let Some(state) = payload.get("state") {
-        entries.push(("state_province_region", state));
-    }
-    if let Some(email) = payload.get("primary_email") {
-        entries.push(("email", email));
+    for (from, to) in RENAMED {
+        if let Some(value) = payload.get(*from) {
+            entries.push((to, value));
+        }
     }
     let custom_value = Value::Object(custom_fields);
     entries.push(("custom_fields", &custom_value));

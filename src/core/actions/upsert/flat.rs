@@ -12,7 +12,9 @@
 use serde_json::{Map, Number, Value};
 
 use super::api::UpsertPayload;
-use super::contact::{is_truthy_identifier, Contact, ContactError, NOT_COPIED};
+use super::contact::{
+    is_truthy_identifier, Contact, ContactError, IDENTIFIERS, NOT_COPIED, RENAMED,
+};
 use super::js_json;
 use super::payload::{coerce, spec, Kind};
 use crate::error::Error;
@@ -83,13 +85,6 @@ impl Kept<'_> {
     }
 }
 
-const IDENTIFIERS: &[&str] = &[
-    "primary_email",
-    "phone_number_id",
-    "external_id",
-    "anonymous_id",
-];
-
 /// Validates a flat payload (members in the mapping's order) and encodes its
 /// contact; `None` when the payload needs the general path.
 pub fn encode_flat_contact<'a>(
@@ -140,15 +135,11 @@ pub fn encode_flat_contact<'a>(
 
     let mut json = Vec::with_capacity(64 + members.len() * 24);
     json.push(b'{');
-    let renamed = [
-        ("state", "state_province_region"),
-        ("primary_email", "email"),
-    ];
     let copied = kept
         .iter()
         .filter(|(key, _)| !NOT_COPIED.contains(key))
         .map(|(key, value)| (*key, value));
-    let moved = renamed
+    let moved = RENAMED
         .iter()
         .filter_map(|(from, to)| find(from).map(|value| (*to, value)));
     for (key, value) in copied.chain(moved) {
