@@ -63,31 +63,53 @@ enum Staged<P> {
 /// A record read and staged, or why it cannot be.
 type Read<P> = (usize, Result<Staged<P>, RecordFailure>);
 
-/// Reads up to `CHUNK` records. Returns the staged records and, if the
-/// iterator raised, its exception (reading stops there).
-fn read_chunk<'py, R: Prepare>(
-    iter: &mut Bound<'py, PyIterator>,
-    mapping: &CompiledMapping,
-    prepare: &R,
-    converter: &mut Converter<'py>,
-    next_index: &mut usize,
-) -> (Vec<Read<R::Payload>>, Option<PyErr>, bool) {
-    let mut chunk = Vec::with_capacity(CHUNK);
-    while chunk.len() < CHUNK {
-        let record = match iter.next() {
-            Some(Ok(record)) => record,
-            None => return (chunk, None, true),
-            Some(Err(err)) => return (chunk, Some(err), true),
-        };
-        let index = *next_index;
-        *next_index += 1;
-        let staged = match prepare.prepare_directly(mapping, &record, index) {
-            Some(prepared) => prepared.map(Staged::Ready),
-            None => convert_record(&record, mapping, converter, index).map(Staged::Input),
-        };
-        chunk.push((index, staged));
+/// Reads a Python iterable chunk by chunk, staging each record.
+struct Reader<'py, 'm, R> {
+    iter: Bound<'py, PyIterator>,
+    mapping: &'m CompiledMapping,
+    prepare: R,
+    converter: Converter<'py>,
+    /// How many records were taken from the iterable.
+    read: usize,
+}
+
+impl<'py, 'm, R: Prepare> Reader<'py, 'm, R> {
+    fn new(
+        records: &Bound<'py, PyAny>,
+        mapping: &'m CompiledMapping,
+        prepare: R,
+    ) -> PyResult<Self> {
+        Ok(Self {
+            iter: records.try_iter()?,
+            mapping,
+            prepare,
+            converter: Converter::new(records.py()),
+            read: 0,
+        })
     }
-    (chunk, None, false)
+
+    /// Reads up to `CHUNK` records. Returns the staged records, the
+    /// iterator's exception if it raised (reading stops there), and whether
+    /// the input is over.
+    fn next_chunk(&mut self) -> (Vec<Read<R::Payload>>, Option<PyErr>, bool) {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while chunk.len() < CHUNK {
+            let record = match self.iter.next() {
+                Some(Ok(record)) => record,
+                None => return (chunk, None, true),
+                Some(Err(err)) => return (chunk, Some(err), true),
+            };
+            let index = self.read;
+            self.read += 1;
+            let staged = match self.prepare.prepare_directly(self.mapping, &record, index) {
+                Some(prepared) => prepared.map(Staged::Ready),
+                None => convert_record(&record, self.mapping, &mut self.converter, index)
+                    .map(Staged::Input),
+            };
+            chunk.push((index, staged));
+        }
+        (chunk, None, false)
+    }
 }
 
 /// Converts one record; anything wrong with it becomes that record's failure.
@@ -154,23 +176,15 @@ where
     F: FnOnce(std::pin::Pin<Box<dyn Stream<Item = InputRecord<R::Payload>> + Send>>) -> Fut,
     Fut: Future<Output = Result<BatchReport, BatchAbort>> + Send + 'static,
 {
-    let mut iter = records.try_iter()?;
+    let mut reader = Reader::new(records, mapping, prepare)?;
     // Chunks, not records, cross the channel: one wake-up per CHUNK records.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord<R::Payload>>>(2);
     let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
     let run = runtime().spawn(consume(input));
 
-    let mut converter = Converter::new(py);
-    let mut next_index = 0usize;
     let mut input_error = None;
     loop {
-        let (chunk, error, done) = read_chunk(
-            &mut iter,
-            mapping,
-            &prepare,
-            &mut converter,
-            &mut next_index,
-        );
+        let (chunk, error, done) = reader.next_chunk();
         let sender = tx.clone();
         let delivered = run_blocking(py, async move {
             let mapped: Vec<InputRecord<R::Payload>> = chunk
@@ -200,7 +214,7 @@ where
     let joined = run_blocking(py, run).inspect_err(|_| abort.abort())?;
     let outcome = joined
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("batch run failed: {e}")))?;
-    finish(py, outcome, input_error, next_index)
+    finish(py, outcome, input_error, reader.read)
 }
 
 /// Turns a run's outcome into the report or the exception to raise.
@@ -263,18 +277,10 @@ pub fn collect_records<R: Prepare>(
     mapping: &CompiledMapping,
     prepare: R,
 ) -> PyResult<Vec<InputRecord<R::Payload>>> {
-    let mut iter = records.try_iter()?;
-    let mut converter = Converter::new(py);
-    let mut next_index = 0usize;
+    let mut reader = Reader::new(records, mapping, prepare)?;
     let mut all = Vec::new();
     loop {
-        let (chunk, error, done) = read_chunk(
-            &mut iter,
-            mapping,
-            &prepare,
-            &mut converter,
-            &mut next_index,
-        );
+        let (chunk, error, done) = reader.next_chunk();
         if let Some(error) = error {
             return Err(error);
         }

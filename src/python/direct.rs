@@ -24,13 +24,11 @@ pub struct DirectPlan {
     /// Prefix `i` is `prefixes[i].0` (a shorter prefix, `None` for the
     /// record itself) followed by the key `prefixes[i].1`.
     prefixes: Vec<(Option<usize>, Py<PyString>)>,
-    /// The root's member names, when the root is an object.
-    names: Vec<String>,
 }
 
 enum PlanNode {
     Const(Value),
-    Object(Vec<(Py<PyString>, PlanNode)>),
+    Object(Vec<Member>),
     /// The id of the path's full prefix; `None` is the record itself.
     Path(Option<usize>),
     IfExists {
@@ -39,6 +37,14 @@ enum PlanNode {
         then: Option<Box<PlanNode>>,
         otherwise: Option<Box<PlanNode>>,
     },
+}
+
+/// An object member: its key as Python (for output dicts) and as Rust (for
+/// encoders that write it themselves).
+struct Member {
+    key: Py<PyString>,
+    name: String,
+    node: PlanNode,
 }
 
 /// A member of a flat result: a Python scalar, or a constant of the mapping.
@@ -78,15 +84,7 @@ impl DirectPlan {
         let mut prefixes = Vec::new();
         let mut ids = HashMap::new();
         let root = PlanNode::new(py, plan, &mut prefixes, &mut ids);
-        let names = match plan {
-            FieldPlan::Object(members) => members.iter().map(|(k, _)| k.clone()).collect(),
-            _ => Vec::new(),
-        };
-        Self {
-            root,
-            prefixes,
-            names,
-        }
+        Self { root, prefixes }
     }
 
     /// Maps `record`; `Ok(None)` means "use the general engine".
@@ -126,16 +124,16 @@ impl DirectPlan {
 
     fn flat_into<'py, 'p>(
         &'p self,
-        members: &'p [(Py<PyString>, PlanNode)],
+        members: &'p [Member],
         record: &Bound<'py, PyAny>,
         found: &mut Found<'py>,
         out: &mut Vec<(&'p str, FlatValue<'py, 'p>)>,
     ) -> PyResult<bool> {
-        for ((_, member), name) in members.iter().zip(&self.names) {
-            let value = match member {
+        for Member { name, node, .. } in members {
+            let value = match node {
                 PlanNode::Object(_) => return Ok(false),
                 PlanNode::Const(value) => FlatValue::Const(value),
-                _ => match member.eval(self, record, found) {
+                _ => match node.eval(self, record, found) {
                     Ok(Got::Value(value)) => FlatValue::Python(value),
                     Ok(Got::Undefined) => continue,
                     Err(Ok(GiveUp)) => return Ok(false),
@@ -183,11 +181,10 @@ impl PlanNode {
             FieldPlan::Object(members) => Self::Object(
                 members
                     .iter()
-                    .map(|(k, m)| {
-                        (
-                            PyString::intern(py, k).unbind(),
-                            Self::new(py, m, prefixes, ids),
-                        )
+                    .map(|(name, node)| Member {
+                        key: PyString::intern(py, name).unbind(),
+                        name: name.clone(),
+                        node: Self::new(py, node, prefixes, ids),
                     })
                     .collect(),
             ),
@@ -231,8 +228,8 @@ impl PlanNode {
             Self::Const(value) => Ok(Got::Value(pythonize(py, value).map_err(|e| Err(e.into()))?)),
             Self::Object(members) => {
                 let out = PyDict::new(py);
-                for (key, member) in members {
-                    if let Got::Value(value) = member.eval(plan, record, found)? {
+                for Member { key, node, .. } in members {
+                    if let Got::Value(value) = node.eval(plan, record, found)? {
                         out.set_item(key.bind(py), value).map_err(Err)?;
                     }
                 }

@@ -72,9 +72,7 @@ impl CompiledMapping {
     ) -> PyResult<Value> {
         converter.convert_projected(record, self.compiled.reads())
     }
-}
 
-impl CompiledMapping {
     /// The mapping as dict lookups, when it is only that.
     pub fn direct(&self) -> Option<&DirectPlan> {
         self.direct.as_ref()
