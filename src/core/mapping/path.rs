@@ -264,6 +264,12 @@ fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
     found.map_or(Step::Missing, Step::Child)
 }
 
+/// Path tries and field plans keep at most this many keys of a path as
+/// nested nodes, which their users walk recursively. Longer paths are cut
+/// there (a trie then selects the whole value) or left to the engine, which
+/// walks paths without recursion.
+pub(crate) const MAX_NESTED_PATH: usize = 64;
+
 /// Objects up to this size are searched in order, comparing lengths first:
 /// cheaper than hashing the key (SipHash) and probing the index, and the
 /// entries are contiguous, so the scan stays on a few cache lines.
@@ -272,7 +278,7 @@ const SCAN_MAX: usize = 24;
 /// Loads the first byte of every key of a small object the mapping will
 /// read again, so their cache misses overlap instead of coming one by one
 /// as sibling lookups compare keys.
-pub(crate) fn warm_keys(value: &Value) {
+fn warm_keys(value: &Value) {
     if let Value::Object(map) = value {
         if map.len() <= SCAN_MAX {
             let first_bytes = map.keys().fold(0u8, |acc, k| {
@@ -284,7 +290,7 @@ pub(crate) fn warm_keys(value: &Value) {
 }
 
 /// `map.get(key)`, without hashing for small objects.
-pub(crate) fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
     if map.len() > SCAN_MAX {
         return map.get(key);
     }

@@ -7,10 +7,7 @@
 use serde_json::Value;
 
 use super::node::{Condition, Node};
-use super::path::PathSegment;
-
-/// The longest record path a plan holds.
-const MAX_PLAN_PATH: usize = 64;
+use super::path::{PathSegment, MAX_NESTED_PATH};
 
 /// One node of a field plan. Semantics are exactly the engine's:
 /// - `Path`: Segment's `get` from the record root (a falsy value met on the
@@ -50,7 +47,7 @@ impl FieldPlan {
                     .collect::<Option<_>>()?,
             ),
             // Callers may walk a plan's paths recursively: long ones stay with the engine.
-            Node::RecordPath(path) if path.segments().len() <= MAX_PLAN_PATH => {
+            Node::RecordPath(path) if path.segments().len() <= MAX_NESTED_PATH => {
                 Self::Path(path.segments().to_vec())
             }
             Node::If(node) if node.condition == Condition::Exists => Self::IfExists {
@@ -114,7 +111,7 @@ mod tests {
             json!({"a": {"@if": {"blank": {"@path": "$.x"}, "then": 1}}}),
             json!({"a": [{"@path": "$.x"}]}),
             json!("spread"),
-            json!({"a": {"@path": format!("${}", ".k".repeat(MAX_PLAN_PATH + 1))}}),
+            json!({"a": {"@path": format!("${}", ".k".repeat(MAX_NESTED_PATH + 1))}}),
         ] {
             assert!(
                 Mapping::compile(&mapping).unwrap().field_plan().is_none(),

@@ -11,6 +11,8 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
+use super::path::MAX_NESTED_PATH;
+
 /// The input paths a mapping reads, as a trie over object keys. A node
 /// marked `whole` (or reached through an array) is needed entirely.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -20,15 +22,11 @@ pub struct PathTrie {
     children: Vec<(String, PathTrie)>,
 }
 
-/// Deeper paths select the whole value at this depth: a superset, and the
-/// trie (dropped, cloned and compared recursively) stays shallow.
-const MAX_DEPTH: usize = 64;
-
 impl PathTrie {
     /// Adds a path of object keys; an empty path means the whole value.
     pub fn insert<S: AsRef<str>>(&mut self, path: &[S]) {
         let mut node = self;
-        for key in path.iter().take(MAX_DEPTH) {
+        for key in path.iter().take(MAX_NESTED_PATH) {
             if node.whole {
                 return;
             }
@@ -223,7 +221,7 @@ mod tests {
         let path: Vec<String> = (0..10_000).map(|i| format!("k{i}")).collect();
         let deep = trie(&[&path.iter().map(String::as_str).collect::<Vec<_>>()]);
         let mut node = &deep;
-        for depth in 0..MAX_DEPTH {
+        for depth in 0..MAX_NESTED_PATH {
             assert!(!node.is_whole(), "{depth}");
             node = node.children().next().unwrap().1;
         }
