@@ -50,6 +50,14 @@ enum Step {
     Index(usize),
 }
 
+/// A Python int as an exact JSON number, when it fits 64 bits (signed or not).
+pub fn int_within_64_bits(obj: &Bound<'_, PyAny>) -> Option<Number> {
+    match obj.extract::<i64>() {
+        Ok(v) => Some(v.into()),
+        Err(_) => obj.extract::<u64>().ok().map(Number::from),
+    }
+}
+
 /// Converts one Python value, tracking the path for error messages.
 pub struct Converter<'py> {
     py: Python<'py>,
@@ -242,11 +250,8 @@ impl<'py> Converter<'py> {
     }
 
     fn int(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
-        if let Ok(v) = obj.extract::<i64>() {
-            return Ok(Value::Number(v.into()));
-        }
-        if let Ok(v) = obj.extract::<u64>() {
-            return Ok(Value::Number(v.into()));
+        if let Some(number) = int_within_64_bits(obj) {
+            return Ok(Value::Number(number));
         }
         // Beyond 64 bits a JSON number is a double, as in JavaScript.
         let as_float: f64 = obj.extract()?;

@@ -16,6 +16,8 @@ use pythonize::pythonize;
 use sendgrid_core::mapping::FieldPlan;
 use serde_json::Value;
 
+use crate::convert::int_within_64_bits;
+
 /// A compiled field plan with Python keys ready. Every path prefix read is
 /// numbered once, so sibling fields (`traits.a`, `traits.b`) look
 /// `traits` up once per record.
@@ -319,8 +321,7 @@ fn scalar(value: Bound<'_, PyAny>) -> Result<Got<'_>, PyResult<GiveUp>> {
     let plain = value.is_none()
         || ty.is(value.py().get_type::<PyString>())
         || ty.is(value.py().get_type::<PyBool>())
-        || (ty.is(value.py().get_type::<PyInt>())
-            && (value.extract::<i64>().is_ok() || value.extract::<u64>().is_ok()))
+        || (ty.is(value.py().get_type::<PyInt>()) && int_within_64_bits(&value).is_some())
         || (ty.is(value.py().get_type::<PyFloat>())
             && value.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite()));
     if plain {

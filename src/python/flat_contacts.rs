@@ -10,9 +10,10 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
 use sendgrid_core::actions::upsert::flat::{encode_flat_contact, Scalar};
 use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::RecordFailure;
-use serde_json::{Number, Value};
+use serde_json::Number;
 
 use crate::batch_input::Prepare;
+use crate::convert::int_within_64_bits;
 use crate::direct::FlatValue;
 use crate::mapping::CompiledMapping;
 
@@ -48,15 +49,7 @@ impl Prepare for FlatContacts {
 /// path then converts it, or reports why it cannot).
 fn scalar<'a>(value: &'a FlatValue<'_, 'a>) -> Option<Scalar<'a>> {
     let value = match value {
-        FlatValue::Const(constant) => {
-            return match constant {
-                Value::Null => Some(Scalar::Null),
-                Value::Bool(b) => Some(Scalar::Bool(*b)),
-                Value::Number(n) => Some(Scalar::Number(n.clone())),
-                Value::String(s) => Some(Scalar::Str(s)),
-                Value::Array(_) | Value::Object(_) => None,
-            }
-        }
+        FlatValue::Const(constant) => return Scalar::from_json(constant),
         FlatValue::Python(value) => value,
     };
     if value.is_none() {
@@ -70,11 +63,7 @@ fn scalar<'a>(value: &'a FlatValue<'_, 'a>) -> Option<Scalar<'a>> {
         return Some(Scalar::Bool(flag.is_true()));
     }
     if value.is_instance_of::<PyInt>() {
-        let number = match value.extract::<i64>() {
-            Ok(n) => Number::from(n),
-            Err(_) => Number::from(value.extract::<u64>().ok()?),
-        };
-        return Some(Scalar::Number(number));
+        return int_within_64_bits(value).map(Scalar::Number);
     }
     if let Ok(float) = value.cast::<PyFloat>() {
         return Number::from_f64(float.value()).map(Scalar::Number);
