@@ -50,6 +50,39 @@ enum Step {
     Index(usize),
 }
 
+/// The exact built-in type of a value, read from its type pointer: one load
+/// and no call into CPython, where the stable ABI's `PyUnicode_Check` and
+/// friends are calls. Subclasses are `Other`, so their own behaviour is
+/// left to the general conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exact {
+    None,
+    Str,
+    Bool,
+    Int,
+    Float,
+    Dict,
+    Other,
+}
+
+pub fn exact_type(obj: &Bound<'_, PyAny>) -> Exact {
+    if obj.is_none() {
+        Exact::None
+    } else if obj.is_exact_instance_of::<PyString>() {
+        Exact::Str
+    } else if obj.is_exact_instance_of::<PyDict>() {
+        Exact::Dict
+    } else if obj.is_exact_instance_of::<PyBool>() {
+        Exact::Bool
+    } else if obj.is_exact_instance_of::<PyInt>() {
+        Exact::Int
+    } else if obj.is_exact_instance_of::<PyFloat>() {
+        Exact::Float
+    } else {
+        Exact::Other
+    }
+}
+
 /// A Python int as an exact JSON number, when it fits 64 bits (signed or not).
 pub fn int_within_64_bits(obj: &Bound<'_, PyAny>) -> Option<Number> {
     match obj.extract::<i64>() {

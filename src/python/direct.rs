@@ -11,12 +11,12 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyDict, PyFloat, PyString};
 use pythonize::pythonize;
 use sendgrid_core::mapping::FieldPlan;
 use serde_json::Value;
 
-use crate::convert::int_within_64_bits;
+use crate::convert::{exact_type, int_within_64_bits, Exact};
 
 /// A compiled field plan with Python keys ready. Every path prefix read is
 /// numbered once, so sibling fields (`traits.a`, `traits.b`) look
@@ -26,6 +26,10 @@ pub struct DirectPlan {
     /// Prefix `i` is `prefixes[i].0` (a shorter prefix, `None` for the
     /// record itself) followed by the key `prefixes[i].1`.
     prefixes: Vec<(Option<usize>, Py<PyString>)>,
+    /// Whether prefix `i` is read more than once per record (a parent of
+    /// other prefixes, or a path used twice): only those are remembered, so
+    /// a leaf read once costs no extra reference.
+    remembered: Vec<bool>,
 }
 
 enum PlanNode {
@@ -85,8 +89,19 @@ impl DirectPlan {
     pub fn new(py: Python<'_>, plan: &FieldPlan) -> Self {
         let mut prefixes = Vec::new();
         let mut ids = HashMap::new();
-        let root = PlanNode::new(py, plan, &mut prefixes, &mut ids);
-        Self { root, prefixes }
+        let mut reads = Vec::new();
+        let root = PlanNode::new(py, plan, &mut prefixes, &mut ids, &mut reads);
+        let mut uses = vec![0usize; prefixes.len()];
+        let parents = prefixes.iter().filter_map(|(parent, _)| *parent);
+        for id in parents.chain(reads) {
+            uses[id] += 1;
+        }
+        let remembered = uses.into_iter().map(|n| n > 1).collect();
+        Self {
+            root,
+            prefixes,
+            remembered,
+        }
     }
 
     /// Maps `record`; `Ok(None)` means "use the general engine".
@@ -166,7 +181,9 @@ impl DirectPlan {
             Got::Undefined => Got::Undefined,
             Got::Value(base) => step(&base, key.bind(record.py()))?,
         };
-        found[id] = Some(got.clone());
+        if self.remembered[id] {
+            found[id] = Some(got.clone());
+        }
         Ok(got)
     }
 }
@@ -177,6 +194,7 @@ impl PlanNode {
         plan: &FieldPlan,
         prefixes: &mut Vec<(Option<usize>, Py<PyString>)>,
         ids: &mut HashMap<(Option<usize>, String), usize>,
+        reads: &mut Vec<usize>,
     ) -> Self {
         match plan {
             FieldPlan::Const(value) => Self::Const(value.clone()),
@@ -186,7 +204,7 @@ impl PlanNode {
                     .map(|(name, node)| Member {
                         key: PyString::intern(py, name).unbind(),
                         name: name.clone(),
-                        node: Self::new(py, node, prefixes, ids),
+                        node: Self::new(py, node, prefixes, ids, reads),
                     })
                     .collect(),
             ),
@@ -199,6 +217,7 @@ impl PlanNode {
                         prefixes.len() - 1
                     }));
                 }
+                reads.extend(id);
                 Self::Path(id)
             }
             FieldPlan::IfExists {
@@ -207,14 +226,14 @@ impl PlanNode {
                 then,
                 otherwise,
             } => Self::IfExists {
-                test: Box::new(Self::new(py, test, prefixes, ids)),
+                test: Box::new(Self::new(py, test, prefixes, ids, reads)),
                 then_is_test: *then_is_test,
                 then: then
                     .as_ref()
-                    .map(|t| Box::new(Self::new(py, t, prefixes, ids))),
+                    .map(|t| Box::new(Self::new(py, t, prefixes, ids, reads))),
                 otherwise: otherwise
                     .as_ref()
-                    .map(|o| Box::new(Self::new(py, o, prefixes, ids))),
+                    .map(|o| Box::new(Self::new(py, o, prefixes, ids, reads))),
             },
         }
     }
@@ -275,55 +294,66 @@ fn step<'py>(
     current: &Bound<'py, PyAny>,
     key: &Bound<'py, PyString>,
 ) -> Result<Got<'py>, PyResult<GiveUp>> {
-    if js_falsy(current)? == Some(true) {
-        return Ok(Got::Value(current.clone()));
+    // Exact dicts by pointer; subclasses (OrderedDict, defaultdict) too.
+    if let Ok(dict) = current
+        .cast_exact::<PyDict>()
+        .or_else(|_| current.cast::<PyDict>())
+    {
+        return match dict.get_item(key).map_err(Err)? {
+            Some(child) => Ok(Got::Value(child)),
+            None => Ok(Got::Undefined),
+        };
     }
-    let Ok(dict) = current.cast::<PyDict>() else {
-        if current.is_instance_of::<PyInt>() || current.is_instance_of::<PyFloat>() {
-            return Ok(Got::Undefined);
+    let kind = exact_type(current);
+    match js_falsy(current, kind)? {
+        Some(true) => Ok(Got::Value(current.clone())),
+        Some(false) if matches!(kind, Exact::Bool | Exact::Int | Exact::Float) => {
+            Ok(Got::Undefined)
         }
-        return Err(Ok(GiveUp));
-    };
-    match dict.get_item(key).map_err(Err)? {
-        Some(child) => Ok(Got::Value(child)),
-        None => Ok(Got::Undefined),
+        _ => Err(Ok(GiveUp)),
     }
 }
 
-/// JS truthiness for scalars: `Some(is_falsy)`, `None` for containers
-/// (always truthy in JS) and unknown types.
-fn js_falsy(value: &Bound<'_, PyAny>) -> Result<Option<bool>, PyResult<GiveUp>> {
-    if value.is_none() {
-        return Ok(Some(true));
-    }
-    if let Ok(text) = value.cast::<PyString>() {
-        return Ok(Some(text.len().map_err(Err)? == 0));
-    }
-    if value.is_instance_of::<PyBool>() || value.is_instance_of::<PyInt>() {
-        return Ok(Some(!value.is_truthy().map_err(Err)?));
-    }
-    if let Ok(float) = value.cast::<PyFloat>() {
-        let v = float.value();
-        return if v.is_nan() {
-            Err(Ok(GiveUp))
-        } else {
-            Ok(Some(v == 0.0))
-        };
-    }
-    Ok(None)
+/// JS truthiness of a value of an exact built-in scalar type:
+/// `Some(is_falsy)`, `None` for anything else.
+fn js_falsy(value: &Bound<'_, PyAny>, kind: Exact) -> Result<Option<bool>, PyResult<GiveUp>> {
+    Ok(Some(match kind {
+        Exact::None => true,
+        Exact::Str => {
+            value
+                .cast_exact::<PyString>()
+                .map_err(|e| Err(e.into()))?
+                .len()
+                .map_err(Err)?
+                == 0
+        }
+        Exact::Bool | Exact::Int => !value.is_truthy().map_err(Err)?,
+        Exact::Float => {
+            let v = value
+                .cast_exact::<PyFloat>()
+                .map_err(|e| Err(e.into()))?
+                .value();
+            if v.is_nan() {
+                return Err(Ok(GiveUp));
+            }
+            v == 0.0
+        }
+        Exact::Dict | Exact::Other => return Ok(None),
+    }))
 }
 
 /// Accepts a result that needs no conversion: str, bool, None, an int that
 /// fits 64 bits, a finite float (exact types only, so subclasses with their
 /// own behaviour take the general path).
 fn scalar(value: Bound<'_, PyAny>) -> Result<Got<'_>, PyResult<GiveUp>> {
-    let ty = value.get_type();
-    let plain = value.is_none()
-        || ty.is(value.py().get_type::<PyString>())
-        || ty.is(value.py().get_type::<PyBool>())
-        || (ty.is(value.py().get_type::<PyInt>()) && int_within_64_bits(&value).is_some())
-        || (ty.is(value.py().get_type::<PyFloat>())
-            && value.cast::<PyFloat>().is_ok_and(|f| f.value().is_finite()));
+    let plain = match exact_type(&value) {
+        Exact::None | Exact::Str | Exact::Bool => true,
+        Exact::Int => int_within_64_bits(&value).is_some(),
+        Exact::Float => value
+            .cast_exact::<PyFloat>()
+            .is_ok_and(|f| f.value().is_finite()),
+        Exact::Dict | Exact::Other => false,
+    };
     if plain {
         Ok(Got::Value(value))
     } else {

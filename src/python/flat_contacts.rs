@@ -6,14 +6,14 @@
 //! one (convert → engine → schema stage → contact), with identical results.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyFloat, PyString};
 use sendgrid_core::actions::upsert::flat::{encode_flat_contact, Scalar};
 use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::RecordFailure;
 use serde_json::Number;
 
 use crate::batch_input::Prepare;
-use crate::convert::int_within_64_bits;
+use crate::convert::{exact_type, int_within_64_bits, Exact};
 use crate::direct::FlatValue;
 use crate::mapping::CompiledMapping;
 
@@ -52,21 +52,20 @@ fn scalar<'a>(value: &'a FlatValue<'_, 'a>) -> Option<Scalar<'a>> {
         FlatValue::Const(constant) => return Scalar::from_json(constant),
         FlatValue::Python(value) => value,
     };
-    if value.is_none() {
-        return Some(Scalar::Null);
-    }
-    if let Ok(text) = value.cast::<PyString>() {
+    match exact_type(value) {
+        Exact::None => Some(Scalar::Null),
         // Zero-copy: CPython keeps the UTF-8 form of the string.
-        return text.to_str().ok().map(Scalar::Str);
+        Exact::Str => value
+            .cast_exact::<PyString>()
+            .ok()?
+            .to_str()
+            .ok()
+            .map(Scalar::Str),
+        Exact::Bool => Some(Scalar::Bool(value.is(PyBool::new(value.py(), true)))),
+        Exact::Int => int_within_64_bits(value).map(Scalar::Number),
+        Exact::Float => {
+            Number::from_f64(value.cast_exact::<PyFloat>().ok()?.value()).map(Scalar::Number)
+        }
+        Exact::Dict | Exact::Other => None,
     }
-    if let Ok(flag) = value.cast::<PyBool>() {
-        return Some(Scalar::Bool(flag.is_true()));
-    }
-    if value.is_instance_of::<PyInt>() {
-        return int_within_64_bits(value).map(Scalar::Number);
-    }
-    if let Ok(float) = value.cast::<PyFloat>() {
-        return Number::from_f64(float.value()).map(Scalar::Number);
-    }
-    None
 }

@@ -19,6 +19,10 @@ use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::{default_mapping, Mapping};
 use serde_json::{json, Value};
 
+// The allocator the Python extension ships with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let file = std::env::args()
         .nth(1)

@@ -165,6 +165,18 @@ pub(crate) fn canonicalize(c: char) -> char {
 /// characters escaped, everything else (non-ASCII, `/`) verbatim.
 pub(crate) fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
+    json_string_pieces(s, |piece| out.push_str(piece));
+    out.push('"');
+}
+
+/// Hands `emit` the contents of `s` as a JSON string literal, in pieces:
+/// runs of text and escape sequences. Text without anything to escape
+/// (nearly all of it) is found so in 8-byte steps and emitted whole.
+pub(crate) fn json_string_pieces(s: &str, mut emit: impl FnMut(&str)) {
+    if !needs_json_escape(s.as_bytes()) {
+        emit(s);
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         let escape: &str = match b {
@@ -178,16 +190,37 @@ pub(crate) fn push_json_string(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[start..i]);
+        emit(&s[start..i]);
         if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
+            let mut unit = String::with_capacity(6);
+            let _ = write!(unit, "\\u{b:04x}");
+            emit(&unit);
         } else {
-            out.push_str(escape);
+            emit(escape);
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    emit(&s[start..]);
+}
+
+/// Whether any byte is `"`, `\` or below 0x20, eight bytes at a time.
+fn needs_json_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A byte of `x` is zero → its high bit is set here (exact as a whole-word test).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let chunks = bytes.chunks_exact(8);
+    let rest = chunks.remainder();
+    let special = |word: u64| {
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+        below_space
+            | has_zero(word ^ (ONES * u64::from(b'"')))
+            | has_zero(word ^ (ONES * u64::from(b'\\')))
+    };
+    chunks
+        .map(|chunk| u64::from_ne_bytes(chunk.try_into().unwrap_or_default()))
+        .any(|word| special(word) != 0)
+        || rest.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]
@@ -264,5 +297,25 @@ mod tests {
         let mut s = String::new();
         push_json_string(&mut s, "héllo \"q\" \\ / \n\t 😀 \u{1}");
         assert_eq!(s, r#""héllo \"q\" \\ / \n\t 😀 \u0001""#);
+    }
+
+    #[test]
+    fn json_string_escaping_matches_serde_json_at_every_position() {
+        // Every special byte, and its neighbours, at every offset of a word.
+        let specials = [
+            '"', '\\', '\n', '\u{1f}', '\u{0}', ' ', '!', '#', '[', ']', '\u{7f}', 'é',
+        ];
+        for len in 0..20 {
+            for at in 0..len {
+                for special in specials {
+                    let text: String = (0..len)
+                        .map(|i| if i == at { special } else { 'a' })
+                        .collect();
+                    let mut ours = String::new();
+                    push_json_string(&mut ours, &text);
+                    assert_eq!(ours, serde_json::to_string(&text).unwrap(), "{text:?}");
+                }
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ mod check;
 mod compile;
 mod defaults;
 mod directives;
-mod js;
+pub(crate) mod js;
 mod node;
 mod ops;
 mod output;

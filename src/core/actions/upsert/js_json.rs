@@ -6,6 +6,8 @@
 
 use serde_json::{Number, Value};
 
+use crate::mapping::js::json_string_pieces;
+
 /// Largest integer a JS number holds exactly (2^53).
 const JS_SAFE_INTEGER: u64 = 1 << 53;
 
@@ -74,11 +76,12 @@ pub fn write_object<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a St
     out.push(b'}');
 }
 
-/// JSON string escaping; serde_json escapes exactly the characters
-/// `JSON.stringify` does (`"`, `\`, control characters below U+0020).
+/// A JSON string literal, escaped as `JSON.stringify` escapes it.
 pub fn write_string(out: &mut Vec<u8>, text: &str) {
-    // Writing into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, text);
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    json_string_pieces(text, |piece| out.extend_from_slice(piece.as_bytes()));
+    out.push(b'"');
 }
 
 /// The value of `key` when JS treats it as an array index: the canonical
