@@ -126,7 +126,7 @@ impl DirectPlan {
     pub fn flat_members<'py, 'p>(
         &'p self,
         record: &Bound<'py, PyAny>,
-        out: &mut Vec<(&'p str, FlatValue<'py, 'p>)>,
+        out: &mut impl Extend<(&'p str, FlatValue<'py, 'p>)>,
     ) -> PyResult<bool> {
         let PlanNode::Object(members) = &self.root else {
             return Ok(false);
@@ -144,7 +144,7 @@ impl DirectPlan {
         members: &'p [Member],
         record: &Bound<'py, PyAny>,
         found: &mut Found<'py>,
-        out: &mut Vec<(&'p str, FlatValue<'py, 'p>)>,
+        out: &mut impl Extend<(&'p str, FlatValue<'py, 'p>)>,
     ) -> PyResult<bool> {
         for Member { name, node, .. } in members {
             let value = match node {
@@ -157,7 +157,7 @@ impl DirectPlan {
                     Err(Err(err)) => return Err(err),
                 },
             };
-            out.push((name.as_str(), value));
+            out.extend([(name.as_str(), value)]);
         }
         Ok(true)
     }

@@ -11,11 +11,16 @@ use sendgrid_core::actions::upsert::flat::{encode_flat_contact, Scalar};
 use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::RecordFailure;
 use serde_json::Number;
+use smallvec::SmallVec;
 
 use crate::batch_input::Prepare;
 use crate::convert::{exact_type, int_within_64_bits, Exact};
 use crate::direct::FlatValue;
 use crate::mapping::CompiledMapping;
+
+/// Members a record's scratch lists hold without the heap (Segment's
+/// default mapping has 17).
+const FLAT_MEMBERS: usize = 24;
 
 /// [`Prepare`] for Upsert Contact runs.
 pub struct FlatContacts;
@@ -30,14 +35,14 @@ impl Prepare for FlatContacts {
         index: usize,
     ) -> Option<Result<UpsertPayload, RecordFailure>> {
         let direct = mapping.direct()?;
-        let mut members = Vec::with_capacity(24);
+        let mut members = SmallVec::<[_; FLAT_MEMBERS]>::new();
         if !direct.flat_members(record, &mut members).ok()? {
             return None;
         }
         let scalars = members
             .iter()
             .map(|(name, value)| Some((*name, scalar(value)?)))
-            .collect::<Option<Vec<_>>>()?;
+            .collect::<Option<SmallVec<[_; FLAT_MEMBERS]>>>()?;
         Some(match encode_flat_contact(&scalars)? {
             Ok(contact) => Ok(UpsertPayload::Encoded(contact)),
             Err(error) => Err(RecordFailure::from_error(index, error)),

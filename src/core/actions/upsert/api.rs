@@ -305,7 +305,6 @@ impl Run {
         let piece = Piece {
             index,
             json: contact.json,
-            email: contact.email,
         };
         match self.batcher.push(&list_ids, piece) {
             Pushed::Added(ready) => {

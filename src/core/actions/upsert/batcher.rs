@@ -21,7 +21,6 @@ const MAX_OPEN_GROUPS: usize = 8;
 pub struct Piece {
     pub index: usize,
     pub json: Vec<u8>,
-    pub email: Option<String>,
 }
 
 /// Contacts bound for one request.
@@ -224,11 +223,7 @@ mod tests {
         let filler = "x".repeat(size - 8);
         let json = format!("{{\"a\":\"{filler}\"}}").into_bytes();
         assert_eq!(json.len(), size);
-        Piece {
-            index,
-            json,
-            email: None,
-        }
+        Piece { index, json }
     }
 
     fn added(pushed: Pushed) -> Vec<Chunk> {

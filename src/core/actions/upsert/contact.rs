@@ -35,8 +35,6 @@ pub(super) const NOT_COPIED: &[&str] = &[
 pub struct Contact {
     /// The contact object's JSON text, exactly as it is sent.
     pub json: Vec<u8>,
-    /// The `email` sent, to match SendGrid's "email 'x' is not valid".
-    pub email: Option<String>,
     /// The record's own `list_ids` (from the mapping), when it has them.
     pub list_ids: Option<Vec<String>>,
 }
@@ -125,14 +123,25 @@ pub fn build_contact(
                 .filter_map(|id| id.as_str().map(str::to_owned))
                 .collect()
         });
-    Ok(Contact {
-        json,
-        email: payload
-            .get("primary_email")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        list_ids,
-    })
+    Ok(Contact { json, list_ids })
+}
+
+impl Contact {
+    /// The `email` sent (see [`sent_email`]).
+    pub fn email(&self) -> Option<String> {
+        sent_email(&self.json)
+    }
+}
+
+/// The `email` member of a contact's JSON text, to match SendGrid's "email
+/// 'x' is not valid" to its contact. Read back from the bytes only when a
+/// request failed, so a run keeps no second copy of every address.
+pub fn sent_email(json: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Sent {
+        email: Option<String>,
+    }
+    serde_json::from_slice::<Sent>(json).ok()?.email
 }
 
 /// JS truthiness of an identifier value (`""` and `null` do not count).
@@ -206,7 +215,7 @@ mod tests {
             text(&contact),
             r#"{"first_name":"Jane","city":null,"anonymous_id":"a","state_province_region":"CA","email":"j@example.com","custom_fields":{}}"#
         );
-        assert_eq!(contact.email.as_deref(), Some("j@example.com"));
+        assert_eq!(contact.email().as_deref(), Some("j@example.com"));
         assert_eq!(contact.list_ids, Some(vec!["l".to_owned()]));
     }
 

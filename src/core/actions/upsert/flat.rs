@@ -19,6 +19,7 @@ use super::js_json;
 use super::payload::{coerce, spec, Kind};
 use crate::error::Error;
 use crate::mapping::{Mapped, Mapping, MemberValue};
+use smallvec::SmallVec;
 
 /// One value of a flat payload, borrowed from wherever the record lives.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,14 +76,6 @@ impl Kept<'_> {
             Self::Coerced(value) => is_truthy_identifier(Some(value)),
         }
     }
-
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Self::As(Scalar::Str(s)) => Some(s),
-            Self::Coerced(Value::String(s)) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 /// Validates a flat payload (members in the mapping's order) and encodes its
@@ -90,7 +83,7 @@ impl Kept<'_> {
 pub fn encode_flat_contact<'a>(
     members: &'a [(&'a str, Scalar<'a>)],
 ) -> Option<Result<Contact, Error>> {
-    let mut kept: Vec<(&str, Kept<'a>)> = Vec::with_capacity(members.len());
+    let mut kept: SmallVec<[(&str, Kept<'a>); 24]> = SmallVec::new();
     // AJV reports the first failing field in declaration order.
     let mut first_error: Option<(usize, Error)> = None;
     for (key, value) in members {
@@ -143,17 +136,16 @@ pub fn encode_flat_contact<'a>(
         .iter()
         .filter_map(|(from, to)| find(from).map(|value| (*to, value)));
     for (key, value) in copied.chain(moved) {
-        js_json::write_string(&mut json, key);
-        json.push(b':');
+        // Keys are Segment's field names: plain ASCII, nothing to escape.
+        json.push(b'"');
+        json.extend_from_slice(key.as_bytes());
+        json.extend_from_slice(b"\":");
         value.write(&mut json);
         json.push(b',');
     }
     json.extend_from_slice(b"\"custom_fields\":{}}");
     Some(Ok(Contact {
         json,
-        email: find("primary_email")
-            .and_then(Kept::as_str)
-            .map(str::to_owned),
         list_ids: None,
     }))
 }
@@ -336,9 +328,9 @@ mod tests {
         ];
         let contact = encode_flat_contact(&members).unwrap().unwrap();
         assert_eq!(
-            String::from_utf8(contact.json).unwrap(),
+            String::from_utf8(contact.json.clone()).unwrap(),
             r#"{"first_name":"Zoë","postal_code":"94107","anonymous_id":"anon","state_province_region":"CA","email":"z@example.com","custom_fields":{}}"#
         );
-        assert_eq!(contact.email.as_deref(), Some("z@example.com"));
+        assert_eq!(contact.email().as_deref(), Some("z@example.com"));
     }
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 use reqwest::Method;
 
 use super::batcher::{assemble, Chunk, Piece};
+use super::contact::sent_email;
 use crate::client::{ApiResponse, Idempotency, SendGridClient};
 use crate::error::{ApiErrorDetail, Error};
 use crate::report::{Outcome, RecordFailure};
@@ -195,6 +196,9 @@ fn find_culprits(
     pieces: &[Piece],
 ) -> BTreeMap<usize, Vec<ApiErrorDetail>> {
     let mut culprits: BTreeMap<usize, Vec<ApiErrorDetail>> = BTreeMap::new();
+    // Details naming an address, in the order they came; each piece's email
+    // is read back once, and only when there are some.
+    let mut by_email: Vec<(&str, &ApiErrorDetail)> = Vec::new();
     for detail in details {
         let by_field = detail
             .field
@@ -204,13 +208,23 @@ fn find_culprits(
             .filter(|position| *position < pieces.len());
         if let Some(position) = by_field {
             culprits.entry(position).or_default().push(detail.clone());
-            continue;
+        } else if let Some(email) = invalid_email_in(&detail.message) {
+            by_email.push((email, detail));
         }
-        if let Some(email) = invalid_email_in(&detail.message) {
-            for (position, piece) in pieces.iter().enumerate() {
-                if piece.email.as_deref() == Some(email) {
-                    culprits.entry(position).or_default().push(detail.clone());
-                }
+    }
+    if by_email.is_empty() {
+        return culprits;
+    }
+    for (position, piece) in pieces.iter().enumerate() {
+        let Some(sent) = sent_email(&piece.json) else {
+            continue;
+        };
+        for (email, detail) in &by_email {
+            if sent == *email {
+                culprits
+                    .entry(position)
+                    .or_default()
+                    .push((*detail).clone());
             }
         }
     }
@@ -259,8 +273,7 @@ mod tests {
     fn piece(index: usize, email: &str) -> Piece {
         Piece {
             index,
-            json: Vec::new(),
-            email: Some(email.to_owned()),
+            json: serde_json::to_vec(&serde_json::json!({ "email": email })).unwrap(),
         }
     }
 
