@@ -82,7 +82,7 @@ def test_invalid_records_fail_alone(fake_sendgrid: FakeSendGrid) -> None:
     assert by_index[10].outcome == "rejected"
     assert by_index[10].status_code == 400
     assert "not-an-email" in by_index[10].reason
-    assert by_index[20].reason == "record must be a mapping (dict), got list"
+    assert by_index[20].reason == "record must be a mapping (dict) or its JSON text, got list"
     assert "identifying field" in by_index[30].reason
     assert "First Name" in by_index[40].reason
     assert all(f.outcome == "invalid" for i, f in by_index.items() if i != 10)

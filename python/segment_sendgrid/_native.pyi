@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as Mapping_
 from types import TracebackType
-from typing import Any, final
+from typing import Any, TypeAlias, final
 
 __all__ = [
     "DEBUG_BUILD",
@@ -23,6 +23,9 @@ __all__ = [
 
 __version__: str
 DEBUG_BUILD: bool
+
+# An event: a mapping, or its JSON text (a JSONL line), parsed in Rust.
+_Event: TypeAlias = Mapping_[str, Any] | str | bytes
 
 @final
 class Client:
@@ -46,7 +49,7 @@ class Client:
     def check(self) -> list[str]: ...
     def upsert_contact(
         self,
-        event: Mapping_[str, Any],
+        event: _Event,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -54,7 +57,7 @@ class Client:
     ) -> UpsertResult: ...
     def upsert_contacts(
         self,
-        events: Iterable[Mapping_[str, Any]],
+        events: Iterable[_Event],
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -65,7 +68,7 @@ class Client:
     ) -> BatchReport: ...
     def send_dynamic_template(
         self,
-        event: Mapping_[str, Any],
+        event: _Event,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -74,7 +77,7 @@ class Client:
     ) -> SendResult: ...
     def send_dynamic_templates(
         self,
-        events: Iterable[Mapping_[str, Any]],
+        events: Iterable[_Event],
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -109,7 +112,7 @@ class AsyncClient:
     async def check(self) -> list[str]: ...
     async def upsert_contact(
         self,
-        event: Mapping_[str, Any],
+        event: _Event,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -117,7 +120,7 @@ class AsyncClient:
     ) -> UpsertResult: ...
     async def upsert_contacts(
         self,
-        events: Iterable[Mapping_[str, Any]],
+        events: Iterable[_Event],
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -128,7 +131,7 @@ class AsyncClient:
     ) -> BatchReport: ...
     async def send_dynamic_template(
         self,
-        event: Mapping_[str, Any],
+        event: _Event,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -137,7 +140,7 @@ class AsyncClient:
     ) -> SendResult: ...
     async def send_dynamic_templates(
         self,
-        events: Iterable[Mapping_[str, Any]],
+        events: Iterable[_Event],
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,

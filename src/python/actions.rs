@@ -13,7 +13,7 @@ use sendgrid_core::{ClientConfig, Error};
 use serde_json::Value;
 
 use crate::arguments::ListIdsArg;
-use crate::batch_input::is_mapping;
+use crate::batch_input::{is_mapping, json_text};
 use crate::convert::Converter;
 use crate::errors::to_py_err;
 use crate::mapping::{CompiledMapping, Mapping};
@@ -87,16 +87,21 @@ impl Action {
     }
 }
 
-/// Maps one event for a single-record call; a bad event raises
-/// (`TypeError` naming the path, or `MappingError`).
+/// Maps one event (a mapping or its JSON text) for a single-record call; a
+/// bad event raises (`TypeError` naming the path, `PayloadValidationError`
+/// for text that is not a JSON object, or `MappingError`).
 pub fn map_single_event(event: &Bound<'_, PyAny>, mapping: &CompiledMapping) -> PyResult<Value> {
-    if !is_mapping(event) {
+    let input = if let Some(text) = json_text(event) {
+        let text = text.map_err(|reason| to_py_err(Error::validation(reason, None)))?;
+        mapping.compiled.parse_record(&text).map_err(to_py_err)?
+    } else if is_mapping(event) {
+        mapping.convert_record(&mut Converter::new(event.py()), event)?
+    } else {
         let kind = event.get_type().name()?;
         return Err(PyTypeError::new_err(format!(
-            "event must be a mapping (dict), got {kind}"
+            "event must be a mapping (dict) or its JSON text, got {kind}"
         )));
-    }
-    let input = mapping.convert_record(&mut Converter::new(event.py()), event)?;
+    };
     let output = mapping.compiled.apply(&input).map_err(to_py_err)?;
     Ok(output.unwrap_or_else(|| Value::Object(Default::default())))
 }

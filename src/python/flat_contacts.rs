@@ -7,9 +7,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use sendgrid_core::actions::upsert::flat::{encode_flat_contact, Scalar};
+use sendgrid_core::actions::upsert::flat::{encode_flat_contact, payload_from_json, Scalar};
 use sendgrid_core::actions::upsert::UpsertPayload;
-use sendgrid_core::RecordFailure;
+use sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::Number;
 use smallvec::SmallVec;
 
@@ -47,6 +47,10 @@ impl Prepare for FlatContacts {
             Ok(contact) => Ok(UpsertPayload::Encoded(contact)),
             Err(error) => Err(RecordFailure::from_error(index, error)),
         })
+    }
+
+    fn from_json_text(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {
+        payload_from_json(mapping, text)
     }
 }
 

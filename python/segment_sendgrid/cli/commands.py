@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from segment_sendgrid.cli.args import AUTH, DEFAULT_KEY_ENV, OK, RECORDS_FAILED, USAGE, CliError
@@ -161,7 +162,7 @@ def run_action(args: argparse.Namespace) -> int:
         _Unsent(index, f"not sent: the run stopped ({type(error).__name__})")
         for index in range(settled, source.read)
     ]
-    with_lines = _collect(source, failed + stopped, dead, summary)
+    with_lines = _collect(source, failed + stopped, dead, summary, on_bad)
     summary.records = source.read + len(source.bad)
     summary.failed = with_lines
     source.close()
@@ -188,12 +189,25 @@ class _Unsent:
         self.retryable = True
 
 
-def _collect(source: RecordSource, failed: list[Any], dead: DeadLetter, summary: Summary) -> int:
-    """Writes every failure to the dead-letter file; keeps a few for the summary."""
+def _collect(
+    source: RecordSource,
+    failed: list[Any],
+    dead: DeadLetter,
+    summary: Summary,
+    on_bad: Callable[[BadLine], None],
+) -> int:
+    """Writes every failure to the dead-letter file; keeps a few for the summary;
+    reports the lines the library could not read as events (known only now)."""
     count = 0
     shown: list[Failure] = []
+    reported = {bad.line for bad in source.bad}
+    summary.bad_lines = 0
     for failure in failures(source, failed):
         dead.write(failure)
+        if failure.unreadable:
+            summary.bad_lines += 1
+            if failure.line not in reported:
+                on_bad(BadLine(failure.line, failure.reason, failure.raw))
         if len(shown) < JSON_FAILURES:
             shown.append(failure)
         count += 1

@@ -30,6 +30,8 @@ class Failure:
     retryable: bool = False
     record: Any = None
     raw: str | None = None
+    # A line that is not a record (not UTF-8, not a JSON object, a ragged CSV row).
+    unreadable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -50,23 +52,39 @@ def failures(source: RecordSource, report_failed: Iterable[Any]) -> Iterator[Fai
     """Bad lines and failed records together, by line number."""
     failed = {f.index: f for f in report_failed}
     records = (
-        Failure(
-            line=line,
-            reason=failed[index].reason,
-            status=failed[index].status_code,
-            outcome=failed[index].outcome,
-            field=failed[index].field,
-            retryable=failed[index].retryable,
-            record=record,
-        )
-        for index, line, record in source.originals(sorted(failed))
+        _from_record(failed[index], line, text)
+        for index, line, text in source.originals(sorted(failed))
     )
     bad = (_from_bad(b) for b in source.bad)
     return heapq.merge(bad, records, key=lambda f: f.line)
 
 
+def _from_record(failure: Any, line: int, text: str) -> Failure:
+    try:
+        record = json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        record = None
+    entry = Failure(
+        line=line,
+        reason=failure.reason,
+        status=failure.status_code,
+        outcome=failure.outcome,
+        field=failure.field,
+        retryable=failure.retryable,
+        record=record,
+    )
+    if not isinstance(record, dict):
+        # The library could not read the line as an event (not JSON, not an object).
+        entry.record, entry.raw, entry.unreadable = None, text, True
+    return entry
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _from_bad(bad: BadLine) -> Failure:
-    return Failure(line=bad.line, reason=bad.reason, raw=bad.raw)
+    return Failure(line=bad.line, reason=bad.reason, raw=bad.raw, unreadable=True)
 
 
 class DeadLetter:

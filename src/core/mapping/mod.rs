@@ -126,6 +126,30 @@ impl Mapping {
     pub fn reads(&self) -> &PathTrie {
         &self.reads
     }
+
+    /// One record's JSON text (a JSONL line), parsed as far as the mapping
+    /// reads it. Errors are the record's, worded for the line it came from:
+    /// text that is not JSON, or JSON that is not an object.
+    pub fn parse_record(&self, text: &str) -> Result<Value> {
+        let record = self.reads.parse(text).map_err(|e| {
+            // A JSONL line is one line: its column is what says where.
+            let full = e.to_string();
+            let suffix = format!(" at line 1 column {}", e.column());
+            let reason = match full.strip_suffix(&suffix) {
+                Some(what) => format!("invalid JSON: {what} (column {})", e.column()),
+                None => format!("invalid JSON: {full}"),
+            };
+            Error::validation(reason, None)
+        })?;
+        if !record.is_object() {
+            let kind = crate::json_kind::a_json_type(&record);
+            return Err(Error::validation(
+                format!("expected a JSON object, got {kind}"),
+                None,
+            ));
+        }
+        Ok(record)
+    }
 }
 
 /// Segment's `transform` accepts only an object as the record.

@@ -173,10 +173,7 @@ pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<Contact, Erro
 /// result is flat, else the mapped payload is left to the run. Errors are
 /// the record's: text that is not JSON, or a mapping error.
 pub fn payload_from_json(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {
-    let record = mapping
-        .reads()
-        .parse(text)
-        .map_err(|e| Error::validation(format!("the record is not valid JSON: {e}"), None))?;
+    let record = mapping.parse_record(text)?;
     let Some(mapped) = mapping.apply_borrowed(&record)? else {
         return Ok(UpsertPayload::Mapped(Value::Object(Map::new())));
     };
@@ -305,7 +302,16 @@ mod tests {
             )
         );
         let err = payload_from_json(&nested, "{\"e\": ").unwrap_err();
-        assert!(err.to_string().contains("not valid JSON"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "invalid JSON: EOF while parsing a value (column 6)"
+        );
+        let err = payload_from_json(&nested, "[1, 2]").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected a JSON object, got an array"),
+            "{err}"
+        );
     }
 
     #[test]
