@@ -83,7 +83,7 @@ impl AsyncClient {
             wait_timeout.0,
             dry_run.0,
         )?;
-        let records = collect_records(py, events, &mapping, FlatContacts)?;
+        let records = collect_records(py, events, &mapping, FlatContacts::new(&mapping))?;
         let contacts = self.handle.contacts.clone();
         awaitable_report(py, records.len(), async move {
             contacts.upsert_many(stream::iter(records), options).await

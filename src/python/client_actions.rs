@@ -72,7 +72,7 @@ impl Client {
             py,
             events,
             &mapping,
-            FlatContacts,
+            FlatContacts::new(&mapping),
             move |records| async move { contacts.upsert_many(records, options).await },
         )?;
         Ok(report.into())

@@ -120,13 +120,23 @@ impl DirectPlan {
         }
     }
 
+    /// The names of the root's members, in output order, when the mapping
+    /// builds an object (the members [`flat_members`](Self::flat_members) gives).
+    pub fn flat_names(&self) -> Option<impl Iterator<Item = &str>> {
+        let PlanNode::Object(members) = &self.root else {
+            return None;
+        };
+        Some(members.iter().map(|member| member.name.as_str()))
+    }
+
     /// Maps `record` to the members of a flat object (the root's members,
-    /// each a scalar), appended to `out` in output order with their names.
+    /// each a scalar): one entry per member of
+    /// [`flat_names`](Self::flat_names), `None` where it is undefined.
     /// `Ok(false)`: the mapping or the record needs the general engine.
     pub fn flat_members<'py, 'p>(
         &'p self,
         record: &Bound<'py, PyAny>,
-        out: &mut impl Extend<(&'p str, FlatValue<'py, 'p>)>,
+        out: &mut impl Extend<Option<FlatValue<'py, 'p>>>,
     ) -> PyResult<bool> {
         let PlanNode::Object(members) = &self.root else {
             return Ok(false);
@@ -144,20 +154,20 @@ impl DirectPlan {
         members: &'p [Member],
         record: &Bound<'py, PyAny>,
         found: &mut Found<'py>,
-        out: &mut impl Extend<(&'p str, FlatValue<'py, 'p>)>,
+        out: &mut impl Extend<Option<FlatValue<'py, 'p>>>,
     ) -> PyResult<bool> {
-        for Member { name, node, .. } in members {
+        for Member { node, .. } in members {
             let value = match node {
                 PlanNode::Object(_) => return Ok(false),
-                PlanNode::Const(value) => FlatValue::Const(value),
+                PlanNode::Const(value) => Some(FlatValue::Const(value)),
                 _ => match node.eval(self, record, found) {
-                    Ok(Got::Value(value)) => FlatValue::Python(value),
-                    Ok(Got::Undefined) => continue,
+                    Ok(Got::Value(value)) => Some(FlatValue::Python(value)),
+                    Ok(Got::Undefined) => None,
                     Err(Ok(GiveUp)) => return Ok(false),
                     Err(Err(err)) => return Err(err),
                 },
             };
-            out.extend([(name.as_str(), value)]);
+            out.extend([value]);
         }
         Ok(true)
     }

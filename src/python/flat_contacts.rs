@@ -7,7 +7,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use sendgrid_core::actions::upsert::flat::{encode_flat_contact, payload_from_json, Scalar};
+use sendgrid_core::actions::upsert::flat::{payload_from_json, ContactLayout, Scalar};
 use sendgrid_core::actions::upsert::UpsertPayload;
 use sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::Number;
@@ -22,8 +22,21 @@ use crate::mapping::CompiledMapping;
 /// default mapping has 17).
 const FLAT_MEMBERS: usize = 24;
 
-/// [`Prepare`] for Upsert Contact runs.
-pub struct FlatContacts;
+/// [`Prepare`] for Upsert Contact runs: the contact layout of the run's
+/// mapping is worked out once, when the mapping is made of field lookups.
+pub struct FlatContacts {
+    layout: Option<ContactLayout>,
+}
+
+impl FlatContacts {
+    pub fn new(mapping: &CompiledMapping) -> Self {
+        let layout = mapping
+            .direct()
+            .and_then(|direct| direct.flat_names())
+            .and_then(ContactLayout::new);
+        Self { layout }
+    }
+}
 
 impl Prepare for FlatContacts {
     type Payload = UpsertPayload;
@@ -34,16 +47,19 @@ impl Prepare for FlatContacts {
         record: &Bound<'_, PyAny>,
         index: usize,
     ) -> Option<Result<UpsertPayload, RecordFailure>> {
-        let direct = mapping.direct()?;
+        let (layout, direct) = (self.layout.as_ref()?, mapping.direct()?);
         let mut members = SmallVec::<[_; FLAT_MEMBERS]>::new();
         if !direct.flat_members(record, &mut members).ok()? {
             return None;
         }
         let scalars = members
             .iter()
-            .map(|(name, value)| Some((*name, scalar(value)?)))
+            .map(|member| match member {
+                Some(value) => scalar(value).map(Some),
+                None => Some(None),
+            })
             .collect::<Option<SmallVec<[_; FLAT_MEMBERS]>>>()?;
-        Some(match encode_flat_contact(&scalars)? {
+        Some(match layout.encode(&scalars) {
             Ok(contact) => Ok(UpsertPayload::Encoded(contact)),
             Err(error) => Err(RecordFailure::from_error(index, error)),
         })

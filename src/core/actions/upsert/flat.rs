@@ -12,11 +12,8 @@
 use serde_json::{Map, Number, Value};
 
 use super::api::UpsertPayload;
-use super::contact::{
-    is_truthy_identifier, Contact, ContactError, IDENTIFIERS, NOT_COPIED, RENAMED,
-};
-use super::js_json;
-use super::payload::{coerce, spec, Kind};
+use super::contact::Contact;
+pub use super::flat_layout::ContactLayout;
 use crate::error::Error;
 use crate::mapping::{Mapped, Mapping, MemberValue};
 use smallvec::SmallVec;
@@ -42,7 +39,7 @@ impl<'a> Scalar<'a> {
         })
     }
 
-    fn to_value(&self) -> Value {
+    pub(super) fn to_value(&self) -> Value {
         match self {
             Self::Null => Value::Null,
             Self::Bool(b) => Value::Bool(*b),
@@ -52,102 +49,16 @@ impl<'a> Scalar<'a> {
     }
 }
 
-/// A kept member: borrowed as it came, or coerced by the schema stage.
-enum Kept<'a> {
-    As(&'a Scalar<'a>),
-    Coerced(Value),
-}
-
-impl Kept<'_> {
-    fn write(&self, out: &mut Vec<u8>) {
-        match self {
-            Self::As(Scalar::Str(s)) => js_json::write_string(out, s),
-            Self::As(Scalar::Null) => out.extend_from_slice(b"null"),
-            Self::As(other) => js_json::write_value(out, &other.to_value()),
-            Self::Coerced(value) => js_json::write_value(out, value),
-        }
-    }
-
-    fn is_identifier(&self) -> bool {
-        match self {
-            Self::As(Scalar::Str(s)) => !s.is_empty(),
-            Self::As(Scalar::Null) => false,
-            Self::As(other) => is_truthy_identifier(Some(&other.to_value())),
-            Self::Coerced(value) => is_truthy_identifier(Some(value)),
-        }
-    }
-}
-
 /// Validates a flat payload (members in the mapping's order) and encodes its
-/// contact; `None` when the payload needs the general path.
-pub fn encode_flat_contact<'a>(
-    members: &'a [(&'a str, Scalar<'a>)],
-) -> Option<Result<Contact, Error>> {
-    let mut kept: SmallVec<[(&str, Kept<'a>); 24]> = SmallVec::new();
-    // AJV reports the first failing field in declaration order.
-    let mut first_error: Option<(usize, Error)> = None;
-    for (key, value) in members {
-        if matches!(*key, "customFields" | "list_ids") {
-            return None;
-        }
-        let Some((position, field)) = spec(key) else {
-            continue; // removeAdditional
-        };
-        let keep = match (value, field.kind) {
-            (Scalar::Str(""), _) => false,
-            (Scalar::Null, kind) => kind == Kind::NullableString,
-            _ => true,
-        };
-        if !keep {
-            continue;
-        }
-        if field.kind == Kind::NullableString && matches!(value, Scalar::Str(_) | Scalar::Null) {
-            kept.push((key, Kept::As(value)));
-            continue;
-        }
-        let mut coerced = value.to_value();
-        match coerce(field, &mut coerced) {
-            Ok(()) => kept.push((key, Kept::Coerced(coerced))),
-            Err(error) => {
-                if first_error.as_ref().is_none_or(|(at, _)| position < *at) {
-                    first_error = Some((position, error));
-                }
-            }
-        }
-    }
-    if let Some((_, error)) = first_error {
-        return Some(Err(error));
-    }
-    let find = |name: &str| kept.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
-    if !IDENTIFIERS
+/// contact; `None` when the payload needs the general path. Callers with
+/// many records of one mapping keep a [`ContactLayout`] instead.
+pub fn encode_flat_contact(members: &[(&str, Scalar<'_>)]) -> Option<Result<Contact, Error>> {
+    let layout = ContactLayout::new(members.iter().map(|(name, _)| *name))?;
+    let values: SmallVec<[Option<Scalar<'_>>; 24]> = members
         .iter()
-        .any(|name| find(name).is_some_and(Kept::is_identifier))
-    {
-        return Some(Err(ContactError::NoIdentifier.into_error()));
-    }
-
-    let mut json = Vec::with_capacity(64 + members.len() * 24);
-    json.push(b'{');
-    let copied = kept
-        .iter()
-        .filter(|(key, _)| !NOT_COPIED.contains(key))
-        .map(|(key, value)| (*key, value));
-    let moved = RENAMED
-        .iter()
-        .filter_map(|(from, to)| find(from).map(|value| (*to, value)));
-    for (key, value) in copied.chain(moved) {
-        // Keys are Segment's field names: plain ASCII, nothing to escape.
-        json.push(b'"');
-        json.extend_from_slice(key.as_bytes());
-        json.extend_from_slice(b"\":");
-        value.write(&mut json);
-        json.push(b',');
-    }
-    json.extend_from_slice(b"\"custom_fields\":{}}");
-    Some(Ok(Contact {
-        json,
-        list_ids: None,
-    }))
+        .map(|(_, value)| Some(value.clone()))
+        .collect();
+    Some(layout.encode(&values))
 }
 
 /// Encodes the contact of a mapping's result when it is a flat object of
@@ -189,7 +100,7 @@ mod tests {
     use serde_json::{json, Map};
 
     use super::*;
-    use crate::actions::upsert::contact::build_contact;
+    use crate::actions::upsert::contact::{build_contact, ContactError};
     use crate::actions::upsert::fields::FieldDefinitions;
     use crate::actions::upsert::payload::validate_payload;
 

@@ -15,6 +15,7 @@ pub mod batcher;
 pub mod contact;
 pub mod fields;
 pub mod flat;
+mod flat_layout;
 pub mod imports;
 pub mod isolate;
 pub mod js_json;

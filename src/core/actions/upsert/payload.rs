@@ -23,6 +23,7 @@ pub(super) enum Kind {
     StringList,
 }
 
+#[derive(Debug)]
 pub(super) struct Field {
     pub name: &'static str,
     label: &'static str,

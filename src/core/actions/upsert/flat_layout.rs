@@ -1,0 +1,190 @@
+//! Segment's schema stage and `convertPayload` worked out once for the
+//! member names of a flat mapping: which field each member is, where it
+//! goes in the contact and whether it identifies the contact. A record's
+//! contact is then one loop over its values, with no name looked up.
+
+use smallvec::SmallVec;
+
+use super::contact::{
+    is_truthy_identifier, Contact, ContactError, IDENTIFIERS, NOT_COPIED, RENAMED,
+};
+use super::flat::Scalar;
+use super::js_json;
+use super::payload::{coerce, spec, Field, Kind};
+use crate::error::Error;
+
+/// Most flat mappings have fewer members than this (Segment's default has 17):
+/// their layouts and per-record lists need no heap.
+const INLINE_MEMBERS: usize = 24;
+
+/// What one member of the mapping is to the contact.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// Not a field of the action: `removeAdditional` drops it.
+    Dropped,
+    /// A field: its declaration position (AJV reports the first failing one),
+    /// and whether `convertPayload` copies it under its own name.
+    Field {
+        position: usize,
+        field: &'static Field,
+        copied: bool,
+    },
+}
+
+/// The contact layout of one list of member names; see the module docs.
+#[derive(Debug, Clone)]
+pub struct ContactLayout {
+    slots: SmallVec<[Slot; INLINE_MEMBERS]>,
+    /// Member positions of the identifiers, in Segment's order.
+    identifiers: SmallVec<[usize; 4]>,
+    /// Member positions moved to the end, with their new names, in order.
+    renamed: SmallVec<[(usize, &'static str); 2]>,
+}
+
+/// A kept member: borrowed as it came, or coerced by the schema stage.
+enum Kept<'a> {
+    As(&'a Scalar<'a>),
+    Coerced(serde_json::Value),
+}
+
+impl ContactLayout {
+    /// The layout of a payload with these members (in the mapping's order);
+    /// `None` when one of them needs the general path (`customFields`,
+    /// `list_ids`).
+    pub fn new<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<Self> {
+        let mut layout = Self {
+            slots: SmallVec::new(),
+            identifiers: SmallVec::new(),
+            renamed: SmallVec::new(),
+        };
+        let mut names_seen: SmallVec<[&str; INLINE_MEMBERS]> = SmallVec::new();
+        for name in names {
+            if matches!(name, "customFields" | "list_ids") {
+                return None;
+            }
+            layout.slots.push(match spec(name) {
+                None => Slot::Dropped,
+                Some((position, field)) => Slot::Field {
+                    position,
+                    field,
+                    copied: !NOT_COPIED.contains(&name),
+                },
+            });
+            names_seen.push(name);
+        }
+        let at = |wanted: &str| names_seen.iter().position(|name| *name == wanted);
+        layout.identifiers = IDENTIFIERS.iter().filter_map(|name| at(name)).collect();
+        layout.renamed = RENAMED
+            .iter()
+            .filter_map(|(from, to)| Some((at(from)?, *to)))
+            .collect();
+        Some(layout)
+    }
+
+    /// Validates one record's values (one per member, `None` for a member
+    /// the mapping left undefined) and encodes its contact.
+    pub fn encode(&self, values: &[Option<Scalar<'_>>]) -> Result<Contact, Error> {
+        let mut kept: SmallVec<[Option<Kept<'_>>; INLINE_MEMBERS]> =
+            values.iter().map(|_| None).collect();
+        let mut first_error: Option<(usize, Error)> = None;
+        for ((slot, value), keep) in self.slots.iter().zip(values).zip(kept.iter_mut()) {
+            let (
+                Slot::Field {
+                    position, field, ..
+                },
+                Some(value),
+            ) = (slot, value)
+            else {
+                continue;
+            };
+            let wanted = match (value, field.kind) {
+                (Scalar::Str(""), _) => false,
+                (Scalar::Null, kind) => kind == Kind::NullableString,
+                _ => true,
+            };
+            if !wanted {
+                continue;
+            }
+            if field.kind == Kind::NullableString && matches!(value, Scalar::Str(_) | Scalar::Null)
+            {
+                *keep = Some(Kept::As(value));
+                continue;
+            }
+            let mut coerced = value.to_value();
+            match coerce(field, &mut coerced) {
+                Ok(()) => *keep = Some(Kept::Coerced(coerced)),
+                Err(error) => {
+                    if first_error.as_ref().is_none_or(|(at, _)| position < at) {
+                        first_error = Some((*position, error));
+                    }
+                }
+            }
+        }
+        if let Some((_, error)) = first_error {
+            return Err(error);
+        }
+        let identified = self.identifiers.iter().any(|&at| {
+            kept.get(at)
+                .and_then(Option::as_ref)
+                .is_some_and(Kept::is_identifier)
+        });
+        if !identified {
+            return Err(ContactError::NoIdentifier.into_error());
+        }
+
+        let mut json = Vec::with_capacity(64 + values.len() * 24);
+        json.push(b'{');
+        let copied = self
+            .slots
+            .iter()
+            .zip(&kept)
+            .filter_map(|(slot, kept)| match (slot, kept) {
+                (
+                    Slot::Field {
+                        field,
+                        copied: true,
+                        ..
+                    },
+                    Some(kept),
+                ) => Some((field.name, kept)),
+                _ => None,
+            });
+        let moved = self
+            .renamed
+            .iter()
+            .filter_map(|&(at, to)| Some((to, kept.get(at)?.as_ref()?)));
+        for (key, value) in copied.chain(moved) {
+            // Keys are Segment's field names: plain ASCII, nothing to escape.
+            json.push(b'"');
+            json.extend_from_slice(key.as_bytes());
+            json.extend_from_slice(b"\":");
+            value.write(&mut json);
+            json.push(b',');
+        }
+        json.extend_from_slice(b"\"custom_fields\":{}}");
+        Ok(Contact {
+            json,
+            list_ids: None,
+        })
+    }
+}
+
+impl Kept<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::As(Scalar::Str(s)) => js_json::write_string(out, s),
+            Self::As(Scalar::Null) => out.extend_from_slice(b"null"),
+            Self::As(other) => js_json::write_value(out, &other.to_value()),
+            Self::Coerced(value) => js_json::write_value(out, value),
+        }
+    }
+
+    fn is_identifier(&self) -> bool {
+        match self {
+            Self::As(Scalar::Str(s)) => !s.is_empty(),
+            Self::As(Scalar::Null) => false,
+            Self::As(other) => is_truthy_identifier(Some(&other.to_value())),
+            Self::Coerced(value) => is_truthy_identifier(Some(value)),
+        }
+    }
+}
