@@ -138,3 +138,18 @@ def test_send_reads_text_like_dicts(fake_sendgrid: FakeSendGrid) -> None:
     got = client.send_dynamic_templates(lines, mapping=mapping, dry_run=True)
     assert got.request_bodies == want.request_bodies
     assert (got.accepted, got.failed) == (want.accepted, want.failed) == (30, [])
+
+
+def test_deep_or_huge_text_is_handled(fake_sendgrid: FakeSendGrid) -> None:
+    nested = '{"a": ' * 10_000 + "1" + "}" * 10_000
+    unread = '{"traits": {"email": "skip@example.com", "deep": ' + nested + "}}"
+    read = '{"traits": {"email": "read@example.com", "first_name": ' + nested + "}}"
+    huge = json.dumps({"traits": {"email": "big@example.com", "last_name": "x" * 50_000_000}})
+    report = fake_sendgrid.client().upsert_contacts([unread, read, huge], dry_run=True)
+    reasons = {f.index: f.reason for f in report.failed}
+    # Skipped text is checked but not built; text the mapping reads has a depth limit.
+    assert 0 not in reasons
+    assert reasons[1].startswith("invalid JSON: recursion limit exceeded")
+    # A 50 MB name is read whole; the contact alone is then too large for a request.
+    assert reasons[2].startswith("the contact makes a request body of 50000076 bytes")
+    assert (report.total, report.accepted) == (3, 1)
