@@ -187,9 +187,24 @@ impl DirectPlan {
             return Ok(known.clone());
         }
         let (parent, key) = &self.prefixes[id];
-        let got = match self.get(*parent, record, found)? {
-            Got::Undefined => Got::Undefined,
-            Got::Value(base) => step(&base, key.bind(record.py()))?,
+        let key = key.bind(record.py());
+        let got = match *parent {
+            None => step(record, key)?,
+            // A remembered parent is stepped from where it is kept: sibling
+            // paths then cost no reference count traffic on it.
+            Some(parent) if self.remembered[parent] => {
+                if found[parent].is_none() {
+                    self.get(Some(parent), record, found)?;
+                }
+                match &found[parent] {
+                    Some(Got::Value(base)) => step(base, key)?,
+                    _ => Got::Undefined,
+                }
+            }
+            Some(parent) => match self.get(Some(parent), record, found)? {
+                Got::Value(base) => step(&base, key)?,
+                Got::Undefined => Got::Undefined,
+            },
         };
         if self.remembered[id] {
             found[id] = Some(got.clone());
