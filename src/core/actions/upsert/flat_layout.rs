@@ -41,10 +41,11 @@ pub struct ContactLayout {
     renamed: SmallVec<[(usize, &'static str); 2]>,
 }
 
-/// A kept member: borrowed as it came, or coerced by the schema stage.
+/// A kept member: borrowed as it came, or coerced by the schema stage (rare:
+/// boxed, so a record's list of kept members stays small).
 enum Kept<'a> {
     As(&'a Scalar<'a>),
-    Coerced(serde_json::Value),
+    Coerced(Box<serde_json::Value>),
 }
 
 impl ContactLayout {
@@ -112,7 +113,7 @@ impl ContactLayout {
             }
             let mut coerced = value.to_value();
             match coerce(field, &mut coerced) {
-                Ok(()) => *keep = Some(Kept::Coerced(coerced)),
+                Ok(()) => *keep = Some(Kept::Coerced(Box::new(coerced))),
                 Err(error) => {
                     if first_error.as_ref().is_none_or(|(at, _)| position < at) {
                         first_error = Some((*position, error));
