@@ -20,6 +20,7 @@ pub mod imports;
 pub mod isolate;
 pub mod js_json;
 pub mod payload;
+mod run;
 
 pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertPayload, UpsertResult};
 pub use batcher::{ChunkLimits, MAX_BODY_BYTES, MAX_CONTACTS_PER_REQUEST};
