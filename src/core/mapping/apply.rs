@@ -12,7 +12,8 @@ use super::node::{
     TransformNode, MAX_REPLACE_LEN,
 };
 use super::ops;
-use super::path::{get, get_from_record, Path, Prefix};
+use super::path::{get, Path};
+use super::record_paths::{get_from_record, Prefix};
 use super::replace::replace;
 use super::template::Template;
 use super::value::{

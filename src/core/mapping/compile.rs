@@ -18,7 +18,8 @@ use super::check::{
 use super::check::{LIQUID_UNSUPPORTED, MAX_MAPPING_DEPTH};
 use super::js;
 use super::node::Node;
-use super::path::{Path, PathSegment, PrefixTable};
+use super::path::{Path, PathSegment};
+use super::record_paths::PrefixTable;
 use super::template::Template;
 use crate::error::Result;
 

@@ -32,6 +32,7 @@ mod output;
 mod path;
 mod plan;
 mod projection;
+mod record_paths;
 mod replace;
 mod template;
 mod value;

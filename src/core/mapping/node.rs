@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::path::{Path, RootPath};
+use super::path::Path;
+use super::record_paths::RootPath;
 use super::replace::Replacement;
 use super::template::Template;
 

@@ -1,8 +1,6 @@
 //! Lookup paths (`$.traits.email`, `$.products[0].price`), split once when
 //! the mapping is compiled, and Segment's `get()` semantics for reading them.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use super::js;
@@ -36,7 +34,7 @@ impl PathSegment {
         self.index
     }
 
-    fn is_length(&self) -> bool {
+    pub(crate) fn is_length(&self) -> bool {
         &*self.key == "length"
     }
 }
@@ -190,163 +188,11 @@ fn length<'v, 'a>(n: usize) -> Cursor<'v, 'a> {
     Cursor::Computed(Val::Json(Box::new(Value::from(n))))
 }
 
-/// Ids for the prefixes of the paths that read the input record, shared
-/// between paths: `$.traits` gets one id however many fields read below it.
-#[derive(Debug, Default)]
-pub(crate) struct PrefixTable {
-    ids: HashMap<(u32, Box<str>), u32>,
-}
-
-impl PrefixTable {
-    /// A path read from the input record, with the ids of its prefixes.
-    pub(crate) fn root_path(&mut self, path: Path) -> RootPath {
-        let mut parent = u32::MAX;
-        let mut chain = Vec::with_capacity(path.segments().len());
-        for segment in path.segments() {
-            let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-            parent = *self
-                .ids
-                .entry((parent, segment.key.clone()))
-                .or_insert(next);
-            chain.push(parent);
-        }
-        RootPath {
-            path,
-            chain: chain.into_boxed_slice(),
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.ids.len()
-    }
-}
-
-/// A path read from the input record; `chain[i]` is the id of the prefix
-/// ending at segment `i`.
-#[derive(Debug, Clone)]
-pub(crate) struct RootPath {
-    path: Path,
-    chain: Box<[u32]>,
-}
-
-impl RootPath {
-    pub(crate) fn segments(&self) -> &[PathSegment] {
-        self.path.segments()
-    }
-}
-
-/// What one record gave for each prefix so far.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Prefix<'a> {
-    Unknown,
-    Found(&'a Value),
-    Missing,
-}
-
-enum Step<'a> {
-    Child(&'a Value),
-    Missing,
-    /// `.length` or a string's unit: computed, not cached.
-    Computed,
-}
-
-fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
-    let found = match value {
-        Value::Object(map) => lookup(map, segment.key()),
-        Value::Array(_) | Value::String(_) if segment.is_length() => return Step::Computed,
-        Value::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
-        Value::String(s) => match segment.index() {
-            Some(i) if (i as usize) < js::utf16_len(s) => return Step::Computed,
-            _ => None,
-        },
-        _ => None,
-    };
-    found.map_or(Step::Missing, Step::Child)
-}
-
 /// Path tries and field plans keep at most this many keys of a path as
 /// nested nodes, which their users walk recursively. Longer paths are cut
 /// there (a trie then selects the whole value) or left to the engine, which
 /// walks paths without recursion.
 pub(crate) const MAX_NESTED_PATH: usize = 64;
-
-/// Objects up to this size are searched in order, comparing lengths first:
-/// cheaper than hashing the key (SipHash) and probing the index, and the
-/// entries are contiguous, so the scan stays on a few cache lines.
-const SCAN_MAX: usize = 24;
-
-/// Loads the first byte of every key of a small object the mapping will
-/// read again, so their cache misses overlap instead of coming one by one
-/// as sibling lookups compare keys.
-fn warm_keys(value: &Value) {
-    if let Value::Object(map) = value {
-        if map.len() <= SCAN_MAX {
-            let first_bytes = map.keys().fold(0u8, |acc, k| {
-                acc ^ k.as_bytes().first().copied().unwrap_or(0)
-            });
-            std::hint::black_box(first_bytes);
-        }
-    }
-}
-
-/// `map.get(key)`, without hashing for small objects.
-fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if map.len() > SCAN_MAX {
-        return map.get(key);
-    }
-    let wanted = key.as_bytes();
-    map.iter()
-        .find(|(k, _)| {
-            let k = k.as_bytes();
-            // Length and last byte first: most mismatches end there, without a memcmp call.
-            k.len() == wanted.len() && k.last() == wanted.last() && k == wanted
-        })
-        .map(|(_, v)| v)
-}
-
-/// `get(record, path)` that remembers every prefix in `prefixes` (one slot
-/// per id of the table), so sibling paths do not repeat the lookups.
-pub(crate) fn get_from_record<'a>(
-    record: &'a Value,
-    path: &RootPath,
-    prefixes: &mut [Prefix<'a>],
-) -> Val<'a> {
-    let segments = path.path.segments();
-    let (mut start, mut current) = (0, record);
-    for (i, id) in path.chain.iter().enumerate().rev() {
-        match prefixes.get(*id as usize) {
-            Some(Prefix::Found(v)) => {
-                (start, current) = (i + 1, v);
-                break;
-            }
-            Some(Prefix::Missing) => return Val::Undefined,
-            _ => {}
-        }
-    }
-    for (segment, id) in segments.iter().zip(path.chain.iter()).skip(start) {
-        if !js::is_truthy(current) {
-            break;
-        }
-        let slot = prefixes.get_mut(*id as usize);
-        match step_ref(current, segment) {
-            Step::Child(child) => {
-                current = child;
-                if let Some(slot) = slot {
-                    *slot = Prefix::Found(child);
-                    warm_keys(child);
-                }
-            }
-            Step::Missing => {
-                if let Some(slot) = slot {
-                    *slot = Prefix::Missing;
-                }
-                return Val::Undefined;
-            }
-            Step::Computed => return get(&Val::Ref(record), &path.path),
-        }
-    }
-    Val::Ref(current)
-}
 
 #[cfg(test)]
 mod tests {
@@ -359,19 +205,6 @@ mod tests {
             .iter()
             .map(|s| s.key().to_owned())
             .collect()
-    }
-
-    #[test]
-    fn lookup_matches_map_get_on_small_and_large_objects() {
-        for size in [0, 3, SCAN_MAX, SCAN_MAX + 1, 100] {
-            let map: serde_json::Map<String, Value> = (0..size)
-                .map(|i| (format!("k{i}"), Value::from(i)))
-                .collect();
-            for key in ["k0", "k2", "k24", "k99", "k", "", "k100"] {
-                assert_eq!(lookup(&map, key), map.get(key), "{size} {key}");
-            }
-            warm_keys(&Value::Object(map));
-        }
     }
 
     #[test]
@@ -401,52 +234,5 @@ mod tests {
         assert_eq!(read("$.o.k.z"), Some(json!(null)));
         assert_eq!(read("$.o.toString"), None);
         assert_eq!(read("$."), Some(input.clone()));
-    }
-
-    #[test]
-    fn shared_prefix_lookups_match_plain_get() {
-        let record = json!({
-            "t": {"a": {"b": 1, "z": 0}, "s": "héllo", "arr": [{"x": 1}, null], "f": false},
-            "n": null
-        });
-        let raw = [
-            "t.a.b",
-            "t.a.z.q",
-            "t.a",
-            "t.s.length",
-            "t.s[1]",
-            "t.s.x",
-            "t.arr[0].x",
-            "t.arr[1].y",
-            "t.arr.length",
-            "t.f.g",
-            "n.x",
-            "m.x",
-            "m",
-            "t.a.b.c",
-            "",
-            "t.arr[5]",
-        ];
-        let mut table = PrefixTable::default();
-        let paths: Vec<RootPath> = raw
-            .iter()
-            .map(|p| table.root_path(Path::parse(p)))
-            .collect();
-        for order in [false, true] {
-            let mut prefixes = vec![Prefix::Unknown; table.len()];
-            let mut indices: Vec<usize> = (0..paths.len()).collect();
-            if order {
-                indices.reverse();
-            }
-            for i in indices {
-                let cached = get_from_record(&record, &paths[i], &mut prefixes)
-                    .into_output()
-                    .unwrap();
-                let plain = get(&Val::Ref(&record), &Path::parse(raw[i]))
-                    .into_output()
-                    .unwrap();
-                assert_eq!(cached, plain, "{}", raw[i]);
-            }
-        }
     }
 }

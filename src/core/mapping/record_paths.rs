@@ -1,0 +1,230 @@
+//! Reading a record's paths while a mapping is applied: the prefixes that
+//! several paths share (`$.traits` under `traits.email`, `traits.phone` …)
+//! are numbered at compile time and looked up once per record, and small
+//! objects are searched without hashing.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::js;
+use super::path::{get, Path, PathSegment};
+use super::value::Val;
+
+/// Ids for the prefixes of the paths that read the input record, shared
+/// between paths: `$.traits` gets one id however many fields read below it.
+#[derive(Debug, Default)]
+pub(crate) struct PrefixTable {
+    ids: HashMap<(u32, Box<str>), u32>,
+}
+
+impl PrefixTable {
+    /// A path read from the input record, with the ids of its prefixes.
+    pub(crate) fn root_path(&mut self, path: Path) -> RootPath {
+        let mut parent = u32::MAX;
+        let mut chain = Vec::with_capacity(path.segments().len());
+        for segment in path.segments() {
+            let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+            parent = *self
+                .ids
+                .entry((parent, segment.key().into()))
+                .or_insert(next);
+            chain.push(parent);
+        }
+        RootPath {
+            path,
+            chain: chain.into_boxed_slice(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// A path read from the input record; `chain[i]` is the id of the prefix
+/// ending at segment `i`.
+#[derive(Debug, Clone)]
+pub(crate) struct RootPath {
+    path: Path,
+    chain: Box<[u32]>,
+}
+
+impl RootPath {
+    pub(crate) fn segments(&self) -> &[PathSegment] {
+        self.path.segments()
+    }
+}
+
+/// What one record gave for each prefix so far.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Prefix<'a> {
+    Unknown,
+    Found(&'a Value),
+    Missing,
+}
+
+enum Step<'a> {
+    Child(&'a Value),
+    Missing,
+    /// `.length` or a string's unit: computed, not cached.
+    Computed,
+}
+
+fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
+    let found = match value {
+        Value::Object(map) => lookup(map, segment.key()),
+        Value::Array(_) | Value::String(_) if segment.is_length() => return Step::Computed,
+        Value::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
+        Value::String(s) => match segment.index() {
+            Some(i) if (i as usize) < js::utf16_len(s) => return Step::Computed,
+            _ => None,
+        },
+        _ => None,
+    };
+    found.map_or(Step::Missing, Step::Child)
+}
+
+/// Objects up to this size are searched in order, comparing lengths first:
+/// cheaper than hashing the key (SipHash) and probing the index, and the
+/// entries are contiguous, so the scan stays on a few cache lines.
+const SCAN_MAX: usize = 24;
+
+/// Loads the first byte of every key of a small object the mapping will
+/// read again, so their cache misses overlap instead of coming one by one
+/// as sibling lookups compare keys.
+fn warm_keys(value: &Value) {
+    if let Value::Object(map) = value {
+        if map.len() <= SCAN_MAX {
+            let first_bytes = map.keys().fold(0u8, |acc, k| {
+                acc ^ k.as_bytes().first().copied().unwrap_or(0)
+            });
+            std::hint::black_box(first_bytes);
+        }
+    }
+}
+
+/// `map.get(key)`, without hashing for small objects.
+fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() > SCAN_MAX {
+        return map.get(key);
+    }
+    let wanted = key.as_bytes();
+    map.iter()
+        .find(|(k, _)| {
+            let k = k.as_bytes();
+            // Length and last byte first: most mismatches end there, without a memcmp call.
+            k.len() == wanted.len() && k.last() == wanted.last() && k == wanted
+        })
+        .map(|(_, v)| v)
+}
+
+/// `get(record, path)` that remembers every prefix in `prefixes` (one slot
+/// per id of the table), so sibling paths do not repeat the lookups.
+pub(crate) fn get_from_record<'a>(
+    record: &'a Value,
+    path: &RootPath,
+    prefixes: &mut [Prefix<'a>],
+) -> Val<'a> {
+    let segments = path.path.segments();
+    let (mut start, mut current) = (0, record);
+    for (i, id) in path.chain.iter().enumerate().rev() {
+        match prefixes.get(*id as usize) {
+            Some(Prefix::Found(v)) => {
+                (start, current) = (i + 1, v);
+                break;
+            }
+            Some(Prefix::Missing) => return Val::Undefined,
+            _ => {}
+        }
+    }
+    for (segment, id) in segments.iter().zip(path.chain.iter()).skip(start) {
+        if !js::is_truthy(current) {
+            break;
+        }
+        let slot = prefixes.get_mut(*id as usize);
+        match step_ref(current, segment) {
+            Step::Child(child) => {
+                current = child;
+                if let Some(slot) = slot {
+                    *slot = Prefix::Found(child);
+                    warm_keys(child);
+                }
+            }
+            Step::Missing => {
+                if let Some(slot) = slot {
+                    *slot = Prefix::Missing;
+                }
+                return Val::Undefined;
+            }
+            Step::Computed => return get(&Val::Ref(record), &path.path),
+        }
+    }
+    Val::Ref(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookup_matches_map_get_on_small_and_large_objects() {
+        for size in [0, 3, SCAN_MAX, SCAN_MAX + 1, 100] {
+            let map: serde_json::Map<String, Value> = (0..size)
+                .map(|i| (format!("k{i}"), Value::from(i)))
+                .collect();
+            for key in ["k0", "k2", "k24", "k99", "k", "", "k100"] {
+                assert_eq!(lookup(&map, key), map.get(key), "{size} {key}");
+            }
+            warm_keys(&Value::Object(map));
+        }
+    }
+
+    #[test]
+    fn shared_prefix_lookups_match_plain_get() {
+        let record = json!({
+            "t": {"a": {"b": 1, "z": 0}, "s": "héllo", "arr": [{"x": 1}, null], "f": false},
+            "n": null
+        });
+        let raw = [
+            "t.a.b",
+            "t.a.z.q",
+            "t.a",
+            "t.s.length",
+            "t.s[1]",
+            "t.s.x",
+            "t.arr[0].x",
+            "t.arr[1].y",
+            "t.arr.length",
+            "t.f.g",
+            "n.x",
+            "m.x",
+            "m",
+            "t.a.b.c",
+            "",
+            "t.arr[5]",
+        ];
+        let mut table = PrefixTable::default();
+        let paths: Vec<RootPath> = raw
+            .iter()
+            .map(|p| table.root_path(Path::parse(p)))
+            .collect();
+        for order in [false, true] {
+            let mut prefixes = vec![Prefix::Unknown; table.len()];
+            let mut indices: Vec<usize> = (0..paths.len()).collect();
+            if order {
+                indices.reverse();
+            }
+            for i in indices {
+                let cached = get_from_record(&record, &paths[i], &mut prefixes)
+                    .into_output()
+                    .unwrap();
+                let plain = get(&Val::Ref(&record), &Path::parse(raw[i]))
+                    .into_output()
+                    .unwrap();
+                assert_eq!(cached, plain, "{}", raw[i]);
+            }
+        }
+    }
+}
