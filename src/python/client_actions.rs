@@ -40,9 +40,9 @@ impl Client {
         Ok(result.into())
     }
 
-    /// Upserts every contact mapped from ``events`` (any iterable, streamed)
-    /// in requests of up to 30,000 contacts and 6 MB; never raises for a
-    /// single record: see the returned ``BatchReport``.
+    /// Upserts every contact mapped from ``events`` (any iterable, streamed,
+    /// of dicts or their JSON text) in requests of up to 30,000 contacts and
+    /// 6 MB; never raises for a single record: see the returned ``BatchReport``.
     #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false)))]
     #[pyo3(
         text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False)"
@@ -108,7 +108,8 @@ impl Client {
         Ok(result.into())
     }
 
-    /// Sends a mail per record of ``events`` (any iterable, streamed). With
+    /// Sends a mail per record of ``events`` (any iterable, streamed, of
+    /// dicts or their JSON text). With
     /// ``merge=True`` records sharing every message-level field share a
     /// request. Never sends a record twice unless ``retry_ambiguous=True``.
     #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false)))]
