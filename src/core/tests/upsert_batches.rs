@@ -17,10 +17,7 @@ async fn seventy_thousand_contacts_take_three_requests() {
     let em = emulator(EmulatorOptions::default()).await;
     let api = api(&em);
     let report = api
-        .upsert_many(
-            people(70_000, |i| json!({"primary_email": email(i)})),
-            options(&api),
-        )
+        .upsert_many(emails(70_000), options(&api))
         .await
         .unwrap();
     assert_eq!((report.total, report.accepted), (70_000, 70_000));
@@ -91,10 +88,7 @@ async fn faults_end_with_every_contact_stored_once() {
         max_contacts: 1_000,
         ..ChunkLimits::default()
     };
-    let report = api
-        .upsert_many(people(6_000, |i| json!({"primary_email": email(i)})), opts)
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(6_000), opts).await.unwrap();
     assert_adds_up(&report);
     assert!(report.failed.is_empty(), "{:?}", report.failed.first());
     assert_eq!(report.accepted, 6_000);
@@ -108,13 +102,7 @@ async fn exhausted_retries_fail_records_as_retryable() {
     let em = emulator(EmulatorOptions::default()).await;
     em.fail_next(CONTACTS, 500, 100, None, false).unwrap();
     let api = api_for(&em, &em.api_key(), 1, 2);
-    let report = api
-        .upsert_many(
-            people(10, |i| json!({"primary_email": email(i)})),
-            options(&api),
-        )
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(10), options(&api)).await.unwrap();
     assert_adds_up(&report);
     assert_eq!(report.failed.len(), 10);
     assert!(report
@@ -167,13 +155,7 @@ async fn a_400_without_details_is_bisected() {
     let body = json!({"errors": [{"message": "something is wrong somewhere"}]});
     em.fail_next(CONTACTS, 400, 1, Some(body), false).unwrap();
     let api = api(&em);
-    let report = api
-        .upsert_many(
-            people(8, |i| json!({"primary_email": email(i)})),
-            options(&api),
-        )
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(8), options(&api)).await.unwrap();
     assert_eq!(report.accepted, 8);
     assert_eq!(report.requests, 3);
     assert_stored_once(&em, (0..8).map(email));

@@ -28,13 +28,7 @@ async fn wait_follows_import_jobs_until_done() {
         first: Duration::from_millis(50),
         cap: Duration::from_millis(200),
     };
-    let report = api
-        .upsert_many(
-            people(1_000, |i| json!({"primary_email": email(i)})),
-            opts.clone(),
-        )
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(1_000), opts.clone()).await.unwrap();
     assert_eq!(report.imports.len(), 3);
     assert!(
         report.imports.iter().all(|j| j.status == "completed"),
@@ -54,10 +48,7 @@ async fn wait_follows_import_jobs_until_done() {
     })
     .await;
     let api = api_for(&late, &late.api_key(), 0, 1);
-    let report = api
-        .upsert_many(people(5, |i| json!({"primary_email": email(i)})), opts)
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(5), opts).await.unwrap();
     assert_eq!(report.imports.len(), 1);
     assert_eq!(report.imports[0].status, "timeout");
 }
@@ -92,13 +83,7 @@ async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
     em.fail_next("/v3/marketing/field_definitions", 500, 100, None, false)
         .unwrap();
     let api = api_for(&em, &em.api_key(), 1, 4);
-    let report = api
-        .upsert_many(
-            people(10, |i| json!({"primary_email": email(i)})),
-            options(&api),
-        )
-        .await
-        .unwrap();
+    let report = api.upsert_many(emails(10), options(&api)).await.unwrap();
     assert_eq!(report.accepted, 10);
     assert_stored_once(&em, (0..10).map(email));
 }
@@ -107,12 +92,7 @@ async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
 async fn a_bad_key_stops_the_run_once() {
     let em = emulator(EmulatorOptions::default()).await;
     let api = api_for(&em, "SG.wrong", 3, 4);
-    let result = api
-        .upsert_many(
-            people(50_000, |i| json!({"primary_email": email(i)})),
-            options(&api),
-        )
-        .await;
+    let result = api.upsert_many(emails(50_000), options(&api)).await;
     let Err(BatchAbort { error, report }) = result else {
         panic!("expected the run to stop: {result:?}");
     };

@@ -14,7 +14,7 @@ use sendgrid_core::client::RetryTiming;
 use sendgrid_core::config::ClientSettings;
 use sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
 use sendgrid_core::{BatchReport, ClientConfig, SendGridClient};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub const CONTACTS: &str = "/v3/marketing/contacts";
 
@@ -76,6 +76,11 @@ pub fn people(
 
 pub fn email(index: usize) -> String {
     format!("user{index}@example.com")
+}
+
+/// `count` records whose payload is only `primary_email` (see [`email`]).
+pub fn emails(count: usize) -> impl futures::Stream<Item = InputRecord> + Send {
+    people(count, |i| json!({"primary_email": email(i)}))
 }
 
 pub fn assert_adds_up(report: &BatchReport) {
