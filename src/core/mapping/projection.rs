@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use super::path::MAX_NESTED_PATH;
+use crate::json_doc::JsonDoc;
 
 /// The input paths a mapping reads, as a trie over object keys. A node
 /// marked `whole` (or reached through an array) is needed entirely.
@@ -54,8 +55,15 @@ impl PathTrie {
         self.children.iter().map(|(k, t)| (k.as_str(), t))
     }
 
-    fn child(&self, key: &str) -> Option<&PathTrie> {
+    pub(crate) fn child(&self, key: &str) -> Option<&PathTrie> {
         self.children.iter().find(|(k, _)| k == key).map(|(_, t)| t)
+    }
+
+    /// Parses JSON text into a [`JsonDoc`], keeping only what this trie
+    /// selects (objects keep the selected keys; arrays and selected leaves
+    /// are parsed whole).
+    pub fn parse_doc(&self, json: &str) -> serde_json::Result<JsonDoc> {
+        crate::json_doc::parse_projected(json, self)
     }
 
     /// Parses JSON text, keeping only what this trie selects (objects keep

@@ -1,0 +1,198 @@
+//! A parsed JSON document in three flat arrays, and [`JsonRef`], the one
+//! read-only view the mapping engine takes of input JSON, whether a
+//! `serde_json::Value` or a [`JsonDoc`].
+//!
+//! A `serde_json::Value` object (with `preserve_order`) spends a 112-byte
+//! entry and a heap block per key, and each string its own block: a 1.2 KB
+//! event becomes ~8 KB spread over the heap, and reading a few fields from
+//! many events waits on memory. A `JsonDoc` keeps every value in a 16-byte
+//! slot, an object's or array's children in consecutive slots, keys in a
+//! parallel array and all text in one buffer: the same event takes ~3 KB,
+//! and a key lookup scans one short run of 8-byte key spans.
+
+mod parse;
+mod view;
+
+use serde_json::Value;
+
+pub use view::{Items, JsonRef, JsonView, Members};
+
+/// Where a string, a key or a container's children are: `len` items from `at`
+/// (bytes of [`JsonDoc::text`] for strings and keys, slots for containers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Span {
+    at: u32,
+    len: u32,
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.at as usize..self.at as usize + self.len as usize
+    }
+}
+
+/// One JSON value. Numbers keep the form JSON text gave them (as
+/// `serde_json::Number` does); containers point at their children.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(Span),
+    Arr(Span),
+    Obj(Span),
+}
+
+/// A parsed JSON document. Built by [`JsonDoc::parse`] (or, keeping only
+/// what a mapping reads, [`PathTrie::parse_doc`](crate::mapping::PathTrie::parse_doc))
+/// and read through [`JsonDoc::root`].
+///
+/// Objects keep their members in the order the text gave them; a key given
+/// twice keeps its first place and its last value, as `JSON.parse` does.
+#[derive(Clone, PartialEq)]
+pub struct JsonDoc {
+    /// `slots[0]` is the root; a container's children are consecutive.
+    slots: Vec<Slot>,
+    /// `keys[i]` is the key of `slots[i]` when that slot is an object member.
+    keys: Vec<Span>,
+    text: String,
+}
+
+/// `text` parsed keeping only what `trie` selects.
+pub(crate) fn parse_projected(
+    text: &str,
+    trie: &crate::mapping::PathTrie,
+) -> serde_json::Result<JsonDoc> {
+    parse::parse(text, Some(trie))
+}
+
+impl JsonDoc {
+    /// Parses a whole JSON text. Errors are `serde_json`'s (with its line and
+    /// column); values nested more than 128 levels deep are refused.
+    pub fn parse(text: &str) -> serde_json::Result<Self> {
+        parse::parse(text, None)
+    }
+
+    /// The document's value.
+    pub fn root(&self) -> JsonRef<'_> {
+        JsonRef::doc(self, 0)
+    }
+
+    /// A copy of `value` as a document.
+    pub fn from_value(value: &Value) -> Self {
+        parse::from_value(value)
+    }
+
+    /// Bytes held: a measure of how much memory the document takes.
+    pub fn heap_size(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+            + self.keys.capacity() * std::mem::size_of::<Span>()
+            + self.text.capacity()
+    }
+
+    fn slot(&self, at: u32) -> Slot {
+        self.slots[at as usize]
+    }
+
+    fn str(&self, span: Span) -> &str {
+        &self.text[span.range()]
+    }
+}
+
+impl std::fmt::Debug for JsonDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JsonDoc({:?})", self.root())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn sample() -> Value {
+        json!({
+            "type": "identify", "n": [1, -2, 2.5, 18446744073709551615u64, null, true, false],
+            "traits": {"email": "a@b.c", "name": "Zoë \"Z\"", "address": {"city": "Paris"}, "e": {}},
+            "empty": [], "": "blank key", "10": "index key"
+        })
+    }
+
+    #[test]
+    fn a_value_survives_the_round_trip() {
+        let value = sample();
+        let doc = JsonDoc::from_value(&value);
+        assert_eq!(doc.root().to_value(), value);
+        let parsed = JsonDoc::parse(&value.to_string()).unwrap();
+        assert_eq!(parsed.root().to_value(), value);
+        assert_eq!(parsed, doc);
+        for scalar in [json!(null), json!(0), json!("s"), json!([]), json!({})] {
+            assert_eq!(JsonDoc::from_value(&scalar).root().to_value(), scalar);
+            let text = scalar.to_string();
+            assert_eq!(JsonDoc::parse(&text).unwrap().root().to_value(), scalar);
+        }
+    }
+
+    #[test]
+    fn reads_members_items_and_scalars() {
+        let doc = JsonDoc::from_value(&sample());
+        let JsonView::Object(root) = doc.root().view() else {
+            panic!("not an object")
+        };
+        assert_eq!(root.len(), 6);
+        let traits = root.get("traits").unwrap();
+        let JsonView::Object(traits) = traits.view() else {
+            panic!("not an object")
+        };
+        assert_eq!(traits.get("name").unwrap().as_str(), Some("Zoë \"Z\""));
+        assert!(traits.get("nope").is_none());
+        let keys: Vec<&str> = traits.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["email", "name", "address", "e"]);
+        let JsonView::Array(n) = root.get("n").unwrap().view() else {
+            panic!("not an array")
+        };
+        assert_eq!(n.len(), 7);
+        assert!(
+            matches!(n.get(3).unwrap().view(), JsonView::Number(x) if x.as_u64() == Some(u64::MAX))
+        );
+        assert!(n.get(7).is_none());
+        assert_eq!(root.get("").unwrap().as_str(), Some("blank key"));
+        assert_eq!(format!("{:?}", doc.root().view().type_name()), "\"object\"");
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_place_and_last_value() {
+        let text = r#"{"a": 1, "b": {"x": 1}, "a": {"deep": [2]}, "c": 3, "b": 4}"#;
+        let doc = JsonDoc::parse(text).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(doc.root().to_value(), value);
+        assert_eq!(
+            serde_json::to_string(&doc.root()).unwrap(),
+            r#"{"a":{"deep":[2]},"b":4,"c":3}"#
+        );
+        // Objects with many keys take the hashed path.
+        let many: String = (0..100).map(|i| format!("\"k{}\": {i},", i % 40)).collect();
+        let text = format!("{{{many} \"end\": 0}}");
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(JsonDoc::parse(&text).unwrap().root().to_value(), value);
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        for bad in ["", "{", r#"{"a": }"#, "[1,]", "{} x", r#""\x""#, "NaN"] {
+            assert!(JsonDoc::parse(bad).is_err(), "{bad}");
+        }
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = JsonDoc::parse(&deep).unwrap_err().to_string();
+        assert!(err.contains("recursion limit"), "{err}");
+    }
+
+    #[test]
+    fn takes_less_memory_than_a_value() {
+        let doc = JsonDoc::from_value(&sample());
+        assert!(doc.heap_size() < 1024, "{}", doc.heap_size());
+    }
+}
