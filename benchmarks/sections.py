@@ -54,12 +54,14 @@ def mapping_section(size: int, node: bool, rust: bool) -> tuple[Table, dict[str,
 
     if rust_figures:
         row(
-            "Rust core, parsed values",
+            "Rust core, parsed values (JsonDoc)",
             rust_figures["parsed"],
             "mapping-kit transformBatch",
             ref["batch"],
             25,
         )
+        value_rate = rust_figures["parsed_value"]
+        rows.append(["same, serde_json::Value input", f"{value_rate:,.0f}", "", "", "", ""])
         row(
             "Rust core, JSONL bytes → upsert body",
             rust_figures["jsonl_to_body"],

@@ -2,17 +2,17 @@
 //! in the wording of Segment's ajv-human-errors, shared by every module that
 //! reports a value of the wrong type.
 
-use serde_json::Value;
+use crate::json_doc::{JsonRef, JsonView};
 
 /// The type of `value` with its article, e.g. `"an array"`; `"null"` for null.
-pub fn a_json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+pub fn a_json_type<'a>(value: impl Into<JsonRef<'a>>) -> &'static str {
+    match value.into().view() {
+        JsonView::Null => "null",
+        JsonView::Bool(_) => "a boolean",
+        JsonView::Number(_) => "a number",
+        JsonView::String(_) => "a string",
+        JsonView::Array(_) => "an array",
+        JsonView::Object(_) => "an object",
     }
 }
 

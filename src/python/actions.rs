@@ -91,18 +91,20 @@ impl Action {
 /// bad event raises (`TypeError` naming the path, `PayloadValidationError`
 /// for text that is not a JSON object, or `MappingError`).
 pub fn map_single_event(event: &Bound<'_, PyAny>, mapping: &CompiledMapping) -> PyResult<Value> {
-    let input = if let Some(text) = json_text(event) {
+    let output = if let Some(text) = json_text(event) {
         let text = text.map_err(|reason| to_py_err(Error::validation(reason, None)))?;
-        mapping.compiled.parse_record(&text).map_err(to_py_err)?
+        let record = mapping.compiled.parse_record(&text).map_err(to_py_err)?;
+        mapping.compiled.apply(&record)
     } else if is_mapping(event) {
-        mapping.convert_record(&mut Converter::new(event.py()), event)?
+        let record = mapping.convert_record(&mut Converter::new(event.py()), event)?;
+        mapping.compiled.apply(&record)
     } else {
         let kind = event.get_type().name()?;
         return Err(PyTypeError::new_err(format!(
             "event must be a mapping (dict) or its JSON text, got {kind}"
         )));
     };
-    let output = mapping.compiled.apply(&input).map_err(to_py_err)?;
+    let output = output.map_err(to_py_err)?;
     Ok(output.unwrap_or_else(|| Value::Object(Default::default())))
 }
 

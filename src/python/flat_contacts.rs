@@ -74,7 +74,7 @@ impl Prepare for FlatContacts {
 /// path then converts it, or reports why it cannot).
 fn scalar<'a>(value: &'a FlatValue<'_, 'a>) -> Option<Scalar<'a>> {
     let value = match value {
-        FlatValue::Const(constant) => return Scalar::from_json(constant),
+        FlatValue::Const(constant) => return Scalar::from_json((*constant).into()),
         FlatValue::Python(value) => value,
     };
     match exact_type(value) {

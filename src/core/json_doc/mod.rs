@@ -1,4 +1,4 @@
-//! A parsed JSON document in three flat arrays, and [`JsonRef`], the one
+//! A parsed JSON document in four flat arrays, and [`JsonRef`], the one
 //! read-only view the mapping engine takes of input JSON, whether a
 //! `serde_json::Value` or a [`JsonDoc`].
 //!
@@ -6,9 +6,10 @@
 //! entry and a heap block per key, and each string its own block: a 1.2 KB
 //! event becomes ~8 KB spread over the heap, and reading a few fields from
 //! many events waits on memory. A `JsonDoc` keeps every value in a 16-byte
-//! slot, an object's or array's children in consecutive slots, keys in a
-//! parallel array and all text in one buffer: the same event takes ~3 KB,
-//! and a key lookup scans one short run of 8-byte key spans.
+//! slot, an object's or array's children in consecutive slots, key spans in
+//! a parallel array, and key text and string text in two buffers: the same
+//! event takes ~3 KB, and a key lookup scans one short run of 8-byte key
+//! spans and the object's keys, stored together.
 
 mod parse;
 mod view;
@@ -18,7 +19,7 @@ use serde_json::Value;
 pub use view::{Items, JsonRef, JsonView, Members};
 
 /// Where a string, a key or a container's children are: `len` items from `at`
-/// (bytes of [`JsonDoc::text`] for strings and keys, slots for containers).
+/// (bytes of the text buffers for strings and keys, slots for containers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Span {
     at: u32,
@@ -57,7 +58,10 @@ pub struct JsonDoc {
     slots: Vec<Slot>,
     /// `keys[i]` is the key of `slots[i]` when that slot is an object member.
     keys: Vec<Span>,
+    /// String values.
     text: String,
+    /// Keys, apart from values: an object's keys are searched together.
+    key_text: String,
 }
 
 /// `text` parsed keeping only what `trie` selects.
@@ -90,6 +94,7 @@ impl JsonDoc {
         self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.keys.capacity() * std::mem::size_of::<Span>()
             + self.text.capacity()
+            + self.key_text.capacity()
     }
 
     fn slot(&self, at: u32) -> Slot {
@@ -98,6 +103,10 @@ impl JsonDoc {
 
     fn str(&self, span: Span) -> &str {
         &self.text[span.range()]
+    }
+
+    fn key(&self, span: Span) -> &str {
+        &self.key_text[span.range()]
     }
 }
 
@@ -161,6 +170,27 @@ mod tests {
         assert!(n.get(7).is_none());
         assert_eq!(root.get("").unwrap().as_str(), Some("blank key"));
         assert_eq!(format!("{:?}", doc.root().view().type_name()), "\"object\"");
+    }
+
+    #[test]
+    fn member_lookup_matches_map_get_on_small_and_large_objects() {
+        for size in [0, 3, 24, 25, 100] {
+            let map: serde_json::Map<String, Value> = (0..size)
+                .map(|i| (format!("k{i}"), Value::from(i)))
+                .collect();
+            let value = Value::Object(map.clone());
+            let doc = JsonDoc::from_value(&value);
+            for root in [JsonRef::from(&value), doc.root()] {
+                let JsonView::Object(members) = root.view() else {
+                    panic!("not an object")
+                };
+                members.warm();
+                for key in ["k0", "k2", "k24", "k99", "k", "", "k100"] {
+                    let found = members.get(key).map(JsonRef::to_value);
+                    assert_eq!(found.as_ref(), map.get(key), "{size} {key}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ impl Builder {
                 slots,
                 keys,
                 text: String::with_capacity(text_len / 2),
+                key_text: String::with_capacity(text_len / 8),
             },
             pending: Vec::new(),
         }
@@ -40,6 +41,15 @@ impl Builder {
     fn push_text(&mut self, s: &str) -> Span {
         let at = self.doc.text.len() as u32;
         self.doc.text.push_str(s);
+        Span {
+            at,
+            len: s.len() as u32,
+        }
+    }
+
+    fn push_key(&mut self, s: &str) -> Span {
+        let at = self.doc.key_text.len() as u32;
+        self.doc.key_text.push_str(s);
         Span {
             at,
             len: s.len() as u32,
@@ -149,11 +159,11 @@ impl<'de> Visitor<'de> for Build<'_, '_> {
         while let Some(key) = map.next_key_seed(KeyText(&mut *self.b))? {
             let child = match self.trie {
                 None => None,
-                Some(trie) => match trie.child(self.b.doc.str(key)) {
+                Some(trie) => match trie.child(self.b.doc.key(key)) {
                     Some(child) => Some(child).filter(|c| !c.is_whole()),
                     None => {
                         // Not read: its key goes and its value is skipped unparsed.
-                        self.b.doc.text.truncate(key.at as usize);
+                        self.b.doc.key_text.truncate(key.at as usize);
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     }
@@ -188,7 +198,7 @@ const SCAN_MEMBERS: usize = 32;
 impl SeenKeys {
     /// Where `key` already is among the members gathered since `start`.
     fn earlier(&mut self, b: &Builder, start: usize, key: Span) -> Option<usize> {
-        let text = b.doc.str(key);
+        let text = b.doc.key(key);
         let members = &b.pending[start..];
         if let Some(index) = &mut self.index {
             return match index.get(text) {
@@ -203,7 +213,7 @@ impl SeenKeys {
             let mut index: HashMap<Box<str>, usize> = members
                 .iter()
                 .enumerate()
-                .map(|(i, (k, _))| (b.doc.str(*k).into(), start + i))
+                .map(|(i, (k, _))| (b.doc.key(*k).into(), start + i))
                 .collect();
             let found = index.get(text).copied();
             if found.is_none() {
@@ -225,7 +235,7 @@ impl SeenKeys {
         }
         members
             .iter()
-            .position(|(k, _)| k.len == key.len && b.doc.str(*k) == text)
+            .position(|(k, _)| k.len == key.len && b.doc.key(*k) == text)
             .map(|i| start + i)
     }
 }
@@ -249,7 +259,7 @@ impl<'de> Visitor<'de> for KeyText<'_> {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Span, E> {
-        Ok(self.0.push_text(v))
+        Ok(self.0.push_key(v))
     }
 }
 
@@ -281,7 +291,7 @@ fn value_slot(b: &mut Builder, value: &Value) -> Slot {
         Value::Object(map) => {
             let start = b.pending.len();
             for (key, item) in map {
-                let key = b.push_text(key);
+                let key = b.push_key(key);
                 let slot = value_slot(b, item);
                 b.pending.push((key, slot));
             }

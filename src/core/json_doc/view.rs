@@ -71,7 +71,7 @@ impl<'a> JsonRef<'a> {
     }
 
     /// The value's kind and contents.
-    #[inline]
+    #[inline(always)]
     pub fn view(self) -> JsonView<'a> {
         match self.0 {
             Ref::Value(value) => match value {
@@ -93,6 +93,50 @@ impl<'a> JsonRef<'a> {
                 Slot::Arr(span) => JsonView::Array(Items(ItemsRef::Doc(doc, span))),
                 Slot::Obj(span) => JsonView::Object(Members(MembersRef::Doc(doc, span))),
             },
+        }
+    }
+
+    /// JS truthiness (without building a [`JsonView`]: paths test it at
+    /// every step).
+    #[inline(always)]
+    pub fn is_truthy(self) -> bool {
+        match self.0 {
+            Ref::Value(Value::String(s)) => !s.is_empty(),
+            Ref::Value(Value::Array(_) | Value::Object(_)) => true,
+            Ref::Doc(doc, at) => match doc.slot(at) {
+                Slot::Str(span) => span.len > 0,
+                Slot::Arr(_) | Slot::Obj(_) => true,
+                Slot::Null => false,
+                Slot::Bool(b) => b,
+                _ => self.view().is_truthy(),
+            },
+            _ => self.view().is_truthy(),
+        }
+    }
+
+    /// The member `key` of an object; `None` for other values.
+    #[inline(always)]
+    pub fn member(self, key: &str) -> Option<JsonRef<'a>> {
+        match self.0 {
+            Ref::Value(Value::Object(map)) => Members(MembersRef::Value(map)).get(key),
+            Ref::Doc(doc, at) => match doc.slot(at) {
+                Slot::Obj(span) => Members(MembersRef::Doc(doc, span)).get(key),
+                _ => None,
+            },
+            Ref::Value(_) => None,
+        }
+    }
+
+    /// The object's members, when it is one.
+    #[inline(always)]
+    pub fn members(self) -> Option<Members<'a>> {
+        match self.0 {
+            Ref::Value(Value::Object(map)) => Some(Members(MembersRef::Value(map))),
+            Ref::Doc(doc, at) => match doc.slot(at) {
+                Slot::Obj(span) => Some(Members(MembersRef::Doc(doc, span))),
+                _ => None,
+            },
+            Ref::Value(_) => None,
         }
     }
 
@@ -213,11 +257,26 @@ impl<'a> Members<'a> {
                 .map(|(_, v)| JsonRef(Ref::Value(v))),
             MembersRef::Doc(doc, span) => {
                 let keys = &doc.keys[span.range()];
-                let text = doc.text.as_bytes();
+                let text = doc.key_text.as_bytes();
                 let len = wanted.len() as u32;
                 keys.iter()
                     .position(|k| k.len == len && matches(&text[k.range()]))
                     .map(|i| JsonRef(Ref::Doc(doc, span.at + i as u32)))
+            }
+        }
+    }
+
+    /// Loads the first byte of every key of a small `Value` object that will
+    /// be searched again, so their cache misses overlap instead of coming one
+    /// by one as lookups compare keys (a `JsonDoc` keeps its keys together).
+    #[inline]
+    pub fn warm(self) {
+        if let MembersRef::Value(map) = self.0 {
+            if map.len() <= SCAN_MAX {
+                let first_bytes = map.keys().fold(0u8, |acc, k| {
+                    acc ^ k.as_bytes().first().copied().unwrap_or(0)
+                });
+                std::hint::black_box(first_bytes);
             }
         }
     }
@@ -253,8 +312,27 @@ impl<'a> Iterator for MembersIter<'a> {
                 .map(|(k, v)| (k.as_str(), JsonRef(Ref::Value(v)))),
             MembersIterRef::Doc(doc, range) => {
                 let i = range.next()?;
-                Some((doc.str(doc.keys[i]), JsonRef(Ref::Doc(doc, i as u32))))
+                Some((doc.key(doc.keys[i]), JsonRef(Ref::Doc(doc, i as u32))))
             }
+        }
+    }
+}
+
+/// Equal JSON: objects compare their members whatever their order.
+impl PartialEq for JsonRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.view(), other.view()) {
+            (JsonView::Null, JsonView::Null) => true,
+            (JsonView::Bool(a), JsonView::Bool(b)) => a == b,
+            (JsonView::Number(a), JsonView::Number(b)) => a == b,
+            (JsonView::String(a), JsonView::String(b)) => a == b,
+            (JsonView::Array(a), JsonView::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y)
+            }
+            (JsonView::Object(a), JsonView::Object(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| w == v))
+            }
+            _ => false,
         }
     }
 }

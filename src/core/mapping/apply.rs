@@ -20,11 +20,12 @@ use super::value::{
     json_stringify, loosely_equals_empty_string, push_js_string, strip_undefined, Val,
 };
 use crate::error::Result;
+use crate::json_doc::{JsonRef, JsonView};
 
 /// What one application of a mapping shares between directives.
 pub(crate) struct Cx<'a, 'c> {
     /// The input record.
-    pub record: &'a Value,
+    pub record: JsonRef<'a>,
     /// Lookups of path prefixes in `record` made so far.
     pub prefixes: &'c mut [Prefix<'a>],
 }
@@ -34,7 +35,7 @@ const INLINE_PREFIXES: usize = 64;
 
 /// Runs `f` with a fresh context for `record`.
 fn with_record<'a, R>(
-    record: &'a Value,
+    record: JsonRef<'a>,
     prefix_count: usize,
     f: impl FnOnce(&mut Cx<'a, '_>) -> R,
 ) -> R {
@@ -52,7 +53,7 @@ fn with_record<'a, R>(
 /// Resolves a compiled mapping against one record.
 pub(crate) fn eval_record<'a>(
     root: &'a Node,
-    record: &'a Value,
+    record: JsonRef<'a>,
     prefix_count: usize,
 ) -> Result<Val<'a>> {
     with_record(record, prefix_count, |cx| eval(root, &Val::Ref(record), cx))
@@ -61,7 +62,7 @@ pub(crate) fn eval_record<'a>(
 /// Applies a compiled mapping to one record; `None` is JS `undefined`.
 pub(crate) fn apply_to_record(
     root: &Node,
-    record: &Value,
+    record: JsonRef<'_>,
     prefix_count: usize,
 ) -> Result<Option<Value>> {
     let Node::Object(members) = root else {
@@ -80,11 +81,21 @@ pub(crate) fn apply_to_record(
     })
 }
 
-/// Resolves `node` against `payload`. Each directive lives in its own
-/// function so this recursive dispatcher keeps a small stack frame.
+/// Resolves `node` against `payload`. Record paths, the most common node,
+/// are read in place; other nodes go through the recursive dispatcher.
+#[inline(always)]
 pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     match node {
-        Node::Const(v) => Ok(Val::Ref(v)),
+        Node::RecordPath(path) => Ok(get_from_record(cx.record, path, cx.prefixes)),
+        _ => eval_node(node, payload, cx),
+    }
+}
+
+/// The dispatcher. Each directive lives in its own function so that this
+/// recursive one keeps a small stack frame.
+fn eval_node<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
+    match node {
+        Node::Const(v) => Ok(Val::Ref(JsonRef::from(v))),
         Node::Path(path) => Ok(get(payload, path)),
         Node::RecordPath(path) => Ok(get_from_record(cx.record, path, cx.prefixes)),
         Node::Object(members) => eval_object(members, payload, cx),
@@ -171,7 +182,8 @@ fn eval_transform<'a>(
     payload: &Val<'a>,
     cx: &mut Cx<'a, '_>,
 ) -> Result<Val<'a>> {
-    let is_object = matches!(payload, Val::Obj(_)) || payload.json().is_some_and(Value::is_object);
+    let is_object =
+        matches!(payload, Val::Obj(_)) || payload.json().is_some_and(JsonRef::is_object);
     if !is_object {
         return Err(error_at(
             &node.at,
@@ -252,10 +264,14 @@ fn eval_array_path<'a>(
         return Ok(root);
     };
     let items = match &root {
-        Val::Ref(Value::Array(items)) => items
-            .iter()
-            .map(|item| eval(shape, &Val::Ref(item), cx))
-            .collect::<Result<_>>()?,
+        Val::Ref(v) => match v.view() {
+            JsonView::Array(items) => items
+                .iter()
+                .map(|item| eval(shape, &Val::Ref(item), cx))
+                .collect::<Result<_>>()?,
+            JsonView::Object(_) => vec![eval(shape, &root, cx)?],
+            _ => return Ok(root),
+        },
         Val::Json(json) if json.is_array() => json
             .as_array()
             .into_iter()
@@ -267,7 +283,7 @@ fn eval_array_path<'a>(
             .map(|item| eval(shape, item, cx))
             .collect::<Result<_>>()?,
         Val::Obj(_) => vec![eval(shape, &root, cx)?],
-        other if other.json().is_some_and(Value::is_object) => vec![eval(shape, &root, cx)?],
+        other if other.json().is_some_and(JsonRef::is_object) => vec![eval(shape, &root, cx)?],
         _ => return Ok(root),
     };
     Ok(Val::Arr(items))
@@ -302,7 +318,10 @@ fn eval_replace<'a>(
     let value = eval(value, payload, cx)?;
     let text: Cow<'_, str> = if let Some(s) = value.as_str() {
         Cow::Borrowed(s)
-    } else if matches!(value.json(), Some(Value::Bool(_) | Value::Number(_))) {
+    } else if value
+        .json()
+        .is_some_and(|v| matches!(v.view(), JsonView::Bool(_) | JsonView::Number(_)))
+    {
         let mut s = String::new();
         push_js_string(&mut s, &value, 0)?;
         Cow::Owned(s)

@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use serde_json::{Map, Number, Value};
 
+use crate::json_doc::{JsonRef, Members};
+
 /// Largest property name JS treats as an array index (2^32 - 2).
 const MAX_ARRAY_INDEX: u64 = 4_294_967_294;
 
@@ -52,6 +54,15 @@ pub(crate) fn has_index_key<'k>(mut keys: impl Iterator<Item = &'k str>) -> bool
 pub(crate) fn entries_in_js_order(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
     let mut entries: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
     if has_index_key(map.keys().map(String::as_str)) {
+        entries.sort_by_key(|(k, _)| order_key(k));
+    }
+    entries
+}
+
+/// The members of an input object in the order JS would enumerate them.
+pub(crate) fn members_in_js_order(members: Members<'_>) -> Vec<(&str, JsonRef<'_>)> {
+    let mut entries: Vec<(&str, JsonRef<'_>)> = members.iter().collect();
+    if has_index_key(members.keys()) {
         entries.sort_by_key(|(k, _)| order_key(k));
     }
     entries

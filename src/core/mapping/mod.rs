@@ -48,6 +48,7 @@ pub use plan::FieldPlan;
 pub use projection::PathTrie;
 
 use crate::error::{Error, Result};
+use crate::json_doc::{JsonDoc, JsonRef};
 use compile::Compiler;
 use node::Node;
 
@@ -89,7 +90,8 @@ impl Mapping {
     /// Applies the mapping to one record (Segment's `transform`). `Ok(None)`
     /// is JS `undefined`: the whole mapping is one directive that resolved
     /// to nothing. Object members that resolve to nothing are left out.
-    pub fn apply(&self, input: &Value) -> Result<Option<Value>> {
+    pub fn apply<'a>(&self, input: impl Into<JsonRef<'a>>) -> Result<Option<Value>> {
+        let input = input.into();
         check_record(input)?;
         apply::apply_to_record(&self.root, input, self.prefix_count)
     }
@@ -98,7 +100,11 @@ impl Mapping {
     /// from the mapping instead of copying every key and string: serialize it
     /// (it implements `serde::Serialize`) or turn it into JSON with
     /// [`Mapped::into_value`].
-    pub fn apply_borrowed<'a>(&'a self, input: &'a Value) -> Result<Option<Mapped<'a>>> {
+    pub fn apply_borrowed<'a>(
+        &'a self,
+        input: impl Into<JsonRef<'a>>,
+    ) -> Result<Option<Mapped<'a>>> {
+        let input = input.into();
         check_record(input)?;
         let value = apply::eval_record(&self.root, input, self.prefix_count)?;
         Ok((!value.is_undefined()).then_some(Mapped(value)))
@@ -121,7 +127,7 @@ impl Mapping {
         &self.input_paths
     }
 
-    /// [`input_paths`](Self::input_paths) as a trie: `reads().parse(text)`
+    /// [`input_paths`](Self::input_paths) as a trie: `reads().parse_doc(text)`
     /// parses only what the mapping reads, and the mapping gives the same
     /// result on that record as on the whole one.
     pub fn reads(&self) -> &PathTrie {
@@ -131,8 +137,8 @@ impl Mapping {
     /// One record's JSON text (a JSONL line), parsed as far as the mapping
     /// reads it. Errors are the record's, worded for the line it came from:
     /// text that is not JSON, or JSON that is not an object.
-    pub fn parse_record(&self, text: &str) -> Result<Value> {
-        let record = self.reads.parse(text).map_err(|e| {
+    pub fn parse_record(&self, text: &str) -> Result<JsonDoc> {
+        let record = self.reads.parse_doc(text).map_err(|e| {
             // A JSONL line is one line: its column is what says where.
             let full = e.to_string();
             let suffix = format!(" at line 1 column {}", e.column());
@@ -142,8 +148,8 @@ impl Mapping {
             };
             Error::validation(reason, None)
         })?;
-        if !record.is_object() {
-            let kind = crate::json_kind::a_json_type(&record);
+        if !record.root().is_object() {
+            let kind = crate::json_kind::a_json_type(record.root());
             return Err(Error::validation(
                 format!("expected a JSON object, got {kind}"),
                 None,
@@ -154,13 +160,13 @@ impl Mapping {
 }
 
 /// Segment's `transform` accepts only an object as the record.
-fn check_record(input: &Value) -> Result<()> {
+fn check_record(input: JsonRef<'_>) -> Result<()> {
     if input.is_object() {
         return Ok(());
     }
     Err(Error::Mapping(format!(
         "data must be an object, got {}",
-        js::type_name(input)
+        input.view().type_name()
     )))
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::js;
 use super::value::{into_js_order, sort_members_js, too_deep, Member, Val, MAX_DATA_DEPTH};
 use crate::error::{Error, Result};
+use crate::json_doc::{JsonRef, JsonView};
 
 /// The own enumerable members of a value, as `Object.assign` and
 /// `Object.entries` see them: object members in JS order, array elements
@@ -17,15 +18,19 @@ use crate::error::{Error, Result};
 fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
     let indexed = |i: usize| Cow::Owned(i.to_string());
     match value {
-        Val::Ref(Value::Object(map)) => js::entries_in_js_order(map)
-            .into_iter()
-            .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
-            .collect(),
-        Val::Ref(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (indexed(i), Val::Ref(v)))
-            .collect(),
+        Val::Ref(json) => match json.view() {
+            JsonView::Object(members) => js::members_in_js_order(members)
+                .into_iter()
+                .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
+                .collect(),
+            JsonView::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (indexed(i), Val::Ref(v)))
+                .collect(),
+            JsonView::String(s) => string_entries(s),
+            _ => Vec::new(),
+        },
         Val::Json(json) => match *json {
             Value::Object(map) => map
                 .into_iter()
@@ -39,7 +44,6 @@ fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
             Value::String(s) => string_entries(&s),
             _ => Vec::new(),
         },
-        Val::Ref(Value::String(s)) => string_entries(s),
         Val::Str(s) => string_entries(&s),
         Val::Arr(items) => items
             .into_iter()
@@ -47,7 +51,7 @@ fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
             .map(|(i, v)| (indexed(i), v))
             .collect(),
         Val::Obj(members) => members,
-        Val::Ref(_) | Val::Undefined => Vec::new(),
+        Val::Undefined => Vec::new(),
     }
 }
 
@@ -59,11 +63,11 @@ fn string_entries<'a>(s: &str) -> Vec<Member<'a>> {
 }
 
 fn is_object(value: &Val<'_>) -> bool {
-    matches!(value, Val::Obj(_)) || value.json().is_some_and(Value::is_object)
+    matches!(value, Val::Obj(_)) || value.json().is_some_and(JsonRef::is_object)
 }
 
 fn is_array(value: &Val<'_>) -> bool {
-    matches!(value, Val::Arr(_)) || value.json().is_some_and(Value::is_array)
+    matches!(value, Val::Arr(_)) || value.json().is_some_and(JsonRef::is_array)
 }
 
 /// `Object.assign({}, ...objects)`: later sources win, a key keeps the place

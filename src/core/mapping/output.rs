@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::js;
 use super::value::{Val, MAX_DATA_DEPTH};
 use crate::error::Result;
+use crate::json_doc::{JsonRef, JsonView};
 
 /// The result of [`Mapping::apply_borrowed`](super::Mapping::apply_borrowed).
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct Mapped<'a>(pub(crate) Val<'a>);
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MemberValue<'m> {
     /// JSON from the record or the mapping, or built by a directive.
-    Json(&'m Value),
+    Json(JsonRef<'m>),
     /// A string a directive built.
     Str(&'m str),
     /// An array or object the mapping built.
@@ -45,8 +46,8 @@ impl Mapped<'_> {
         Some(members.iter().filter_map(|(key, value)| {
             let value = match value {
                 Val::Undefined => return None,
-                Val::Ref(json) => MemberValue::Json(json),
-                Val::Json(json) => MemberValue::Json(json),
+                Val::Ref(json) => MemberValue::Json(*json),
+                Val::Json(json) => MemberValue::Json(JsonRef::from(&**json)),
                 Val::Str(text) => MemberValue::Str(text),
                 Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
             };
@@ -66,7 +67,7 @@ impl Serialize for Mapped<'_> {
 struct Nested<'v, 'a>(&'v Val<'a>, usize);
 
 /// Input JSON being serialized: objects in JS key order.
-struct Ordered<'v>(&'v Value, usize);
+struct Ordered<'v>(JsonRef<'v>, usize);
 
 fn check_depth<E: serde::ser::Error>(depth: usize) -> Result<(), E> {
     if depth > MAX_DATA_DEPTH {
@@ -83,8 +84,8 @@ impl Serialize for Nested<'_, '_> {
         check_depth(depth)?;
         match value {
             Val::Undefined => serializer.serialize_none(),
-            Val::Ref(v) => Ordered(v, depth).serialize(serializer),
-            Val::Json(v) => Ordered(v, depth).serialize(serializer),
+            Val::Ref(v) => Ordered(*v, depth).serialize(serializer),
+            Val::Json(v) => Ordered(JsonRef::from(&**v), depth).serialize(serializer),
             Val::Str(s) => serializer.serialize_str(s),
             Val::Arr(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
@@ -109,28 +110,28 @@ impl Serialize for Ordered<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let Ordered(value, depth) = *self;
         check_depth(depth)?;
-        match value {
-            Value::Array(items) => {
+        match value.view() {
+            JsonView::Array(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
+                for item in items.iter() {
                     seq.serialize_element(&Ordered(item, depth + 1))?;
                 }
                 seq.end()
             }
-            Value::Object(object) => {
+            JsonView::Object(object) => {
                 let mut map = serializer.serialize_map(Some(object.len()))?;
-                if js::has_index_key(object.keys().map(String::as_str)) {
-                    for (key, member) in js::entries_in_js_order(object) {
+                if js::has_index_key(object.keys()) {
+                    for (key, member) in js::members_in_js_order(object) {
                         map.serialize_entry(key, &Ordered(member, depth + 1))?;
                     }
                 } else {
-                    for (key, member) in object {
+                    for (key, member) in object.iter() {
                         map.serialize_entry(key, &Ordered(member, depth + 1))?;
                     }
                 }
                 map.end()
             }
-            scalar => scalar.serialize(serializer),
+            _ => value.serialize(serializer),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::json_doc::{JsonRef, JsonView};
+
 use super::js;
 use super::value::Val;
 
@@ -94,9 +96,9 @@ impl Path {
 /// Where a lookup currently stands.
 enum Cursor<'v, 'a> {
     /// Inside JSON that outlives the lookup (input record, mapping constants).
-    Input(&'a Value),
+    Input(JsonRef<'a>),
     /// Inside JSON a directive built (a nested payload); copied if returned.
-    Owned(&'v Value),
+    Owned(JsonRef<'v>),
     /// Inside a structure the mapping built (a nested payload).
     Built(&'v Val<'a>),
     /// A value computed on the way (`.length`, a string's unit).
@@ -109,8 +111,8 @@ enum Cursor<'v, 'a> {
 /// `undefined` here.
 pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
     let mut cursor = match payload {
-        Val::Ref(v) => Cursor::Input(v),
-        Val::Json(v) => Cursor::Owned(v),
+        Val::Ref(v) => Cursor::Input(*v),
+        Val::Json(v) => Cursor::Owned(JsonRef::from(&**v)),
         other => Cursor::Built(other),
     };
     for segment in path.segments() {
@@ -124,7 +126,7 @@ pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
     }
     match cursor {
         Cursor::Input(v) => Val::Ref(v),
-        Cursor::Owned(v) => Val::Json(Box::new(v.clone())),
+        Cursor::Owned(v) => Val::Json(Box::new(v.to_value())),
         Cursor::Built(v) => v.clone(),
         Cursor::Computed(v) => v,
     }
@@ -132,8 +134,7 @@ pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
 
 fn is_truthy(cursor: &Cursor<'_, '_>) -> bool {
     match cursor {
-        Cursor::Input(v) => js::is_truthy(v),
-        Cursor::Owned(v) => js::is_truthy(v),
+        Cursor::Input(v) | Cursor::Owned(v) => v.view().is_truthy(),
         Cursor::Built(v) => v.is_truthy(),
         Cursor::Computed(v) => v.is_truthy(),
     }
@@ -141,10 +142,10 @@ fn is_truthy(cursor: &Cursor<'_, '_>) -> bool {
 
 fn step<'v, 'a>(cursor: &Cursor<'v, 'a>, segment: &PathSegment) -> Option<Cursor<'v, 'a>> {
     match cursor {
-        Cursor::Input(v) => step_json(v, segment, Cursor::Input),
-        Cursor::Owned(v) => step_json(v, segment, Cursor::Owned),
-        Cursor::Built(Val::Ref(v)) => step_json(v, segment, Cursor::Input),
-        Cursor::Built(Val::Json(v)) => step_json(v, segment, Cursor::Owned),
+        Cursor::Input(v) => step_json(*v, segment, Cursor::Input),
+        Cursor::Owned(v) => step_json(*v, segment, Cursor::Owned),
+        Cursor::Built(Val::Ref(v)) => step_json(*v, segment, Cursor::Input),
+        Cursor::Built(Val::Json(v)) => step_json(JsonRef::from(&**v), segment, Cursor::Owned),
         Cursor::Built(Val::Str(s)) => step_str(s, segment),
         Cursor::Built(Val::Arr(items)) => {
             if segment.is_length() {
@@ -163,15 +164,15 @@ fn step<'v, 'a>(cursor: &Cursor<'v, 'a>, segment: &PathSegment) -> Option<Cursor
 
 /// One step inside JSON; `wrap` keeps track of how long the child lives.
 fn step_json<'j, 'v, 'a>(
-    value: &'j Value,
+    value: JsonRef<'j>,
     segment: &PathSegment,
-    wrap: impl Fn(&'j Value) -> Cursor<'v, 'a>,
+    wrap: impl Fn(JsonRef<'j>) -> Cursor<'v, 'a>,
 ) -> Option<Cursor<'v, 'a>> {
-    match value {
-        Value::Object(map) => map.get(segment.key()).map(wrap),
-        Value::Array(items) if segment.is_length() => Some(length(items.len())),
-        Value::Array(items) => items.get(segment.index()? as usize).map(wrap),
-        Value::String(s) => step_str(s, segment),
+    match value.view() {
+        JsonView::Object(members) => members.get(segment.key()).map(wrap),
+        JsonView::Array(items) if segment.is_length() => Some(length(items.len())),
+        JsonView::Array(items) => items.get(segment.index()? as usize).map(wrap),
+        JsonView::String(s) => step_str(s, segment),
         _ => None,
     }
 }
@@ -224,7 +225,7 @@ mod tests {
     #[test]
     fn reads_with_js_semantics() {
         let input = json!({"a": 0, "s": "abc", "arr": [1, 2, 3], "o": {"k": null}});
-        let payload = Val::Ref(&input);
+        let payload = Val::Ref(JsonRef::from(&input));
         let read = |p: &str| get(&payload, &Path::from_mapping(p)).into_output().unwrap();
         assert_eq!(read("$.a.b"), Some(json!(0)));
         assert_eq!(read("$.s.length"), Some(json!(3)));

@@ -4,13 +4,6 @@
 //! allocations of a full JSON tree, and the mapping gives the same result on
 //! the projected record as on the whole one.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::{Map, Number, Value};
-
 use super::path::MAX_NESTED_PATH;
 use crate::json_doc::JsonDoc;
 
@@ -65,131 +58,17 @@ impl PathTrie {
     pub fn parse_doc(&self, json: &str) -> serde_json::Result<JsonDoc> {
         crate::json_doc::parse_projected(json, self)
     }
-
-    /// Parses JSON text, keeping only what this trie selects (objects keep
-    /// the selected keys; arrays and selected leaves are parsed whole).
-    pub fn parse(&self, json: &str) -> serde_json::Result<Value> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        let value = Project(self).deserialize(&mut de)?;
-        de.end()?;
-        Ok(value)
-    }
-}
-
-/// Parses one value under a trie node.
-struct Project<'t>(&'t PathTrie);
-
-impl<'de> DeserializeSeed<'de> for Project<'_> {
-    type Value = Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Value, D::Error> {
-        if self.0.whole {
-            return Value::deserialize(de);
-        }
-        de.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Project<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key_seed(Key)? {
-            match self.0.child(&key) {
-                Some(child) => {
-                    let value = map.next_value_seed(Project(child))?;
-                    out.insert(key.into_owned(), value);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(Value::Object(out))
-    }
-}
-
-/// An object key, borrowed from the text unless it has escapes.
-struct Key;
-
-impl<'de> DeserializeSeed<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
-        de.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Key {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
+
+    fn parse(trie: &PathTrie, text: &str) -> serde_json::Result<Value> {
+        trie.parse_doc(text).map(|doc| doc.root().to_value())
+    }
 
     fn trie(paths: &[&[&str]]) -> PathTrie {
         let mut trie = PathTrie::default();
@@ -203,25 +82,27 @@ mod tests {
     fn keeps_only_the_selected_paths() {
         let text = r#"{"a": {"b": 1, "c": [1, {"x": 2}], "d": "s"}, "e": {"f": null},
                        "g\u0041": true, "h": [{"i": 1}], "a2": 5}"#;
-        let parsed = trie(&[
+        let selective = trie(&[
             &["a", "c"],
             &["a", "zz"],
             &["gA"],
             &["h"],
             &["e", "f", "deep"],
-        ])
-        .parse(text)
-        .unwrap();
+        ]);
+        let parsed = parse(&selective, text).unwrap();
         assert_eq!(
             parsed,
             json!({"a": {"c": [1, {"x": 2}]}, "e": {"f": null}, "gA": true, "h": [{"i": 1}]})
         );
         assert_eq!(
-            trie(&[&[]]).parse(text).unwrap(),
+            parse(&trie(&[&[]]), text).unwrap(),
             serde_json::from_str::<Value>(text).unwrap()
         );
-        assert_eq!(trie(&[&["a", "b"]]).parse("[1, 2]").unwrap(), json!([1, 2]));
-        assert_eq!(trie(&[&["a"]]).parse("\"str\"").unwrap(), json!("str"));
+        assert_eq!(
+            parse(&trie(&[&["a", "b"]]), "[1, 2]").unwrap(),
+            json!([1, 2])
+        );
+        assert_eq!(parse(&trie(&[&["a"]]), "\"str\"").unwrap(), json!("str"));
     }
 
     #[test]
@@ -246,15 +127,15 @@ mod tests {
             "",
             r#"{"b": "\x"}"#,
         ] {
-            assert!(selective.parse(bad).is_err(), "{bad}");
+            assert!(parse(&selective, bad).is_err(), "{bad}");
         }
         // Deep nesting: skipped without recursion, refused where it is read.
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert_eq!(
-            selective.parse(&format!(r#"{{"b": {deep}}}"#)).unwrap(),
+            parse(&selective, &format!(r#"{{"b": {deep}}}"#)).unwrap(),
             json!({})
         );
-        assert!(selective.parse(&format!(r#"{{"a": {deep}}}"#)).is_err());
+        assert!(parse(&selective, &format!(r#"{{"a": {deep}}}"#)).is_err());
     }
 
     #[test]
@@ -266,8 +147,8 @@ mod tests {
         let full: Value = serde_json::from_str(text).unwrap();
         for action in ["upsert_contact", "send_dynamic_template"] {
             let mapping = Mapping::compile(&default_mapping(action).unwrap()).unwrap();
-            let projected = mapping.reads().parse(text).unwrap();
-            assert!(projected.get("context").is_none());
+            let projected = mapping.reads().parse_doc(text).unwrap();
+            assert!(projected.root().members().unwrap().get("context").is_none());
             assert_eq!(
                 mapping.apply(&projected).unwrap(),
                 mapping.apply(&full).unwrap()

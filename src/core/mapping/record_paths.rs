@@ -5,11 +5,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use super::js;
 use super::path::{get, Path, PathSegment};
 use super::value::Val;
+use crate::json_doc::{JsonRef, JsonView};
 
 /// Ids for the prefixes of the paths that read the input record, shared
 /// between paths: `$.traits` gets one id however many fields read below it.
@@ -60,23 +59,29 @@ impl RootPath {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Prefix<'a> {
     Unknown,
-    Found(&'a Value),
+    Found(JsonRef<'a>),
     Missing,
 }
 
 enum Step<'a> {
-    Child(&'a Value),
+    Child(JsonRef<'a>),
     Missing,
     /// `.length` or a string's unit: computed, not cached.
     Computed,
 }
 
-fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
-    let found = match value {
-        Value::Object(map) => lookup(map, segment.key()),
-        Value::Array(_) | Value::String(_) if segment.is_length() => return Step::Computed,
-        Value::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
-        Value::String(s) => match segment.index() {
+#[inline(always)]
+fn step_ref<'a>(value: JsonRef<'a>, segment: &PathSegment) -> Step<'a> {
+    if let Some(members) = value.members() {
+        return members
+            .get(segment.key())
+            .map_or(Step::Missing, Step::Child);
+    }
+    let found = match value.view() {
+        JsonView::Object(members) => members.get(segment.key()),
+        JsonView::Array(_) | JsonView::String(_) if segment.is_length() => return Step::Computed,
+        JsonView::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
+        JsonView::String(s) => match segment.index() {
             Some(i) if (i as usize) < js::utf16_len(s) => return Step::Computed,
             _ => None,
         },
@@ -85,44 +90,10 @@ fn step_ref<'a>(value: &'a Value, segment: &PathSegment) -> Step<'a> {
     found.map_or(Step::Missing, Step::Child)
 }
 
-/// Objects up to this size are searched in order, comparing lengths first:
-/// cheaper than hashing the key (SipHash) and probing the index, and the
-/// entries are contiguous, so the scan stays on a few cache lines.
-const SCAN_MAX: usize = 24;
-
-/// Loads the first byte of every key of a small object the mapping will
-/// read again, so their cache misses overlap instead of coming one by one
-/// as sibling lookups compare keys.
-fn warm_keys(value: &Value) {
-    if let Value::Object(map) = value {
-        if map.len() <= SCAN_MAX {
-            let first_bytes = map.keys().fold(0u8, |acc, k| {
-                acc ^ k.as_bytes().first().copied().unwrap_or(0)
-            });
-            std::hint::black_box(first_bytes);
-        }
-    }
-}
-
-/// `map.get(key)`, without hashing for small objects.
-fn lookup<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    if map.len() > SCAN_MAX {
-        return map.get(key);
-    }
-    let wanted = key.as_bytes();
-    map.iter()
-        .find(|(k, _)| {
-            let k = k.as_bytes();
-            // Length and last byte first: most mismatches end there, without a memcmp call.
-            k.len() == wanted.len() && k.last() == wanted.last() && k == wanted
-        })
-        .map(|(_, v)| v)
-}
-
 /// `get(record, path)` that remembers every prefix in `prefixes` (one slot
 /// per id of the table), so sibling paths do not repeat the lookups.
 pub(crate) fn get_from_record<'a>(
-    record: &'a Value,
+    record: JsonRef<'a>,
     path: &RootPath,
     prefixes: &mut [Prefix<'a>],
 ) -> Val<'a> {
@@ -131,7 +102,7 @@ pub(crate) fn get_from_record<'a>(
     for (i, id) in path.chain.iter().enumerate().rev() {
         match prefixes.get(*id as usize) {
             Some(Prefix::Found(v)) => {
-                (start, current) = (i + 1, v);
+                (start, current) = (i + 1, *v);
                 break;
             }
             Some(Prefix::Missing) => return Val::Undefined,
@@ -139,7 +110,7 @@ pub(crate) fn get_from_record<'a>(
         }
     }
     for (segment, id) in segments.iter().zip(path.chain.iter()).skip(start) {
-        if !js::is_truthy(current) {
+        if !current.is_truthy() {
             break;
         }
         let slot = prefixes.get_mut(*id as usize);
@@ -148,7 +119,9 @@ pub(crate) fn get_from_record<'a>(
                 current = child;
                 if let Some(slot) = slot {
                     *slot = Prefix::Found(child);
-                    warm_keys(child);
+                    if let Some(members) = child.members() {
+                        members.warm();
+                    }
                 }
             }
             Step::Missing => {
@@ -166,20 +139,8 @@ pub(crate) fn get_from_record<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json_doc::JsonDoc;
     use serde_json::json;
-
-    #[test]
-    fn lookup_matches_map_get_on_small_and_large_objects() {
-        for size in [0, 3, SCAN_MAX, SCAN_MAX + 1, 100] {
-            let map: serde_json::Map<String, Value> = (0..size)
-                .map(|i| (format!("k{i}"), Value::from(i)))
-                .collect();
-            for key in ["k0", "k2", "k24", "k99", "k", "", "k100"] {
-                assert_eq!(lookup(&map, key), map.get(key), "{size} {key}");
-            }
-            warm_keys(&Value::Object(map));
-        }
-    }
 
     #[test]
     fn shared_prefix_lookups_match_plain_get() {
@@ -210,17 +171,22 @@ mod tests {
             .iter()
             .map(|p| table.root_path(Path::parse(p)))
             .collect();
-        for order in [false, true] {
+        let doc = JsonDoc::from_value(&record);
+        let inputs = [JsonRef::from(&record), doc.root()];
+        for (order, input) in [false, true]
+            .into_iter()
+            .flat_map(|o| inputs.map(|i| (o, i)))
+        {
             let mut prefixes = vec![Prefix::Unknown; table.len()];
             let mut indices: Vec<usize> = (0..paths.len()).collect();
             if order {
                 indices.reverse();
             }
             for i in indices {
-                let cached = get_from_record(&record, &paths[i], &mut prefixes)
+                let cached = get_from_record(input, &paths[i], &mut prefixes)
                     .into_output()
                     .unwrap();
-                let plain = get(&Val::Ref(&record), &Path::parse(raw[i]))
+                let plain = get(&Val::Ref(JsonRef::from(&record)), &Path::parse(raw[i]))
                     .into_output()
                     .unwrap();
                 assert_eq!(cached, plain, "{}", raw[i]);

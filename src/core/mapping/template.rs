@@ -119,7 +119,9 @@ mod tests {
     use serde_json::json;
 
     fn render(tpl: &str, data: serde_json::Value) -> String {
-        Template::compile(tpl).render(&Val::Ref(&data)).unwrap()
+        Template::compile(tpl)
+            .render(&Val::Ref((&data).into()))
+            .unwrap()
     }
 
     #[test]

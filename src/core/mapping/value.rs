@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::js;
 use crate::error::{Error, Result};
+use crate::json_doc::{Items, JsonRef, JsonView, Members};
 
 /// How deep input data may be for the operations that walk it (building
 /// the output, `@json`, `@flatten`, `@excludeWhenNull`, stringifying).
@@ -25,7 +26,7 @@ pub(crate) enum Val<'a> {
     /// JS `undefined`: a missing path, an `@if` without a matching branch…
     Undefined,
     /// JSON borrowed from the input record or from the compiled mapping.
-    Ref(&'a Value),
+    Ref(JsonRef<'a>),
     /// A string a directive built.
     Str(String),
     /// Other JSON a directive built (decoded JSON, `.length`); in JS key order.
@@ -44,10 +45,10 @@ pub(crate) fn too_deep() -> Error {
 
 impl<'a> Val<'a> {
     /// The plain JSON this value is, when it is not a structure the mapping built.
-    pub(crate) fn json(&self) -> Option<&Value> {
+    pub(crate) fn json(&self) -> Option<JsonRef<'_>> {
         match self {
-            Val::Ref(v) => Some(v),
-            Val::Json(v) => Some(v),
+            Val::Ref(v) => Some(*v),
+            Val::Json(v) => Some(JsonRef::from(&**v)),
             _ => None,
         }
     }
@@ -55,7 +56,7 @@ impl<'a> Val<'a> {
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
             Val::Str(s) => Some(s),
-            _ => self.json().and_then(Value::as_str),
+            _ => self.json().and_then(JsonRef::as_str),
         }
     }
 
@@ -64,7 +65,7 @@ impl<'a> Val<'a> {
     }
 
     pub(crate) fn is_null(&self) -> bool {
-        self.json().is_some_and(Value::is_null)
+        self.json().is_some_and(JsonRef::is_null)
     }
 
     /// `value === undefined || value === null`
@@ -77,8 +78,7 @@ impl<'a> Val<'a> {
             Val::Undefined => false,
             Val::Str(s) => !s.is_empty(),
             Val::Arr(_) | Val::Obj(_) => true,
-            Val::Ref(v) => js::is_truthy(v),
-            Val::Json(v) => js::is_truthy(v),
+            Val::Ref(_) | Val::Json(_) => self.json().is_some_and(|v| v.view().is_truthy()),
         }
     }
 
@@ -89,8 +89,7 @@ impl<'a> Val<'a> {
             Val::Str(_) => "string",
             Val::Arr(_) => "array",
             Val::Obj(_) => "object",
-            Val::Ref(v) => js::type_name(v),
-            Val::Json(v) => js::type_name(v),
+            Val::Ref(_) | Val::Json(_) => self.json().map_or("undefined", |v| v.view().type_name()),
         }
     }
 
@@ -108,8 +107,7 @@ impl<'a> Val<'a> {
         }
         Ok(Some(match self {
             Val::Undefined => return Ok(None),
-            Val::Ref(v @ (Value::Array(_) | Value::Object(_))) => clone_in_js_order(v, depth)?,
-            Val::Ref(scalar) => scalar.clone(),
+            Val::Ref(v) => clone_in_js_order(v, depth)?,
             Val::Str(s) => Value::String(s),
             Val::Json(v) => *v,
             Val::Arr(items) => {
@@ -134,36 +132,30 @@ impl<'a> Val<'a> {
 
 /// A deep copy of input JSON with every object in JS key order (the record
 /// may come from a source that keeps `"10"` after `"b"`; JS never does).
-pub(crate) fn clone_in_js_order(value: &Value, depth: usize) -> Result<Value> {
+pub(crate) fn clone_in_js_order(value: JsonRef<'_>, depth: usize) -> Result<Value> {
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
-    match value {
-        Value::Array(items) => clone_array_in_js_order(items, depth),
-        Value::Object(map) => clone_object_in_js_order(map, depth),
-        scalar => Ok(scalar.clone()),
+    match value.view() {
+        JsonView::Array(items) => clone_array_in_js_order(items, depth),
+        JsonView::Object(members) => clone_object_in_js_order(members, depth),
+        _ => Ok(value.to_value()),
     }
 }
 
 // The two halves of `clone_in_js_order` keep its recursive frame small.
-fn clone_array_in_js_order(items: &[Value], depth: usize) -> Result<Value> {
+fn clone_array_in_js_order(items: Items<'_>, depth: usize) -> Result<Value> {
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
+    for item in items.iter() {
         out.push(clone_in_js_order(item, depth + 1)?);
     }
     Ok(Value::Array(out))
 }
 
-fn clone_object_in_js_order(map: &Map<String, Value>, depth: usize) -> Result<Value> {
-    let mut out = Map::with_capacity(map.len());
-    if js::has_index_key(map.keys().map(String::as_str)) {
-        for (k, v) in js::entries_in_js_order(map) {
-            out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
-        }
-    } else {
-        for (k, v) in map {
-            out.insert(k.clone(), clone_in_js_order(v, depth + 1)?);
-        }
+fn clone_object_in_js_order(members: Members<'_>, depth: usize) -> Result<Value> {
+    let mut out = Map::with_capacity(members.len());
+    for (k, v) in js::members_in_js_order(members) {
+        out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
     }
     Ok(Value::Object(out))
 }
@@ -225,8 +217,8 @@ pub(crate) fn push_js_string(out: &mut String, value: &Val<'_>, depth: usize) ->
         Val::Undefined => out.push_str("undefined"),
         Val::Str(s) => out.push_str(s),
         Val::Obj(_) => out.push_str("[object Object]"),
-        Val::Ref(v) => push_json_js_string(out, v, depth)?,
-        Val::Json(v) => push_json_js_string(out, v, depth)?,
+        Val::Ref(v) => push_json_js_string(out, *v, depth)?,
+        Val::Json(v) => push_json_js_string(out, JsonRef::from(&**v), depth)?,
         Val::Arr(items) => {
             if depth > MAX_DATA_DEPTH {
                 return Err(too_deep());
@@ -244,14 +236,14 @@ pub(crate) fn push_js_string(out: &mut String, value: &Val<'_>, depth: usize) ->
     Ok(())
 }
 
-fn push_json_js_string(out: &mut String, value: &Value, depth: usize) -> Result<()> {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => js::push_number(out, n),
-        Value::String(s) => out.push_str(s),
-        Value::Object(_) => out.push_str("[object Object]"),
-        Value::Array(items) => {
+fn push_json_js_string(out: &mut String, value: JsonRef<'_>, depth: usize) -> Result<()> {
+    match value.view() {
+        JsonView::Null => out.push_str("null"),
+        JsonView::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        JsonView::Number(n) => js::push_number(out, &n),
+        JsonView::String(s) => out.push_str(s),
+        JsonView::Object(_) => out.push_str("[object Object]"),
+        JsonView::Array(items) => {
             if depth > MAX_DATA_DEPTH {
                 return Err(too_deep());
             }
@@ -280,14 +272,14 @@ pub(crate) fn loosely_equals_empty_string(value: &Val<'_>) -> Result<bool> {
             return Ok(joined.is_empty());
         }
         Val::Ref(v) => *v,
-        Val::Json(v) => v.as_ref(),
+        Val::Json(v) => JsonRef::from(&**v),
     };
-    Ok(match json {
-        Value::Null | Value::Object(_) => false,
-        Value::Bool(b) => !*b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(_) => {
+    Ok(match json.view() {
+        JsonView::Null | JsonView::Object(_) => false,
+        JsonView::Bool(b) => !b,
+        JsonView::Number(n) => n.as_f64() == Some(0.0),
+        JsonView::String(s) => s.is_empty(),
+        JsonView::Array(_) => {
             let mut joined = String::new();
             push_json_js_string(&mut joined, json, 0)?;
             joined.is_empty()
@@ -313,8 +305,8 @@ fn push_stringified(out: &mut String, value: &Val<'_>, depth: usize) -> Result<(
     match value {
         Val::Undefined => out.push_str("null"),
         Val::Str(s) => js::push_json_string(out, s),
-        Val::Ref(v) => push_json_stringified(out, v, depth)?,
-        Val::Json(v) => push_json_stringified(out, v, depth)?,
+        Val::Ref(v) => push_json_stringified(out, *v, depth)?,
+        Val::Json(v) => push_json_stringified(out, JsonRef::from(&**v), depth)?,
         Val::Arr(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -343,22 +335,22 @@ fn push_stringified(out: &mut String, value: &Val<'_>, depth: usize) -> Result<(
     Ok(())
 }
 
-fn push_json_stringified(out: &mut String, value: &Value, depth: usize) -> Result<()> {
+fn push_json_stringified(out: &mut String, value: JsonRef<'_>, depth: usize) -> Result<()> {
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+    match value.view() {
+        JsonView::Null => out.push_str("null"),
+        JsonView::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        JsonView::Number(n) => {
             if n.as_f64().is_some_and(f64::is_finite) {
-                js::push_number(out, n);
+                js::push_number(out, &n);
             } else {
                 out.push_str("null");
             }
         }
-        Value::String(s) => js::push_json_string(out, s),
-        Value::Array(items) => {
+        JsonView::String(s) => js::push_json_string(out, s),
+        JsonView::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -368,9 +360,9 @@ fn push_json_stringified(out: &mut String, value: &Value, depth: usize) -> Resul
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        JsonView::Object(members) => {
             out.push('{');
-            for (i, (key, item)) in js::entries_in_js_order(map).into_iter().enumerate() {
+            for (i, (key, item)) in js::members_in_js_order(members).into_iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }

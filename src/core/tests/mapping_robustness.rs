@@ -300,7 +300,10 @@ fn random_mappings_never_panic() {
             let Ok(m) = Mapping::compile(&mapping) else {
                 return (0, 0);
             };
-            let ok = inputs.iter().filter(|input| m.apply(input).is_ok()).count();
+            let ok = inputs
+                .iter()
+                .filter(|input| m.apply(*input).is_ok())
+                .count();
             (1, ok)
         });
         let (c, a) = result.unwrap_or_else(|_| panic!("panicked on mapping {mapping}"));

@@ -15,6 +15,7 @@ use super::api::UpsertPayload;
 use super::contact::Contact;
 pub use super::flat_layout::ContactLayout;
 use crate::error::Error;
+use crate::json_doc::{JsonRef, JsonView};
 use crate::mapping::{Mapped, Mapping, MemberValue};
 use smallvec::SmallVec;
 
@@ -29,13 +30,13 @@ pub enum Scalar<'a> {
 
 impl<'a> Scalar<'a> {
     /// A JSON scalar; `None` for arrays and objects.
-    pub fn from_json(value: &'a Value) -> Option<Self> {
-        Some(match value {
-            Value::Null => Self::Null,
-            Value::Bool(b) => Self::Bool(*b),
-            Value::Number(n) => Self::Number(n.clone()),
-            Value::String(s) => Self::Str(s),
-            Value::Array(_) | Value::Object(_) => return None,
+    pub fn from_json(value: JsonRef<'a>) -> Option<Self> {
+        Some(match value.view() {
+            JsonView::Null => Self::Null,
+            JsonView::Bool(b) => Self::Bool(b),
+            JsonView::Number(n) => Self::Number(n),
+            JsonView::String(s) => Self::Str(s),
+            JsonView::Array(_) | JsonView::Object(_) => return None,
         })
     }
 

@@ -151,7 +151,7 @@ fn coerce_list(field: &Field, value: &mut Value) -> Result<(), Error> {
                 format!(
                     "{} must be a list of strings but it was {}.",
                     field.label,
-                    a_json_type(other)
+                    a_json_type(&*other)
                 ),
                 Some(field.name),
             ))
