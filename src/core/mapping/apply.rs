@@ -13,7 +13,7 @@ use super::node::{
 };
 use super::ops;
 use super::path::{get, Path};
-use super::record_paths::{get_from_record, Prefix};
+use super::record_paths::{get_from_record, Prefix, RootPath};
 use super::replace::replace;
 use super::template::Template;
 use super::value::{
@@ -73,7 +73,11 @@ pub(crate) fn apply_to_record(
         let payload = Val::Ref(record);
         let mut out = Map::with_capacity(members.len());
         for (key, member) in members {
-            if let Some(value) = eval(member, &payload, cx)?.into_output()? {
+            let value = match eval_in_place(member, cx) {
+                Some(value) => value,
+                None => eval(member, &payload, cx)?,
+            };
+            if let Some(value) = value.into_output()? {
                 out.insert(key.clone(), value);
             }
         }
@@ -81,23 +85,71 @@ pub(crate) fn apply_to_record(
     })
 }
 
-/// Resolves `node` against `payload`. Record paths, the most common node,
-/// are read in place; other nodes go through the recursive dispatcher.
-#[inline(always)]
-pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
+/// Record paths, constants and `@if exists` over them (every field of
+/// Segment's default mappings), evaluated where the value is used: they
+/// cannot fail, and their value is not passed back through the recursive
+/// dispatcher and a `Result` (copies the CPU stalls on when they are read
+/// back at once). `None` for other nodes.
+// Inlined in release only: in debug builds every inlined copy keeps its own
+// stack slots, and mappings nest 256 levels deep through `eval_object`.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn eval_in_place<'a>(node: &'a Node, cx: &mut Cx<'a, '_>) -> Option<Val<'a>> {
     match node {
-        Node::RecordPath(path) => Ok(get_from_record(cx.record, path, cx.prefixes)),
-        _ => eval_node(node, payload, cx),
+        Node::If(test) => eval_if_exists_on_record(test, cx),
+        _ => eval_leaf(node, cx),
     }
 }
 
-/// The dispatcher. Each directive lives in its own function so that this
-/// recursive one keeps a small stack frame.
-fn eval_node<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
+/// `get_from_record` out of line: the dispatcher's frame stays small.
+#[inline(never)]
+fn read_record_path<'a>(path: &'a RootPath, cx: &mut Cx<'a, '_>) -> Val<'a> {
+    get_from_record(cx.record, path, cx.prefixes)
+}
+
+/// A node that reads the record or is a constant: evaluated in place.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn eval_leaf<'a>(node: &'a Node, cx: &mut Cx<'a, '_>) -> Option<Val<'a>> {
+    match node {
+        Node::RecordPath(path) => Some(get_from_record(cx.record, path, cx.prefixes)),
+        Node::Const(v) => Some(Val::Ref(JsonRef::from(v))),
+        _ => None,
+    }
+}
+
+/// `@if exists` whose parts all read the record or are constants; `None`
+/// for any other shape.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn eval_if_exists_on_record<'a>(node: &'a IfNode, cx: &mut Cx<'a, '_>) -> Option<Val<'a>> {
+    let is_leaf = |n: &Node| matches!(n, Node::RecordPath(_) | Node::Const(_));
+    if node.condition != Condition::Exists
+        || !is_leaf(&node.test)
+        || !node.then.as_ref().is_none_or(is_leaf)
+        || !node.otherwise.as_ref().is_none_or(is_leaf)
+    {
+        return None;
+    }
+    let test = eval_leaf(&node.test, cx)?;
+    let branch = if !test.is_nullish() {
+        if node.then_is_test {
+            return Some(test);
+        }
+        &node.then
+    } else {
+        &node.otherwise
+    };
+    match branch {
+        Some(branch) => eval_leaf(branch, cx),
+        None => Some(Val::Undefined),
+    }
+}
+
+/// Resolves `node` against `payload`. Each directive lives in its own
+/// function so this recursive dispatcher keeps a small stack frame.
+pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Result<Val<'a>> {
     match node {
         Node::Const(v) => Ok(Val::Ref(JsonRef::from(v))),
         Node::Path(path) => Ok(get(payload, path)),
-        Node::RecordPath(path) => Ok(get_from_record(cx.record, path, cx.prefixes)),
+        Node::RecordPath(path) => Ok(read_record_path(path, cx)),
         Node::Object(members) => eval_object(members, payload, cx),
         Node::Array(items) => eval_array(items, payload, cx),
         Node::DynamicPath(inner, at) => eval_dynamic_path(inner, at, payload, cx),
@@ -115,6 +167,8 @@ fn eval_node<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -> Resu
     }
 }
 
+// Out of line: the members' reads are inlined here, not in the dispatcher.
+#[inline(never)]
 fn eval_object<'a>(
     members: &'a [(String, Node)],
     payload: &Val<'a>,
@@ -122,7 +176,11 @@ fn eval_object<'a>(
 ) -> Result<Val<'a>> {
     let mut out = Vec::with_capacity(members.len());
     for (key, member) in members {
-        out.push((Cow::Borrowed(key.as_str()), eval(member, payload, cx)?));
+        let value = match eval_in_place(member, cx) {
+            Some(value) => value,
+            None => eval(member, payload, cx)?,
+        };
+        out.push((Cow::Borrowed(key.as_str()), value));
     }
     Ok(Val::Obj(out))
 }

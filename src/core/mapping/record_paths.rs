@@ -92,6 +92,10 @@ fn step_ref<'a>(value: JsonRef<'a>, segment: &PathSegment) -> Step<'a> {
 
 /// `get(record, path)` that remembers every prefix in `prefixes` (one slot
 /// per id of the table), so sibling paths do not repeat the lookups.
+/// Inlined (in release: see `apply::eval_in_place`): its value is then
+/// built where it is used, not passed back through memory (a stall when it
+/// is read back at once).
+#[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn get_from_record<'a>(
     record: JsonRef<'a>,
     path: &RootPath,
