@@ -108,6 +108,32 @@ impl JsonDoc {
     fn key(&self, span: Span) -> &str {
         &self.key_text[span.range()]
     }
+
+    /// Loads one word of every cache line holding the key spans, slots and
+    /// key text of the members `span`.
+    fn warm(&self, span: Span) {
+        let range = span.range();
+        let mut acc = 0u32;
+        for key in self.keys[range.clone()].iter().step_by(8) {
+            acc ^= key.len;
+        }
+        for slot in self.slots[range.clone()].iter().step_by(4) {
+            acc ^= u32::from(matches!(slot, Slot::Null));
+        }
+        // The members' keys were written in order, with the keys of nested
+        // objects between them: at most the first 1 KiB.
+        if let (Some(first), Some(last)) = (self.keys.get(range.start), range.last()) {
+            let text = self
+                .key_text
+                .as_bytes()
+                .get(first.at as usize..self.keys[last].range().end)
+                .unwrap_or_default();
+            for byte in text.iter().step_by(64).take(16) {
+                acc ^= u32::from(*byte);
+            }
+        }
+        std::hint::black_box(acc);
+    }
 }
 
 impl std::fmt::Debug for JsonDoc {

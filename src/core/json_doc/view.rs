@@ -266,18 +266,20 @@ impl<'a> Members<'a> {
         }
     }
 
-    /// Loads the first byte of every key of a small `Value` object that will
-    /// be searched again, so their cache misses overlap instead of coming one
-    /// by one as lookups compare keys (a `JsonDoc` keeps its keys together).
+    /// Loads what lookups in a small object that will be searched again
+    /// read (its keys and, in a `JsonDoc`, its members' slots), so their
+    /// cache misses overlap instead of coming one by one as lookups proceed.
     #[inline]
     pub fn warm(self) {
-        if let MembersRef::Value(map) = self.0 {
-            if map.len() <= SCAN_MAX {
+        match self.0 {
+            MembersRef::Value(map) if map.len() <= SCAN_MAX => {
                 let first_bytes = map.keys().fold(0u8, |acc, k| {
                     acc ^ k.as_bytes().first().copied().unwrap_or(0)
                 });
                 std::hint::black_box(first_bytes);
             }
+            MembersRef::Doc(doc, span) if span.len as usize <= SCAN_MAX => doc.warm(span),
+            _ => {}
         }
     }
 
