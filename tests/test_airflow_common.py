@@ -16,12 +16,14 @@ from conftest import have_airflow
 from segment_sendgrid.airflow._common import (
     ClientOptions,
     ConnectionConfigError,
+    JsonlLines,
     failure_lines,
     load_events,
     parse_extra,
     summary_line,
 )
 from segment_sendgrid.airflow.provider import HOOK_CLASS_NAME, get_provider_info
+from segment_sendgrid.testing import FakeSendGrid
 
 HAVE_AIRFLOW = have_airflow()
 
@@ -124,24 +126,28 @@ def test_events_from_lists_mappings_json_text_and_jsonl(tmp_path: pathlib.Path) 
     assert load_events(records[0]) == records[:1]
     assert load_events(json.dumps(records)) == records
     path = tmp_path / "events.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in records) + "\n\n", encoding="utf-8")
-    assert load_events(str(path)) == records
-    assert load_events(f"  {path}\n") == records
-    assert load_events(path) == records
+    path.write_text("\n\n".join(json.dumps(r) for r in records) + "\r\n  \n", encoding="utf-8")
     packed = tmp_path / "events.jsonl.gz"
     packed.write_bytes(gzip.compress(path.read_bytes()))
-    assert load_events(str(packed)) == records
+    # JSONL lines are passed on as text, blank lines skipped, each with its line number.
+    for source in (str(path), f"  {path}\n", path, str(packed)):
+        lines = load_events(source)
+        assert isinstance(lines, JsonlLines)
+        assert all(isinstance(line, bytes) for line in lines)
+        assert [json.loads(line) for line in lines] == records
+        assert lines.line_numbers == [1, 3, 5]
+        assert lines.where(2) == f"{path if source != str(packed) else packed}, line 5"
 
 
 def test_bad_events_are_value_errors(tmp_path: pathlib.Path) -> None:
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"ok": 1}\n{oops\n', encoding="utf-8")
+    not_gzip = tmp_path / "plain.jsonl.gz"
+    not_gzip.write_text('{"ok": 1}\n', encoding="utf-8")
     cases: list[tuple[Any, str]] = [
         (None, "got None"),
         ("", "empty string"),
         ("[1, ", "not a JSON array"),
         (str(tmp_path / "missing.jsonl"), "cannot open JSONL file"),
-        (str(bad), "line 2 is not JSON"),
+        (str(not_gzip), "cannot read JSONL file .*plain.jsonl.gz"),
         (42, "got int"),
     ]
     for value, message in cases:
@@ -183,4 +189,38 @@ def test_failure_lines_and_summary() -> None:
         "record 1: bad email [invalid, field email]",
         "record 3: server [not_sent, HTTP 503, retryable]",
         "... and 1 more failed records",
+    ]
+    from_file = JsonlLines("events.jsonl", [b"{}"] * 5, [1, 2, 4, 6, 7])
+    assert failure_lines(report, limit=1, events=from_file) == [
+        "record 1 (events.jsonl, line 2): bad email [invalid, field email]",
+        "... and 2 more failed records",
+    ]
+
+
+def test_bad_jsonl_lines_fail_as_their_records_alone(
+    fake_sendgrid: FakeSendGrid, tmp_path: pathlib.Path
+) -> None:
+    path = tmp_path / "events.jsonl"
+    good = [json.dumps({"traits": {"email": f"u{i}@example.com"}}) for i in range(3)]
+    path.write_bytes(
+        "\n".join([good[0], "{oops", "", good[1], "[1, 2]"]).encode()
+        + b"\n\xff\xfe\n"
+        + good[2].encode()
+    )
+    events = load_events(str(path))
+    report = fake_sendgrid.client().upsert_contacts(events)
+    assert (report.total, report.accepted) == (6, 3)
+    assert [f.index for f in report.failed] == [1, 3, 4]
+    reasons = [f.reason for f in report.failed]
+    assert reasons[0].startswith("invalid JSON: key must be a string")
+    assert reasons[1] == "expected a JSON object, got an array"
+    assert "UTF-8" in reasons[2]
+    logged = failure_lines(report.to_dict(), events=events)
+    assert [line.split(":")[0] for line in logged] == [
+        f"record 1 ({path}, line 2)",
+        f"record 3 ({path}, line 5)",
+        f"record 4 ({path}, line 6)",
+    ]
+    assert sorted(c["email"] for c in fake_sendgrid.contacts()) == [
+        f"u{i}@example.com" for i in range(3)
     ]

@@ -24,6 +24,7 @@ __all__ = [
     "UI_RELABELING",
     "ClientOptions",
     "ConnectionConfigError",
+    "JsonlLines",
     "failure_lines",
     "load_events",
     "parse_extra",
@@ -170,24 +171,47 @@ def parse_extra(conn_id: str, extra: str | Mapping[str, Any] | None) -> ClientOp
     )
 
 
-def _read_jsonl(path: str) -> list[Any]:
+class JsonlLines(list[bytes]):
+    """The non-blank lines of a JSON Lines file, as events given as JSON text.
+
+    The client parses each line in Rust as it sends it (reading only what the mapping
+    uses), so a file is never held as Python dicts, and a line that is not a UTF-8 JSON
+    object fails as that record alone. ``line_numbers[i]`` is the file line of record ``i``.
+    """
+
+    def __init__(self, path: str, lines: list[bytes], line_numbers: list[int]) -> None:
+        super().__init__(lines)
+        self.path = path
+        self.line_numbers = line_numbers
+
+    def where(self, index: int) -> str:
+        """Where record ``index`` came from, for log lines."""
+        if 0 <= index < len(self.line_numbers):
+            return f"{self.path}, line {self.line_numbers[index]}"
+        return self.path
+
+
+def _read_jsonl(path: str) -> JsonlLines:
     opener: Any = gzip.open if path.endswith(".gz") else open
-    events: list[Any] = []
+    lines: list[bytes] = []
+    numbers: list[int] = []
     try:
-        stream: IO[str] = opener(path, "rt", encoding="utf-8")
+        stream: IO[bytes] = opener(path, "rb")
     except OSError as error:
         raise ValueError(f"events: cannot open JSONL file {path!r}: {error.strerror}") from None
     with stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                events.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ValueError(
-                    f"events: {path}, line {number} is not JSON ({error.msg})"
-                ) from None
-    return events
+        try:
+            for number, line in enumerate(stream, start=1):
+                text = line.strip()
+                if text:
+                    lines.append(text)
+                    numbers.append(number)
+        except (OSError, EOFError) as error:
+            # A .gz file that is not gzip, or cut short (gzip.BadGzipFile is an OSError).
+            strerror = error.strerror if isinstance(error, OSError) else None
+            reason = strerror or str(error) or type(error).__name__
+            raise ValueError(f"events: cannot read JSONL file {path!r}: {reason}") from None
+    return JsonlLines(path, lines, numbers)
 
 
 def load_events(value: Any) -> list[Any]:
@@ -195,8 +219,8 @@ def load_events(value: Any) -> list[Any]:
 
     A list (or any iterable, such as an XCom result) of event dicts; a single event dict;
     a JSON array as text (a Jinja-rendered XCom); or a path (``str``/``PathLike``) to a JSON
-    Lines file, optionally ``.gz``. Records that are not objects are kept: the client
-    reports them as failed records.
+    Lines file, optionally ``.gz``, whose lines are passed on as text (:class:`JsonlLines`).
+    Records that are not objects are kept: the client reports them as failed records.
     """
     if value is None:
         raise ValueError("events: got None; pass a list, an XCom result or a JSONL path")
@@ -233,8 +257,9 @@ def summary_line(action: str, report: Mapping[str, Any]) -> str:
     )
 
 
-def failure_lines(report: Mapping[str, Any], limit: int = 100) -> list[str]:
-    """One line per failed record (the first ``limit``), for the task log."""
+def failure_lines(report: Mapping[str, Any], limit: int = 100, events: object = None) -> list[str]:
+    """One line per failed record (the first ``limit``), for the task log; records
+    read from a JSONL file (``events`` a :class:`JsonlLines`) name their file line."""
     failed: list[Mapping[str, Any]] = list(report.get("failed") or [])
     lines = []
     for failure in failed[:limit]:
@@ -245,9 +270,11 @@ def failure_lines(report: Mapping[str, Any], limit: int = 100) -> list[str]:
             details.append(f"field {failure['field']}")
         if failure.get("retryable"):
             details.append("retryable")
-        lines.append(
-            f"record {failure.get('index')}: {failure.get('reason')} [{', '.join(details)}]"
-        )
+        index = failure.get("index")
+        where = ""
+        if isinstance(events, JsonlLines) and isinstance(index, int):
+            where = f" ({events.where(index)})"
+        lines.append(f"record {index}{where}: {failure.get('reason')} [{', '.join(details)}]")
     if len(failed) > limit:
         lines.append(f"... and {len(failed) - limit} more failed records")
     return lines

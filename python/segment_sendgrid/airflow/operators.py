@@ -79,7 +79,7 @@ class _SendGridBatchOperator(BaseOperator):
         self.log.info("%s", summary_line(self.sendgrid_action, report))
         if report["failed"]:
             log = self.log.error if self.fail_on_failed_records else self.log.warning
-            for line in failure_lines(report):
+            for line in failure_lines(report, events=events):
                 log("%s failed: %s", self.sendgrid_action, line)
             if self.fail_on_failed_records:
                 ti = context.get("ti")
