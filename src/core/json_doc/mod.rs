@@ -18,6 +18,11 @@ use serde_json::Value;
 
 pub use view::{Items, JsonRef, JsonView, Members};
 
+/// Objects up to this size are searched in order, comparing lengths first:
+/// cheaper than hashing or bisecting, and the keys are contiguous, so the
+/// scan stays on a few cache lines. Larger ones have a sorted index.
+const SCAN_MAX: usize = 24;
+
 /// Where a string, a key or a container's children are: `len` items from `at`
 /// (bytes of the text buffers for strings and keys, slots for containers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -62,6 +67,11 @@ pub struct JsonDoc {
     text: String,
     /// Keys, apart from values: an object's keys are searched together.
     key_text: String,
+    /// For each object of more than [`SCAN_MAX`] members, by the position of
+    /// its first member: where its members' offsets, sorted by key, start
+    /// in `sorted` (objects close in order, so this is sorted too).
+    indexes: Vec<(u32, u32)>,
+    sorted: Vec<u32>,
 }
 
 /// `text` parsed keeping only what `trie` selects.
@@ -95,6 +105,8 @@ impl JsonDoc {
             + self.keys.capacity() * std::mem::size_of::<Span>()
             + self.text.capacity()
             + self.key_text.capacity()
+            + self.indexes.capacity() * std::mem::size_of::<(u32, u32)>()
+            + self.sorted.capacity() * std::mem::size_of::<u32>()
     }
 
     fn slot(&self, at: u32) -> Slot {
@@ -107,6 +119,35 @@ impl JsonDoc {
 
     fn key(&self, span: Span) -> &str {
         &self.key_text[span.range()]
+    }
+
+    /// The member named `key` of the object whose members are `span`:
+    /// scanned in order when the object is small, else binary-searched.
+    #[inline]
+    fn find_key(&self, span: Span, key: &str) -> Option<u32> {
+        let wanted = key.as_bytes();
+        if span.len as usize > SCAN_MAX {
+            if let Ok(i) = self.indexes.binary_search_by_key(&span.at, |(at, _)| *at) {
+                let start = self.indexes[i].1 as usize;
+                let order = &self.sorted[start..start + span.len as usize];
+                let found = order.binary_search_by(|&offset| {
+                    self.key(self.keys[(span.at + offset) as usize]).cmp(key)
+                });
+                return found.ok().map(|i| span.at + order[i]);
+            }
+        }
+        // Length and last byte first: most mismatches end there, without a memcmp call.
+        let text = self.key_text.as_bytes();
+        let len = wanted.len() as u32;
+        self.keys[span.range()]
+            .iter()
+            .position(|k| {
+                k.len == len && {
+                    let candidate = &text[k.range()];
+                    candidate.last() == wanted.last() && candidate == wanted
+                }
+            })
+            .map(|i| span.at + i as u32)
     }
 
     /// Loads one word of every cache line holding the key spans, slots and
@@ -229,11 +270,23 @@ mod tests {
             serde_json::to_string(&doc.root()).unwrap(),
             r#"{"a":{"deep":[2]},"b":4,"c":3}"#
         );
-        // Objects with many keys take the hashed path.
-        let many: String = (0..100).map(|i| format!("\"k{}\": {i},", i % 40)).collect();
-        let text = format!("{{{many} \"end\": 0}}");
+        // Objects with many keys: repeated keys found through a hash index,
+        // lookups through the sorted index.
+        let many: String = (0..100)
+            .map(|i| format!("\"k{}\": {i},", (i * 7) % 40))
+            .collect();
+        let text = format!("{{{many} \"\": 0, \"é\": 1}}");
         let value: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(JsonDoc::parse(&text).unwrap().root().to_value(), value);
+        let doc = JsonDoc::parse(&text).unwrap();
+        assert_eq!(doc.root().to_value(), value);
+        let members = doc.root().members().unwrap();
+        for key in (0..45)
+            .map(|i| format!("k{i}"))
+            .chain(["", "é", "k", "k399"].map(String::from))
+        {
+            let found = members.get(&key).map(JsonRef::to_value);
+            assert_eq!(found.as_ref(), value.get(&key), "{key}");
+        }
     }
 
     #[test]

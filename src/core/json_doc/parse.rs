@@ -11,7 +11,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{JsonDoc, Slot, Span};
+use super::{JsonDoc, Slot, Span, SCAN_MAX};
 use crate::mapping::PathTrie;
 
 /// A document being built.
@@ -33,6 +33,8 @@ impl Builder {
                 keys,
                 text: String::with_capacity(text_len / 2),
                 key_text: String::with_capacity(text_len / 8),
+                indexes: Vec::new(),
+                sorted: Vec::new(),
             },
             pending: Vec::new(),
         }
@@ -66,7 +68,24 @@ impl Builder {
             self.doc.keys.push(key);
             self.doc.slots.push(slot);
         }
-        container(span)
+        let slot = container(span);
+        if matches!(slot, Slot::Obj(_)) && span.len as usize > SCAN_MAX {
+            self.index_members(span);
+        }
+        slot
+    }
+
+    /// Sorts a large object's member offsets by key (keys are unique by now).
+    fn index_members(&mut self, span: Span) {
+        let doc = &mut self.doc;
+        let start = doc.sorted.len();
+        doc.sorted.extend(0..span.len);
+        let (keys, text) = (&doc.keys, &doc.key_text);
+        doc.sorted[start..].sort_unstable_by(|a, b| {
+            let key = |offset: &u32| &text[keys[(span.at + offset) as usize].range()];
+            key(a).cmp(key(b))
+        });
+        doc.indexes.push((span.at, start as u32));
     }
 
     fn finish(mut self, root: Slot) -> JsonDoc {

@@ -5,7 +5,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
-use super::{JsonDoc, Slot, Span};
+use super::{JsonDoc, Slot, Span, SCAN_MAX};
 
 /// A borrowed JSON value: part of a `serde_json::Value` or of a [`JsonDoc`].
 #[derive(Clone, Copy)]
@@ -47,11 +47,6 @@ enum MembersRef<'a> {
     Value(&'a Map<String, Value>),
     Doc(&'a JsonDoc, Span),
 }
-
-/// Objects up to this size are searched in order, comparing lengths first:
-/// cheaper than hashing the key and probing an index, and the keys are
-/// contiguous, so the scan stays on a few cache lines.
-const SCAN_MAX: usize = 24;
 
 impl<'a> From<&'a Value> for JsonRef<'a> {
     fn from(value: &'a Value) -> Self {
@@ -256,12 +251,7 @@ impl<'a> Members<'a> {
                 .find(|(k, _)| matches(k.as_bytes()))
                 .map(|(_, v)| JsonRef(Ref::Value(v))),
             MembersRef::Doc(doc, span) => {
-                let keys = &doc.keys[span.range()];
-                let text = doc.key_text.as_bytes();
-                let len = wanted.len() as u32;
-                keys.iter()
-                    .position(|k| k.len == len && matches(&text[k.range()]))
-                    .map(|i| JsonRef(Ref::Doc(doc, span.at + i as u32)))
+                doc.find_key(span, key).map(|at| JsonRef(Ref::Doc(doc, at)))
             }
         }
     }

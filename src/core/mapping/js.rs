@@ -70,25 +70,12 @@ pub(crate) fn members_in_js_order(members: Members<'_>) -> Vec<(&str, JsonRef<'_
 
 /// JS truthiness of a JSON value.
 pub(crate) fn is_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(_) | Value::Object(_) => true,
-    }
+    JsonRef::from(value).is_truthy()
 }
 
 /// Segment's `realTypeOf`: the lower-cased `Object.prototype.toString` tag.
 pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+    JsonRef::from(value).view().type_name()
 }
 
 /// `Number.prototype.toString()`: shortest round-trip digits, exponent form
