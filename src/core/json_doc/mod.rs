@@ -1,4 +1,4 @@
-//! A parsed JSON document in four flat arrays, and [`JsonRef`], the one
+//! A parsed JSON document in a few flat arrays, and [`JsonRef`], the one
 //! read-only view the mapping engine takes of input JSON, whether a
 //! `serde_json::Value` or a [`JsonDoc`].
 //!
@@ -9,7 +9,8 @@
 //! slot, an object's or array's children in consecutive slots, key spans in
 //! a parallel array, and key text and string text in two buffers: the same
 //! event takes ~3 KB, and a key lookup scans one short run of 8-byte key
-//! spans and the object's keys, stored together.
+//! spans and the object's keys, stored together (objects of more than 24
+//! members are binary-searched through a sorted index instead).
 
 mod parse;
 mod view;
@@ -94,7 +95,7 @@ impl JsonDoc {
         JsonRef::doc(self, 0)
     }
 
-    /// A copy of `value` as a document.
+    /// A copy of `value` as a document (recursively: as deep as `value`).
     pub fn from_value(value: &Value) -> Self {
         parse::from_value(value)
     }
