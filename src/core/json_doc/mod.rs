@@ -24,6 +24,13 @@ pub use view::{Items, JsonRef, JsonView, Members};
 /// scan stays on a few cache lines. Larger ones have a sorted index.
 const SCAN_MAX: usize = 24;
 
+/// Whether a stored key is `wanted`, comparing length and last byte first:
+/// most mismatches end there, without a `memcmp` call.
+#[inline(always)]
+fn same_key(candidate: &[u8], wanted: &[u8]) -> bool {
+    candidate.len() == wanted.len() && candidate.last() == wanted.last() && candidate == wanted
+}
+
 /// Where a string, a key or a container's children are: `len` items from `at`
 /// (bytes of the text buffers for strings and keys, slots for containers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,17 +144,12 @@ impl JsonDoc {
                 return found.ok().map(|i| span.at + order[i]);
             }
         }
-        // Length and last byte first: most mismatches end there, without a memcmp call.
+        // Span lengths first: a mismatch then costs no read of the key text.
         let text = self.key_text.as_bytes();
         let len = wanted.len() as u32;
         self.keys[span.range()]
             .iter()
-            .position(|k| {
-                k.len == len && {
-                    let candidate = &text[k.range()];
-                    candidate.last() == wanted.last() && candidate == wanted
-                }
-            })
+            .position(|k| k.len == len && same_key(&text[k.range()], wanted))
             .map(|i| span.at + i as u32)
     }
 

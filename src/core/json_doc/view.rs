@@ -5,7 +5,7 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
-use super::{JsonDoc, Slot, Span, SCAN_MAX};
+use super::{same_key, JsonDoc, Slot, Span, SCAN_MAX};
 
 /// A borrowed JSON value: part of a `serde_json::Value` or of a [`JsonDoc`].
 #[derive(Clone, Copy)]
@@ -106,19 +106,6 @@ impl<'a> JsonRef<'a> {
                 _ => self.view().is_truthy(),
             },
             _ => self.view().is_truthy(),
-        }
-    }
-
-    /// The member `key` of an object; `None` for other values.
-    #[inline(always)]
-    pub fn member(self, key: &str) -> Option<JsonRef<'a>> {
-        match self.0 {
-            Ref::Value(Value::Object(map)) => Members(MembersRef::Value(map)).get(key),
-            Ref::Doc(doc, at) => match doc.slot(at) {
-                Slot::Obj(span) => Members(MembersRef::Doc(doc, span)).get(key),
-                _ => None,
-            },
-            Ref::Value(_) => None,
         }
     }
 
@@ -238,17 +225,13 @@ impl<'a> Members<'a> {
     /// The member named `key`; small objects are scanned without hashing.
     #[inline]
     pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
-        let wanted = key.as_bytes();
-        // Length and last byte first: most mismatches end there, without a memcmp call.
-        let matches =
-            |k: &[u8]| k.len() == wanted.len() && k.last() == wanted.last() && k == wanted;
         match self.0 {
             MembersRef::Value(map) if map.len() > SCAN_MAX => {
                 map.get(key).map(|v| JsonRef(Ref::Value(v)))
             }
             MembersRef::Value(map) => map
                 .iter()
-                .find(|(k, _)| matches(k.as_bytes()))
+                .find(|(k, _)| same_key(k.as_bytes(), key.as_bytes()))
                 .map(|(_, v)| JsonRef(Ref::Value(v))),
             MembersRef::Doc(doc, span) => {
                 doc.find_key(span, key).map(|at| JsonRef(Ref::Doc(doc, at)))

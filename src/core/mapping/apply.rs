@@ -176,6 +176,7 @@ fn eval_object<'a>(
 ) -> Result<Val<'a>> {
     let mut out = Vec::with_capacity(members.len());
     for (key, member) in members {
+        // Not a helper returning `Result`: that wrapping costs 8-13% here (measured).
         let value = match eval_in_place(member, cx) {
             Some(value) => value,
             None => eval(member, payload, cx)?,

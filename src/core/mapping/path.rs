@@ -134,7 +134,7 @@ pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
 
 fn is_truthy(cursor: &Cursor<'_, '_>) -> bool {
     match cursor {
-        Cursor::Input(v) | Cursor::Owned(v) => v.view().is_truthy(),
+        Cursor::Input(v) | Cursor::Owned(v) => v.is_truthy(),
         Cursor::Built(v) => v.is_truthy(),
         Cursor::Computed(v) => v.is_truthy(),
     }

@@ -78,7 +78,6 @@ fn step_ref<'a>(value: JsonRef<'a>, segment: &PathSegment) -> Step<'a> {
             .map_or(Step::Missing, Step::Child);
     }
     let found = match value.view() {
-        JsonView::Object(members) => members.get(segment.key()),
         JsonView::Array(_) | JsonView::String(_) if segment.is_length() => return Step::Computed,
         JsonView::Array(items) => segment.index().and_then(|i| items.get(i as usize)),
         JsonView::String(s) => match segment.index() {

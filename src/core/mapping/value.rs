@@ -78,7 +78,7 @@ impl<'a> Val<'a> {
             Val::Undefined => false,
             Val::Str(s) => !s.is_empty(),
             Val::Arr(_) | Val::Obj(_) => true,
-            Val::Ref(_) | Val::Json(_) => self.json().is_some_and(|v| v.view().is_truthy()),
+            Val::Ref(_) | Val::Json(_) => self.json().is_some_and(JsonRef::is_truthy),
         }
     }
 
