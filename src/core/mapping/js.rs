@@ -59,13 +59,21 @@ pub(crate) fn entries_in_js_order(map: &Map<String, Value>) -> Vec<(&str, &Value
     entries
 }
 
-/// The members of an input object in the order JS would enumerate them.
-pub(crate) fn members_in_js_order(members: Members<'_>) -> Vec<(&str, JsonRef<'_>)> {
-    let mut entries: Vec<(&str, JsonRef<'_>)> = members.iter().collect();
-    if has_index_key(members.keys()) {
+/// The members of an input object in the order JS would enumerate them:
+/// as held, unless a key is an array index (then sorted, which allocates).
+pub(crate) fn members_in_js_order(
+    members: Members<'_>,
+) -> impl Iterator<Item = (&str, JsonRef<'_>)> {
+    let sorted = has_index_key(members.keys()).then(|| {
+        let mut entries: Vec<(&str, JsonRef<'_>)> = members.iter().collect();
         entries.sort_by_key(|(k, _)| order_key(k));
-    }
-    entries
+        entries
+    });
+    let held = sorted.is_none().then(|| members.iter());
+    sorted
+        .into_iter()
+        .flatten()
+        .chain(held.into_iter().flatten())
 }
 
 /// JS truthiness of a JSON value.

@@ -20,7 +20,6 @@ fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
     match value {
         Val::Ref(json) => match json.view() {
             JsonView::Object(members) => js::members_in_js_order(members)
-                .into_iter()
                 .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
                 .collect(),
             JsonView::Array(items) => items

@@ -120,14 +120,8 @@ impl Serialize for Ordered<'_> {
             }
             JsonView::Object(object) => {
                 let mut map = serializer.serialize_map(Some(object.len()))?;
-                if js::has_index_key(object.keys()) {
-                    for (key, member) in js::members_in_js_order(object) {
-                        map.serialize_entry(key, &Ordered(member, depth + 1))?;
-                    }
-                } else {
-                    for (key, member) in object.iter() {
-                        map.serialize_entry(key, &Ordered(member, depth + 1))?;
-                    }
+                for (key, member) in js::members_in_js_order(object) {
+                    map.serialize_entry(key, &Ordered(member, depth + 1))?;
                 }
                 map.end()
             }

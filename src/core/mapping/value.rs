@@ -362,7 +362,7 @@ fn push_json_stringified(out: &mut String, value: JsonRef<'_>, depth: usize) -> 
         }
         JsonView::Object(members) => {
             out.push('{');
-            for (i, (key, item)) in js::members_in_js_order(members).into_iter().enumerate() {
+            for (i, (key, item)) in js::members_in_js_order(members).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
