@@ -1,19 +1,13 @@
 //! The contact store: contacts matched by any of their four identifiers,
 //! the upsert rule (an update must carry every identifier the contact has),
-//! SendGrid's contact JSON, and `POST /v3/marketing/contacts/search/emails`.
+//! lookups for the read endpoints and SendGrid's contact JSON.
 
-use std::sync::Arc;
+use std::cmp::Reverse;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use foldhash::HashMap;
 use serde_json::{json, Map, Value};
 
-use super::errors::{json_response, parse_object, ApiError, ErrorItem};
-use super::state::Emulator;
-use super::validate::{is_valid_email, uuid};
+use super::validate::uuid;
 
 pub use super::upsert::upsert;
 
@@ -56,6 +50,9 @@ pub struct Contact {
     pub list_ids: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// When it was last written, as a store-wide counter: the order of the
+    /// "most recent contacts" samples (timestamps tie within a second).
+    pub touched: u64,
 }
 
 impl Contact {
@@ -110,6 +107,16 @@ pub struct ContactStore {
     by_identifier: [HashMap<String, usize>; 4],
     by_alternate_email: HashMap<String, usize>,
     list_counts: HashMap<String, usize>,
+    /// Counter behind `Contact::touched`.
+    clock: u64,
+}
+
+/// A record the store refused: the record's error message and the
+/// identifiers it carried (for the import job's errors file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    pub message: String,
+    pub identifiers: [Option<String>; 4],
 }
 
 impl ContactStore {
@@ -129,6 +136,22 @@ impl ContactStore {
         self.contacts.get(*index)
     }
 
+    /// The contact whose identifier of `kind` (index into [`IDENTIFIERS`])
+    /// is exactly `value`; emails are stored lower-cased.
+    pub fn find_identifier(&self, kind: usize, value: &str) -> Option<&Contact> {
+        let index = self.by_identifier.get(kind)?.get(value)?;
+        self.contacts.get(*index)
+    }
+
+    /// Up to `limit` of the contacts `keep` accepts, most recently written
+    /// first.
+    pub fn most_recent(&self, limit: usize, keep: impl Fn(&Contact) -> bool) -> Vec<&Contact> {
+        let mut picked: Vec<&Contact> = self.contacts.iter().filter(|c| keep(c)).collect();
+        picked.sort_unstable_by_key(|c| Reverse(c.touched));
+        picked.truncate(limit);
+        picked
+    }
+
     /// Applies one record. `Ok(true)`: created; `Ok(false)`: updated;
     /// `Err`: the record's error inside the job.
     /// `now` is the job's timestamp (formatted once per job, not per record).
@@ -137,7 +160,11 @@ impl ContactStore {
         input: ContactInput,
         list_ids: &[String],
         now: &str,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, Rejected> {
+        let refuse = |message: String, input: ContactInput| Rejected {
+            message,
+            identifiers: input.identifiers,
+        };
         let mut matched: Option<usize> = None;
         for (kind, value) in input.identifiers.iter().enumerate() {
             let Some(index) = value.as_ref().and_then(|v| self.by_identifier[kind].get(v)) else {
@@ -145,9 +172,8 @@ impl ContactStore {
             };
             match matched {
                 Some(other) if other != *index => {
-                    return Err(
-                        "the identifiers given belong to different existing contacts".into(),
-                    )
+                    let message = "the identifiers given belong to different existing contacts";
+                    return Err(refuse(message.into(), input));
                 }
                 _ => matched = Some(*index),
             }
@@ -161,6 +187,7 @@ impl ContactStore {
                 list_ids: Vec::new(),
                 created_at: now.to_owned(),
                 updated_at: now.to_owned(),
+                touched: 0,
             };
             self.contacts.push(contact);
             self.merge(self.contacts.len() - 1, input, list_ids);
@@ -170,10 +197,11 @@ impl ContactStore {
         for (kind, have) in existing.identifiers.iter().enumerate() {
             if let Some(have) = have {
                 if input.identifiers[kind].as_ref() != Some(have) {
-                    return Err(format!(
+                    let message = format!(
                         "contact {} has {} '{have}'; an update must carry every identifier of the contact",
                         existing.id, IDENTIFIERS[kind]
-                    ));
+                    );
+                    return Err(refuse(message, input));
                 }
             }
         }
@@ -184,6 +212,8 @@ impl ContactStore {
 
     /// Writes `input` into contact `index`, keeping the indexes in step.
     fn merge(&mut self, index: usize, input: ContactInput, list_ids: &[String]) {
+        self.clock += 1;
+        self.contacts[index].touched = self.clock;
         for (kind, value) in input.identifiers.into_iter().enumerate() {
             if let Some(value) = value {
                 self.by_identifier[kind].insert(value.clone(), index);
@@ -210,58 +240,6 @@ impl ContactStore {
             self.by_alternate_email.insert(alternate, index);
         }
     }
-}
-
-/// SendGrid: up to 100 addresses; 200 when any matches (misses listed with
-/// `"contact not found"`), 404 when none does, 400 when one is invalid.
-pub async fn search_emails(State(em): State<Arc<Emulator>>, body: Bytes) -> Response {
-    let request = match parse_object(&body) {
-        Ok(map) => map,
-        Err(e) => return e.into_response(),
-    };
-    let Some(emails) = request.get("emails").and_then(Value::as_array) else {
-        return ApiError::bad_request("emails", "emails is required and must be an array")
-            .into_response();
-    };
-    if emails.is_empty() || emails.len() > 100 {
-        return ApiError::bad_request("emails", "emails must hold 1 to 100 addresses")
-            .into_response();
-    }
-    let mut errors = Vec::new();
-    for (i, email) in emails.iter().enumerate() {
-        match email.as_str() {
-            Some(text) if text.len() <= 100 && is_valid_email(text) => {}
-            _ => errors.push(ErrorItem::new(
-                format!("emails[{i}]"),
-                format!("email {email} is not valid"),
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return ApiError::new(StatusCode::BAD_REQUEST, errors).into_response();
-    }
-    let mut store = em.write();
-    super::imports::settle(&mut store);
-    let mut result = Map::new();
-    let mut found = false;
-    for email in emails.iter().filter_map(Value::as_str) {
-        let entry = match store.contacts.find_email(&email.to_lowercase()) {
-            Some(contact) => {
-                found = true;
-                json!({ "contact": contact.to_json(&em.base_url) })
-            }
-            None => json!({ "error": "contact not found" }),
-        };
-        result.insert(email.to_owned(), entry);
-    }
-    if !found {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            vec![ErrorItem::general("no contacts found")],
-        )
-        .into_response();
-    }
-    json_response(StatusCode::OK, &json!({ "result": result }))
 }
 
 #[cfg(test)]
@@ -294,7 +272,8 @@ mod tests {
         let err = store
             .upsert(input(Some("a@x.io"), None, "C"), &[], "t")
             .unwrap_err();
-        assert!(err.contains("external_id"), "{err}");
+        assert!(err.message.contains("external_id"), "{err:?}");
+        assert_eq!(err.identifiers, [Some("a@x.io".into()), None, None, None]);
         assert_eq!(store.all()[0].fields["first_name"], "B");
         assert_eq!(
             store.upsert(input(None, Some("other"), "D"), &[], "t"),
@@ -303,7 +282,40 @@ mod tests {
         let err = store
             .upsert(input(Some("a@x.io"), Some("other"), "E"), &[], "t")
             .unwrap_err();
-        assert!(err.contains("different"), "{err}");
+        assert!(err.message.contains("different"), "{err:?}");
+        assert_eq!(err.identifiers[2].as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn lookups_by_identifier_and_recency() {
+        let mut store = ContactStore::default();
+        for (email, external) in [("a@x.io", "1"), ("b@x.io", "2"), ("c@x.io", "3")] {
+            store
+                .upsert(input(Some(email), Some(external), "N"), &[], "t")
+                .unwrap();
+        }
+        assert_eq!(
+            store.find_identifier(2, "2").unwrap().identifiers[0].as_deref(),
+            Some("b@x.io")
+        );
+        assert!(store.find_identifier(2, "4").is_none());
+        assert!(store.find_identifier(9, "2").is_none());
+        // Updating "a" makes it the most recent.
+        store
+            .upsert(input(Some("a@x.io"), Some("1"), "M"), &[], "t")
+            .unwrap();
+        let recent: Vec<&str> = store
+            .most_recent(2, |_| true)
+            .iter()
+            .filter_map(|c| c.identifiers[0].as_deref())
+            .collect();
+        assert_eq!(recent, ["a@x.io", "c@x.io"]);
+        assert_eq!(
+            store
+                .most_recent(9, |c| c.identifiers[2].as_deref() == Some("2"))
+                .len(),
+            1
+        );
     }
 
     #[test]

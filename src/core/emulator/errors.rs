@@ -67,6 +67,23 @@ impl ApiError {
         Self::status(StatusCode::NOT_FOUND)
     }
 
+    /// A 404 for a path this emulator does not serve, worded so it cannot
+    /// be read as "the resource does not exist" on a real endpoint.
+    pub fn not_emulated(method: &str, path: &str) -> Self {
+        // The path is echoed, so a long one is cut (it is the client's input).
+        let mut shown: String = path.chars().take(200).collect();
+        if shown.len() < path.len() {
+            shown.push('…');
+        }
+        Self::new(
+            StatusCode::NOT_FOUND,
+            vec![ErrorItem::general(format!(
+                "not emulated: {method} {shown} is not an endpoint of this SendGrid emulator \
+                 (segment_sendgrid.testing.FakeSendGrid)"
+            ))],
+        )
+    }
+
     pub fn too_large() -> Self {
         Self::status(StatusCode::PAYLOAD_TOO_LARGE)
     }
@@ -188,5 +205,17 @@ mod tests {
         let err = parse_object(b"[1]").unwrap_err();
         assert!(err.errors[0].message.contains("an array"));
         assert!(parse_object(br#"{"a":1}"#).is_ok());
+    }
+
+    #[test]
+    fn not_emulated_names_the_request_and_cuts_long_paths() {
+        let body = ApiError::not_emulated("GET", "/v3/foo").body();
+        assert_eq!(
+            body,
+            json!({"errors":[{"field":null,"message":"not emulated: GET /v3/foo is not an endpoint of this SendGrid emulator (segment_sendgrid.testing.FakeSendGrid)"}]})
+        );
+        let long = format!("/{}", "é".repeat(500));
+        let message = &ApiError::not_emulated("PUT", &long).errors[0].message;
+        assert!(message.contains("é…") && message.len() < 600, "{message}");
     }
 }

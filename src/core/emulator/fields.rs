@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use super::errors::{json_response, parse_object, ApiError};
+use super::lists::list_json;
 use super::state::Emulator;
 use super::validate::uuid;
 
@@ -241,15 +242,7 @@ pub async fn list_lists(
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|list| {
-            let count = store.contacts.count_in_list(&list.id);
-            json!({
-                "id": list.id,
-                "name": list.name,
-                "contact_count": count,
-                "_metadata": {"self": format!("{base}/{}", list.id)},
-            })
-        })
+        .map(|list| list_json(&em.base_url, list, store.contacts.count_in_list(&list.id)))
         .collect();
     let metadata = super::templates::page_metadata(
         &base,
@@ -275,15 +268,7 @@ pub async fn create_list(State(em): State<Arc<Emulator>>, body: Bytes) -> Respon
     };
     let created = em.write().fields.add_list(name);
     match created {
-        Ok(list) => {
-            let body = json!({
-                "id": list.id,
-                "name": list.name,
-                "contact_count": 0,
-                "_metadata": {"self": format!("{}/v3/marketing/lists/{}", em.base_url, list.id)},
-            });
-            json_response(StatusCode::CREATED, &body)
-        }
+        Ok(list) => json_response(StatusCode::CREATED, &list_json(&em.base_url, &list, 0)),
         Err(message) => ApiError::bad_request("name", message).into_response(),
     }
 }

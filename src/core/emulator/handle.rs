@@ -165,7 +165,21 @@ impl EmulatorHandle {
         super::imports::settle(&mut store);
         let mut jobs: Vec<_> = store.jobs.values().collect();
         jobs.sort_by_key(|j| j.sequence);
-        jobs.iter().map(|j| j.to_inspection_json()).collect()
+        let base = self.emulator.download_base();
+        jobs.iter().map(|j| j.to_inspection_json(&base)).collect()
+    }
+
+    /// Origin of the `errors_url` links of import jobs (`None`: back to
+    /// [`EmulatorHandle::url`]). Lets a test point them at another origin
+    /// of the same server, e.g. `http://localhost:PORT`. `reset()` restores
+    /// the default.
+    pub fn set_download_base(&self, base: Option<String>) -> EmulatorResult<()> {
+        let base = match base {
+            None => None,
+            Some(base) => Some(check_download_base(&base)?),
+        };
+        self.emulator.set_download_base(base);
+        Ok(())
     }
 
     pub fn reset(&self) {
@@ -280,6 +294,23 @@ impl Drop for EmulatorHandle {
     }
 }
 
+/// An `http(s)://` origin (a path prefix is allowed) without spaces or
+/// control characters; the trailing `/` is dropped.
+fn check_download_base(base: &str) -> EmulatorResult<String> {
+    let rest = base
+        .strip_prefix("http://")
+        .or_else(|| base.strip_prefix("https://"));
+    let clean = !base.chars().any(|c| c.is_whitespace() || c.is_control());
+    match rest {
+        Some(rest) if clean && !rest.is_empty() && !rest.starts_with('/') => {
+            Ok(base.trim_end_matches('/').to_owned())
+        }
+        _ => Err(invalid(format!(
+            "download base must be an http:// or https:// URL without spaces, got {base:?}"
+        ))),
+    }
+}
+
 fn check_fault_path(path: &str) -> EmulatorResult<()> {
     if path == "*" || path.starts_with('/') {
         Ok(())
@@ -287,5 +318,29 @@ fn check_fault_path(path: &str) -> EmulatorResult<()> {
         Err(invalid(format!(
             "path must start with '/' (or be '*'), got {path:?}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_bases_must_be_http_urls() {
+        assert_eq!(
+            check_download_base("http://localhost:3030/").unwrap(),
+            "http://localhost:3030"
+        );
+        assert!(check_download_base("https://files.example.com/x").is_ok());
+        for bad in [
+            "localhost:3030",
+            "http://",
+            "http:///x",
+            "ftp://h",
+            "http://a b",
+            "",
+        ] {
+            assert!(check_download_base(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Import jobs: a PUT contacts request becomes a job that stays `pending`
-//! for `import_delay_ms`, then applies its records and reports counts, and
+//! for `import_delay_ms`, then applies its records and reports counts (and,
+//! when records failed, a link to its errors file), and
 //! `GET /v3/marketing/contacts/imports/{id}`.
 
 use std::sync::Arc;
@@ -13,14 +14,18 @@ use serde_json::{json, Value};
 
 use super::contacts::ContactInput;
 use super::errors::{json_response, ApiError, ErrorItem};
+use super::routes::ERRORS_FILE_PATTERN;
 use super::state::{Emulator, Store};
 use super::validate::{iso_now, uuid};
 
 /// One record that failed inside a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
+    /// Position of the record in the request's `contacts` array.
     pub index: usize,
     pub message: String,
+    /// The identifiers the record carried (by `IDENTIFIERS` index).
+    pub identifiers: [Option<String>; 4],
 }
 
 #[derive(Debug)]
@@ -54,7 +59,14 @@ impl ImportJob {
         }
     }
 
-    pub fn to_json(&self) -> Value {
+    /// Whether the job ended with failed records (and so has an errors file).
+    pub fn has_errors_file(&self) -> bool {
+        matches!(self.status(), "errored" | "failed")
+    }
+
+    /// SendGrid's `ContactImport`; `download_base` is the origin of the
+    /// `errors_url` link.
+    pub fn to_json(&self, download_base: &str) -> Value {
         let mut body = json!({
             "id": self.id,
             "status": self.status(),
@@ -71,12 +83,15 @@ impl ImportJob {
         if let Some(finished) = &self.finished_at {
             body["finished_at"] = json!(finished);
         }
+        if self.has_errors_file() {
+            body["results"]["errors_url"] = json!(errors_url(download_base, &self.id));
+        }
         body
     }
 
     /// The job with its per-record errors, for the handle's inspection.
-    pub fn to_inspection_json(&self) -> Value {
-        let mut body = self.to_json();
+    pub fn to_inspection_json(&self, download_base: &str) -> Value {
+        let mut body = self.to_json(download_base);
         let errors: Vec<Value> = self
             .errors
             .iter()
@@ -96,11 +111,21 @@ impl ImportJob {
             match contacts.upsert(input, &list_ids, &now) {
                 Ok(true) => self.created += 1,
                 Ok(false) => self.updated += 1,
-                Err(message) => self.errors.push(RecordError { index, message }),
+                Err(rejected) => self.errors.push(RecordError {
+                    index,
+                    message: rejected.message,
+                    identifiers: rejected.identifiers,
+                }),
             }
         }
         self.finished_at = Some(iso_now());
     }
+}
+
+/// The absolute link of a job's errors file (served by `downloads.rs`).
+pub fn errors_url(download_base: &str, job_id: &str) -> String {
+    let path = ERRORS_FILE_PATTERN.replace("{id}", job_id);
+    format!("{}{path}", download_base.trim_end_matches('/'))
 }
 
 /// Applies every job whose delay has passed, oldest first, so updates land
@@ -170,7 +195,7 @@ pub async fn status(
     let mut store = em.write();
     settle(&mut store);
     match store.jobs.get(&id) {
-        Some(job) => json_response(StatusCode::OK, &job.to_json()),
+        Some(job) => json_response(StatusCode::OK, &job.to_json(&em.download_base())),
         None => ApiError::new(
             StatusCode::NOT_FOUND,
             vec![ErrorItem::new("id", format!("import job '{id}' not found"))],

@@ -8,17 +8,22 @@
 //! bindings can call them without a runtime.
 
 mod contacts;
+mod downloads;
 mod errors;
 mod faults;
 mod fields;
 mod handle;
 mod imports;
+mod lists;
 mod lookups;
 mod mail;
 mod mail_rules;
 mod pipeline;
 mod routes;
+mod sample;
+mod search;
 mod server;
+mod sgql;
 mod state;
 mod templates;
 mod upsert;

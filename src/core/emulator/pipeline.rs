@@ -1,7 +1,7 @@
 //! The middleware every request passes through, in SendGrid's order:
-//! injected drop, latency, rate limit, auth, 404/405, scope, body (size,
-//! gzip), injected failure, the handler, then the rate-limit headers and the
-//! request log.
+//! injected drop, latency, rate limit, auth (except on download links),
+//! 404/405, scope, body (size, gzip), injected failure, the handler, then the
+//! rate-limit headers and the request log.
 
 use std::io::Read;
 use std::sync::Arc;
@@ -84,11 +84,13 @@ async fn process(
             0,
         );
     }
-    if !authorized(em, &parts.headers) {
+    let public = route.is_some_and(routes::is_public);
+    if !public && !authorized(em, &parts.headers) {
         return (ApiError::unauthorized().into_response(), 0);
     }
     let Some(pattern) = route else {
-        return (ApiError::not_found().into_response(), 0);
+        let error = ApiError::not_emulated(parts.method.as_str(), parts.uri.path());
+        return (error.into_response(), 0);
     };
     let Some(endpoint) = routes::endpoint(pattern, &parts.method) else {
         let mut response = ApiError::status(StatusCode::METHOD_NOT_ALLOWED).into_response();

@@ -1,7 +1,7 @@
 //! The table of emulated endpoints: route pattern, method, the scopes that
-//! grant it and its body limit. The middleware answers 404/405/403/413 from
-//! it; `server.rs` routes the same patterns to handlers (a test checks that
-//! both agree).
+//! grant it, its body limit and whether it needs the API key. The middleware
+//! answers 404/405/403/413 from it; `server.rs` routes the same patterns to
+//! handlers (a test checks that both agree).
 
 use axum::http::Method;
 
@@ -20,6 +20,9 @@ pub struct Endpoint {
     pub scopes: &'static [&'static str],
     /// Largest accepted body, after gunzip, in bytes.
     pub body_limit: usize,
+    /// False only for download links, which stand for SendGrid's pre-signed
+    /// URLs: their unguessable id is the credential, not the API key.
+    pub needs_key: bool,
 }
 
 const MARKETING_READ: &[&str] = &["marketing.read", "marketing_campaigns.read"];
@@ -35,8 +38,17 @@ const fn ep(
         pattern,
         scopes,
         body_limit,
+        needs_key: true,
     }
 }
+
+/// A read of the marketing API (small body, the marketing read scopes).
+const fn read(method: Method, pattern: &'static str) -> Endpoint {
+    ep(method, pattern, MARKETING_READ, SMALL_BODY_LIMIT)
+}
+
+/// Where import-job error files are served (see `downloads.rs`).
+pub const ERRORS_FILE_PATTERN: &str = "/downloads/contact-imports/{id}/errors.json";
 
 pub const ENDPOINTS: &[Endpoint] = &[
     ep(
@@ -45,17 +57,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         &["marketing_campaigns.update", "marketing_campaigns.create"],
         CONTACTS_BODY_LIMIT,
     ),
-    ep(
-        Method::GET,
-        "/v3/marketing/contacts/imports/{id}",
-        MARKETING_READ,
-        SMALL_BODY_LIMIT,
-    ),
-    ep(
+    read(Method::GET, "/v3/marketing/contacts"),
+    read(Method::GET, "/v3/marketing/contacts/count"),
+    read(Method::GET, "/v3/marketing/contacts/imports/{id}"),
+    read(Method::POST, "/v3/marketing/contacts/search"),
+    read(Method::POST, "/v3/marketing/contacts/search/emails"),
+    read(
         Method::POST,
-        "/v3/marketing/contacts/search/emails",
-        MARKETING_READ,
-        SMALL_BODY_LIMIT,
+        "/v3/marketing/contacts/search/identifiers/{identifier_type}",
     ),
     ep(
         Method::GET,
@@ -81,6 +90,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
         &["marketing_campaigns.create"],
         SMALL_BODY_LIMIT,
     ),
+    read(Method::GET, "/v3/marketing/lists/{id}"),
+    read(Method::GET, "/v3/marketing/lists/{id}/contacts/count"),
     ep(
         Method::POST,
         "/v3/mail/send",
@@ -124,6 +135,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         SMALL_BODY_LIMIT,
     ),
     ep(Method::GET, "/v3/scopes", &[], SMALL_BODY_LIMIT),
+    Endpoint {
+        method: Method::GET,
+        pattern: ERRORS_FILE_PATTERN,
+        scopes: &[],
+        body_limit: SMALL_BODY_LIMIT,
+        needs_key: false,
+    },
 ];
 
 /// Every scope some endpoint accepts: what `GET /v3/scopes` lists for a key
@@ -163,6 +181,14 @@ pub fn route_of(path: &str) -> Option<&'static str> {
         .map(|e| e.pattern)
 }
 
+/// Whether requests to `pattern` go without the API key (every method on
+/// it: a wrong method on a download link is a 405, not a 401).
+pub fn is_public(pattern: &str) -> bool {
+    ENDPOINTS
+        .iter()
+        .any(|e| e.pattern == pattern && !e.needs_key)
+}
+
 /// The endpoint for `method` on `pattern`.
 pub fn endpoint(pattern: &str, method: &Method) -> Option<&'static Endpoint> {
     ENDPOINTS
@@ -193,6 +219,30 @@ mod tests {
         assert_eq!(route_of("/v3/nope"), None);
         assert!(endpoint("/v3/mail/send", &Method::GET).is_none());
         assert_eq!(allowed_methods("/v3/marketing/lists"), "GET, POST");
+        assert_eq!(
+            route_of("/v3/marketing/lists/abc/contacts/count"),
+            Some("/v3/marketing/lists/{id}/contacts/count")
+        );
+        assert_eq!(
+            route_of("/v3/marketing/contacts/search/identifiers/email"),
+            Some("/v3/marketing/contacts/search/identifiers/{identifier_type}")
+        );
+        assert_eq!(
+            route_of("/downloads/contact-imports/j/errors.json"),
+            Some(ERRORS_FILE_PATTERN)
+        );
+    }
+
+    #[test]
+    fn only_download_links_go_without_the_key() {
+        let public: Vec<&str> = ENDPOINTS
+            .iter()
+            .filter(|e| !e.needs_key)
+            .map(|e| e.pattern)
+            .collect();
+        assert_eq!(public, [ERRORS_FILE_PATTERN]);
+        assert!(is_public(ERRORS_FILE_PATTERN));
+        assert!(!is_public("/v3/scopes"));
     }
 
     #[test]

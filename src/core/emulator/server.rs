@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
 use axum::routing::{get, post, put};
 use axum::Router;
 use hyper::body::Incoming;
@@ -17,19 +18,31 @@ use tower_service::Service;
 
 use super::errors::ApiError;
 use super::pipeline::{pipeline, ConnectionKill};
+use super::routes::ERRORS_FILE_PATTERN;
 use super::state::Emulator;
-use super::{contacts, fields, imports, lookups, mail, templates};
+use super::{
+    contacts, downloads, fields, imports, lists, lookups, mail, sample, search, templates,
+};
 
 /// How long stop() lets in-flight requests finish before cutting them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub fn router(em: Arc<Emulator>) -> Router {
     Router::new()
-        .route("/v3/marketing/contacts", put(contacts::upsert))
+        .route(
+            "/v3/marketing/contacts",
+            put(contacts::upsert).get(sample::sample),
+        )
+        .route("/v3/marketing/contacts/count", get(sample::count))
         .route("/v3/marketing/contacts/imports/{id}", get(imports::status))
+        .route("/v3/marketing/contacts/search", post(search::search_query))
         .route(
             "/v3/marketing/contacts/search/emails",
-            post(contacts::search_emails),
+            post(search::search_emails),
+        )
+        .route(
+            "/v3/marketing/contacts/search/identifiers/{identifier_type}",
+            post(search::search_identifiers),
         )
         .route(
             "/v3/marketing/field_definitions",
@@ -39,6 +52,11 @@ pub fn router(em: Arc<Emulator>) -> Router {
             "/v3/marketing/lists",
             get(fields::list_lists).post(fields::create_list),
         )
+        .route("/v3/marketing/lists/{id}", get(lists::get_list))
+        .route(
+            "/v3/marketing/lists/{id}/contacts/count",
+            get(lists::list_count),
+        )
         .route("/v3/mail/send", post(mail::send))
         .route("/v3/templates", get(templates::list))
         .route("/v3/templates/{id}", get(templates::get_one))
@@ -47,8 +65,11 @@ pub fn router(em: Arc<Emulator>) -> Router {
         .route("/v3/whitelabel/domains", get(lookups::domains))
         .route("/v3/user/account", get(lookups::account))
         .route("/v3/scopes", get(lookups::scopes))
+        .route(ERRORS_FILE_PATTERN, get(downloads::import_errors))
         // The middleware answers 404/405 first; these only back it up.
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(|method: Method, uri: Uri| async move {
+            ApiError::not_emulated(method.as_str(), uri.path())
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
         })
@@ -126,6 +147,7 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emulator::contacts::ContactInput;
     use crate::emulator::routes::ENDPOINTS;
     use crate::emulator::templates::Template;
     use axum::body::Body;
@@ -145,19 +167,34 @@ mod tests {
         let template = Template::new("T", vec![], "dynamic").unwrap();
         let template_id = template.id.clone();
         em.write().templates.push(template);
-        let job_id = crate::emulator::imports::submit(&em, Vec::new(), Vec::new());
+        let list_id = em.write().fields.add_list("L").unwrap().id;
+        // Two records that are one contact's: the second errors, so the job
+        // has an errors file.
+        let record = |phone: &str| ContactInput {
+            identifiers: [Some("a@x.io".into()), Some(phone.into()), None, None],
+            ..ContactInput::default()
+        };
+        let inputs = vec![record("+14155550100"), record("+14155550101")];
+        let job_id = crate::emulator::imports::submit(&em, inputs, Vec::new());
         let mut app = router(em.clone());
         for endpoint in ENDPOINTS {
             let id = if endpoint.pattern.contains("imports") {
                 &job_id
+            } else if endpoint.pattern.contains("lists") {
+                &list_id
             } else {
                 &template_id
             };
-            let path = endpoint.pattern.replace("{id}", id);
+            let path = endpoint
+                .pattern
+                .replace("{id}", id)
+                .replace("{identifier_type}", "email");
+            // Download links need no key; the others get it.
+            let key = if endpoint.needs_key { "Bearer k" } else { "" };
             let request = Request::builder()
                 .method(endpoint.method.clone())
                 .uri(&path)
-                .header(header::AUTHORIZATION, "Bearer k")
+                .header(header::AUTHORIZATION, key)
                 .body(Body::from("{}"))
                 .unwrap();
             let response = app.call(request).await.unwrap();

@@ -78,6 +78,8 @@ pub struct Emulator {
     pub import_delay: Duration,
     pub default_latency_ms: u64,
     pub latency_ms: AtomicU64,
+    /// Origin of import-job errors links; `None` = `base_url`.
+    download_base: RwLock<Option<String>>,
     store: RwLock<Store>,
     requests: Mutex<VecDeque<RequestRecord>>,
     faults: Mutex<Faults>,
@@ -103,6 +105,7 @@ impl Emulator {
             import_delay,
             default_latency_ms: latency_ms,
             latency_ms: AtomicU64::new(latency_ms),
+            download_base: RwLock::new(None),
             store: RwLock::new(Store::default()),
             requests: Mutex::new(VecDeque::new()),
             faults: Mutex::new(Faults::default()),
@@ -126,6 +129,17 @@ impl Emulator {
         relock(self.limiter.lock())
     }
 
+    /// Where `errors_url` links point: `base_url` unless a test moved them.
+    pub fn download_base(&self) -> String {
+        relock(self.download_base.read())
+            .clone()
+            .unwrap_or_else(|| self.base_url.clone())
+    }
+
+    pub fn set_download_base(&self, base: Option<String>) {
+        *relock(self.download_base.write()) = base;
+    }
+
     pub fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
     }
@@ -146,9 +160,11 @@ impl Emulator {
     }
 
     /// Back to the state right after start: empty stores, no faults, the
-    /// default rate limit and the latency given at start.
+    /// default rate limit, the latency given at start and errors links on
+    /// `base_url`.
     pub fn reset(&self) {
         *self.write() = Store::default();
+        self.set_download_base(None);
         relock(self.requests.lock()).clear();
         *self.faults() = Faults::default();
         *self.limiter() = RateLimiter::default();

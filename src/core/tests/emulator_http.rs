@@ -81,7 +81,13 @@ async fn unknown_paths_404_wrong_methods_405() {
     let fake = start().await;
     let missing = call(&fake, Method::GET, "/v3/nothing/here", None).await;
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.first_message(), "not found");
+    assert!(
+        missing
+            .first_message()
+            .starts_with("not emulated: GET /v3/nothing/here "),
+        "{}",
+        missing.first_message()
+    );
     let wrong = call(&fake, Method::DELETE, "/v3/marketing/lists", None).await;
     assert_eq!(wrong.status, 405);
     assert_eq!(wrong.headers["allow"], "GET, POST");
