@@ -1,7 +1,7 @@
 //! Segment's `perform` for "Send Email with Dynamic Template": the action's
-//! own checks (with deviations D1, D2, D6, D7, D8, D9, D10, D13, D14) and
-//! the `POST /v3/mail/send` body, split into the message-level part (shared
-//! by merged records) and the record's personalization.
+//! own checks (with deviations D1, D2, D6, D7, D8, D9, D10, D13, D14, D16,
+//! D17) and the `POST /v3/mail/send` body, split into the message-level part
+//! (shared by merged records) and the record's personalization.
 
 use serde_json::{json, Map, Value};
 
@@ -105,7 +105,8 @@ fn address_json(email: &str, name: Option<&String>) -> Value {
     Value::Object(map)
 }
 
-/// Segment's cc/bcc filter: items without a (non-blank) email go (D6).
+/// Segment's cc/bcc filter: items without a (non-blank) email go (D6; D16
+/// for a `null` email, which the schema stage turned into `""`).
 fn recipients_json(list: Option<Vec<Address>>) -> Option<Vec<Value>> {
     let kept: Vec<Value> = list?
         .iter()
@@ -117,8 +118,11 @@ fn recipients_json(list: Option<Vec<Address>>) -> Option<Vec<Value>> {
     (!kept.is_empty()).then_some(kept)
 }
 
+/// Header and custom_args values as strings; `null` values are left out
+/// (D17: Segment's `String(null)` would send the word "null").
 fn stringified(map: &Map<String, Value>) -> Map<String, Value> {
     map.iter()
+        .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), Value::String(header_value_string(v))))
         .collect()
 }
@@ -237,8 +241,10 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
     if let Some(data) = p.dynamic_template_data {
         person.insert("dynamic_template_data".into(), Value::Object(data));
     }
-    if let Some(args) = p.custom_args.filter(|a| !a.is_empty()) {
-        person.insert("custom_args".into(), Value::Object(stringified(&args)));
+    // Segment drops an empty custom_args; emptiness is judged after D17.
+    let custom_args = p.custom_args.map(|args| stringified(&args));
+    if let Some(args) = custom_args.filter(|a| !a.is_empty()) {
+        person.insert("custom_args".into(), Value::Object(args));
     }
     if let Some(seconds) = send_at {
         person.insert("send_at".into(), json!(seconds));

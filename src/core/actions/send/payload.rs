@@ -78,9 +78,16 @@ const FIELD_ORDER: [&str; 15] = [
     "sandbox_mode",
 ];
 
+/// `multiple: true` fields and whether their items are typed `string`
+/// (else `object`).
+const LIST_FIELDS: [(&str, bool); 3] = [("cc", false), ("bcc", false), ("categories", true)];
+
 /// `removeEmptyValues` as recorded: top-level `""` and `null` go (D5: in
 /// batches too); inside the typed address objects `null` goes but `""`
-/// stays; array items and free-form objects are left alone.
+/// stays; in the lists, items that are empty for their item type go (see
+/// [`is_empty_item`]), while members of the items that stay are left alone
+/// (Segment filters on a cleaned copy and keeps the original item); free-form
+/// objects are left alone.
 pub fn remove_empty_values(payload: &mut Map<String, Value>) {
     payload.retain(|_, v| !matches!(v, Value::Null) && v.as_str() != Some(""));
     for field in ["from", "to", "reply_to"] {
@@ -91,6 +98,23 @@ pub fn remove_empty_values(payload: &mut Map<String, Value>) {
                 }
             }
         }
+    }
+    for (field, string_items) in LIST_FIELDS {
+        if let Some(Value::Array(items)) = payload.get_mut(field) {
+            items.retain(|item| !is_empty_item(item, string_items));
+        }
+    }
+}
+
+/// Segment drops a list item when `removeEmptyValues(item, itemSchema)` is
+/// `undefined`: `null` (no item type allows it), and `""` unless items are
+/// strings. Recorded: `cc: [null, {…}]` sends the one cc, `categories:
+/// ["a", null]` sends `["a"]`, `cc: ["", {…}]` the one cc.
+fn is_empty_item(item: &Value, string_items: bool) -> bool {
+    match item {
+        Value::Null => true,
+        Value::String(s) => s.is_empty() && !string_items,
+        _ => false,
     }
 }
 
@@ -152,7 +176,14 @@ fn address(
 ) -> Result<Address> {
     let map = match value {
         Value::Object(map) => map,
-        other => return Err(type_error(owner, "an object", &other, path)),
+        other => {
+            return Err(type_error(
+                &schema_label(path, owner),
+                "an object",
+                &other,
+                path,
+            ))
+        }
     };
     let email_path = format!("{path}.email");
     let email_label = format!("{owner} Email");
@@ -167,7 +198,8 @@ fn address(
         Some(v) => Some(string_field(v, &email_label, &email_path)?),
     };
     if let Some(email) = &email {
-        // D6: a blank cc/bcc address is dropped later, not a schema error.
+        // D6, D16: a blank cc/bcc address (a `null` one became `""` above,
+        // as AJV coerces it) is dropped later, not a schema error.
         let skip = blank_ok && js_trim(email).is_empty();
         if !skip && !is_email(email) {
             return Err(Error::validation(
@@ -185,6 +217,17 @@ fn address(
         )?),
     };
     Ok(Address { email, name })
+}
+
+/// How AJV's messages name the value at `path` (`cc.1`): list items have an
+/// untitled schema, named by their JSON pointer (recorded: "The value at
+/// /cc/0 must be an object but it was an array."); fields by their label.
+fn schema_label(path: &str, label: &str) -> String {
+    if path.contains('.') {
+        format!("The value at /{}", path.replace('.', "/"))
+    } else {
+        label.to_owned()
+    }
 }
 
 /// `multiple: true` fields: a single value becomes a one-item list.
@@ -254,7 +297,10 @@ pub fn validate_schema(payload: Value) -> Result<SendPayload> {
                 let items = arrify(value)
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| string_field(item, lbl, &format!("categories.{i}")))
+                    .map(|(i, item)| {
+                        let path = format!("categories.{i}");
+                        string_field(item, &schema_label(&path, lbl), &path)
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 out.categories = Some(items);
             }
@@ -270,4 +316,59 @@ pub fn validate_schema(payload: Value) -> Result<SendPayload> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema(extra: Value) -> Result<SendPayload> {
+        let mut payload =
+            json!({"from": {"email": "a@b.co"}, "to": {"email": "c@d.co"}, "template_id": "d-1"});
+        for (k, v) in extra.as_object().unwrap() {
+            payload[k] = v.clone();
+        }
+        validate_schema(payload)
+    }
+
+    /// Null list items go before the item checks; the items that stay keep
+    /// their own null members (a cc name becomes "", as AJV coerces it).
+    #[test]
+    fn null_list_items_are_removed() {
+        let out = schema(json!({
+            "cc": [null, {"email": "x@y.co", "name": null}, ""],
+            "bcc": [null],
+            "categories": [null, "a", "", null],
+        }))
+        .unwrap();
+        let cc = Address {
+            email: Some("x@y.co".into()),
+            name: Some(String::new()),
+        };
+        assert_eq!(out.cc, Some(vec![cc]));
+        assert_eq!(out.bcc, Some(vec![]));
+        assert_eq!(out.categories, Some(vec!["a".to_owned(), String::new()]));
+    }
+
+    /// Items that are not empty still fail as before, and free-form objects
+    /// keep their nulls.
+    #[test]
+    fn other_items_and_objects_are_untouched() {
+        let err = schema(json!({"cc": [null, [null]]})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The value at /cc/0 must be an object but it was an array."
+        );
+        let err = schema(json!({"categories": [null, "a", {}]})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "The value at /categories/1 must be a string but it was an object."
+        );
+        let out = schema(json!({"dynamic_template_data": {"a": [null, {"b": null}]}})).unwrap();
+        assert_eq!(
+            Value::Object(out.dynamic_template_data.unwrap()),
+            json!({"a": [null, {"b": null}]})
+        );
+    }
 }

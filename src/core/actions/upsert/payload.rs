@@ -114,6 +114,12 @@ pub(super) fn coerce(field: &Field, value: &mut Value) -> Result<(), Error> {
         (Kind::NullableString, Value::String(_) | Value::Null) => return Ok(()),
         (Kind::NullableString, Value::Number(n)) => Value::String(js_json::number_to_string(n)),
         (Kind::NullableString, Value::Bool(b)) => Value::String(b.to_string()),
+        (Kind::NullableString, Value::Array(items)) if items.len() == 1 => {
+            match unwrap_nullable_string(&items[0]) {
+                Some(coerced) => coerced,
+                None => return Err(type_error(field, value)),
+            }
+        }
         (Kind::Boolean, Value::Bool(_)) => return Ok(()),
         (Kind::Boolean, Value::String(s)) if s == "true" => Value::Bool(true),
         (Kind::Boolean, Value::String(s)) if s == "false" => Value::Bool(false),
@@ -125,6 +131,20 @@ pub(super) fn coerce(field: &Field, value: &mut Value) -> Result<(), Error> {
     };
     *value = coerced;
     Ok(())
+}
+
+/// AJV's `coerceTypes: "array"` on a one-item array for `["string", "null"]`,
+/// as recorded: the item is coerced, never taken as it is (`[null]` → `""`,
+/// `[""]` → `null`, `[7]` → `"7"`), and any other string, array or object
+/// item is a type error (`["Solo"]` fails).
+fn unwrap_nullable_string(item: &Value) -> Option<Value> {
+    match item {
+        Value::Null => Some(Value::String(String::new())),
+        Value::String(s) if s.is_empty() => Some(Value::Null),
+        Value::Number(n) => Some(Value::String(js_json::number_to_string(n))),
+        Value::Bool(b) => Some(Value::String(b.to_string())),
+        _ => None,
+    }
 }
 
 fn coerce_list(field: &Field, value: &mut Value) -> Result<(), Error> {
@@ -228,6 +248,10 @@ mod tests {
             "First Name must be a string or null but it was a string."
         );
         assert_eq!(
+            message(json!({"first_name": [[null]]})),
+            "First Name must be a string or null but it was an array."
+        );
+        assert_eq!(
             message(json!({"last_name": ["x", "y"]})),
             "Last Name must be a string or null but it was an array."
         );
@@ -238,6 +262,18 @@ mod tests {
         assert_eq!(message(json!([1])), NOT_A_MAPPING);
         // AJV stops at the first field in declaration order.
         assert!(message(json!({"city": {}, "first_name": []})).starts_with("First Name"));
+    }
+
+    #[test]
+    fn one_item_arrays_are_coerced_like_ajv() {
+        let out = validate_payload(json!({
+            "first_name": [null], "last_name": [""], "city": [7], "country": [false],
+        }))
+        .unwrap();
+        assert_eq!(
+            Value::Object(out),
+            json!({"first_name": "", "last_name": null, "city": "7", "country": "false"})
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -13,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sendgrid_core::config::{ClientConfig, ClientSettings};
 use sendgrid_core::SendGridClient;
-use serde_json::Value;
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -106,13 +104,4 @@ pub fn client(url: &str, key: &str, max_retries: i64, max_concurrency: i64) -> A
     };
     let config = ClientConfig::from_settings(settings, None, "send-tests").expect("config");
     Arc::new(SendGridClient::new(config).expect("client"))
-}
-
-pub fn conformance_file(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("conformance file is JSON")
 }
