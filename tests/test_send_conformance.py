@@ -5,7 +5,7 @@ Every ``sendEmail`` case of ``sendgrid-action-vectors.json`` goes through
 ``testBatchAction`` case through ``send_dynamic_templates``) against a
 loopback server. ``POST /v3/mail/send`` bodies must equal the recorded ones as
 JSON and errors must match, except for exactly the README deviations that
-concern sending: D1, D2, D3, D5, D6, D7, D8, D9, D10, D13, D14. The per-case
+concern sending: D1, D2, D3, D5, D6, D7, D8, D9, D10, D13, D14, D17. The per-case
 expectations are ported from ``src/core/tests/send_conformance.rs``.
 """
 
@@ -79,10 +79,12 @@ def minimal_with(edit: Callable[[dict[str, Any]], None]) -> Expect:
     return Expect("body", body=body)
 
 
-def patched(recorded: Any, key: str, values: dict[str, str]) -> Expect:
-    """The recorded body with ``personalizations[0][key]`` entries replaced."""
+def patched(recorded: Any, key: str, values: dict[str, str], dropped: str) -> Expect:
+    """The recorded body with ``personalizations[0][key]`` entries replaced (D3) and
+    the ``null``-valued entry ``dropped`` left out (D17)."""
     body = copy.deepcopy(recorded)
     body["personalizations"][0][key].update(values)
+    del body["personalizations"][0][key][dropped]
     return Expect("body", body=body)
 
 
@@ -95,10 +97,13 @@ def deviation(name: str, recorded: Any) -> tuple[str, Expect] | None:
         # D2: valid iff 2 <= length <= 64 (Segment rejects length 2).
         return "D2", minimal_with(lambda b: b.update(ip_pool_name="pp"))
     if name == "se_headers_non_string_values_stringified":
-        # D3: objects/arrays become compact JSON, not JS String().
-        return "D3", patched(recorded, "headers", {"X-Obj": '{"a":1}', "X-Arr": '["a","b"]'})
+        # D3: objects/arrays become compact JSON, not JS String(); D17: null
+        # values are left out, not sent as "null".
+        headers = {"X-Obj": '{"a":1}', "X-Arr": '["a","b"]'}
+        return "D3+D17", patched(recorded, "headers", headers, "X-Null")
     if name == "se_custom_args_non_string_values":
-        return "D3", patched(recorded, "custom_args", {"obj": '{"a":1}', "arr": '[1,"x"]'})
+        args = {"obj": '{"a":1}', "arr": '[1,"x"]'}
+        return "D3+D17", patched(recorded, "custom_args", args, "nul")
     if name == "se_cc_with_empty_email_error":
         # D6: a cc item whose email is "" (or blank) is dropped, not a schema error.
         cc = [{"email": "ok@example.com", "name": "OK"}]
@@ -199,7 +204,7 @@ def test_every_send_case_is_replayed() -> None:
     tags = Counter(set_up(c, now_ms)[2] for c in CASES)
     assert tags.pop(None) == 80
     assert tags == {
-        **{"D1": 6, "D2": 1, "D3": 2, "D6": 2, "D7": 1, "D8": 1, "D9": 1},
+        **{"D1": 6, "D2": 1, "D3+D17": 2, "D6": 2, "D7": 1, "D8": 1, "D9": 1},
         **{"D10": 1, "D13": 2, "D14": 4, "batch": 1},
     }
 

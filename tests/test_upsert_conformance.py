@@ -16,7 +16,6 @@ deviations that concern upsert (ported from ``src/core/tests/upsert_conformance.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -25,11 +24,13 @@ from action_replay import (
     ReplayServer,
     assert_api_error,
     assert_authorized,
+    assert_put,
     case_ids,
     cases,
     client_for,
     event_of,
-    recorded_body,
+    expected_put,
+    kwargs_of,
 )
 from vectors import load
 
@@ -48,41 +49,6 @@ def test_every_upsert_case_is_replayed() -> None:
     assert (len(SINGLE), len(BATCH)) == (49, 11)
     assert len(set(case_ids(CASES))) == len(CASES)
     assert {c["invocation"] for c in BATCH} == {"testBatchAction", "executeBatch_direct"}
-
-
-def expected_put(case: dict[str, Any], batch: bool) -> dict[str, Any] | None:
-    """The recorded PUT body with the deviations applied, or None if none was sent."""
-    text = recorded_body(case, "PUT", CONTACTS)
-    if text is None:
-        return None
-    body: dict[str, Any] = json.loads(text)
-    contacts = []
-    for contact in body["contacts"]:
-        custom = contact.get("custom_fields")
-        if isinstance(custom, dict):
-            # D4: Segment sends a null custom field value as the string "null"
-            # (no case sends that string otherwise); here it is left out.
-            contact["custom_fields"] = {k: v for k, v in custom.items() if v != "null"}
-        if batch:
-            # D5: batches drop top-level "" values like single events do.
-            contact = {k: v for k, v in contact.items() if v != ""}
-        contacts.append(contact)
-    body["contacts"] = contacts
-    return body
-
-
-def assert_put(server: ReplayServer, expected: dict[str, Any] | None) -> None:
-    """Exactly the expected PUT went out (bodies equal as JSON values)."""
-    sent = server.bodies("PUT", CONTACTS)
-    if expected is None:
-        assert sent == []
-    else:
-        assert len(sent) == 1, sent
-        assert sent[0] == expected, f"\n  sent     {sent[0]}\n  expected {expected}"
-
-
-def kwargs_of(case: dict[str, Any]) -> dict[str, Any]:
-    return {"mapping": case["mapping"], "use_default_mapping": case["use_default_mappings"]}
 
 
 def test_default_mappings_agree_with_effective_mappings() -> None:

@@ -1,4 +1,5 @@
-"""Access to the shared conformance vectors (``../shared/conformance`` beside the repo)."""
+"""Access to the conformance vectors: the shared ones (``../shared/conformance`` beside the
+repo) and those kept in the repository (``tests/data/conformance``)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,26 @@ from pathlib import Path
 from typing import Any
 
 CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
+REPO_CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
+
+
+def _read(path: Path) -> Any:
+    """Parses one vectors file; a missing file fails loudly (never skips)."""
+    if not path.exists():
+        raise FileNotFoundError(f"conformance vectors not found at {path}")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 @cache
 def load(name: str) -> Any:
-    """Parses one vectors file; a missing file fails loudly (never skips)."""
-    path = CONFORMANCE / name
-    if not path.exists():
-        raise FileNotFoundError(f"conformance vectors not found at {path}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A shared vectors file."""
+    return _read(CONFORMANCE / name)
+
+
+@cache
+def load_repo(name: str) -> Any:
+    """A vectors file kept in the repository."""
+    return _read(REPO_CONFORMANCE / name)
 
 
 def same_json(got: Any, expected: Any) -> bool:
