@@ -46,11 +46,34 @@ def patch_defects(node: Any) -> None:
             patch_defects(value)
 
 
+def patch_error_bodies(spec: dict[str, Any]) -> None:
+    """Not in §8: a few operations declare their error body as one error object
+    (contacts identifier search 400/404: ``ContactsError``) or as a bare array of
+    them (``GET /v3/marketing/lists/{id}`` 404: ``Error``); SendGrid answers
+    ``{"errors": [...]}`` of those objects, as on every other endpoint."""
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            for status, response in responses.items():
+                media = response.get("content", {}).get("application/json", {})
+                schema = media.get("schema", {})
+                item = schema.get("items", {}) if schema.get("type") == "array" else schema
+                ref = item.get("$ref", "")
+                if status[0] in "45" and ref.endswith(("/ContactsError", "/Error")):
+                    errors = {"type": "array", "items": {"$ref": ref}}
+                    media["schema"] = {
+                        "type": "object",
+                        "required": ["errors"],
+                        "properties": {"errors": errors},
+                    }
+
+
 @cache
 def load_spec(name: str) -> dict[str, Any]:
     spec = json.loads((SPECS / name).read_text())
     assert isinstance(spec, dict)
     patch_defects(spec)
+    patch_error_bodies(spec)
     return spec
 
 

@@ -23,6 +23,7 @@ class Account:
     field_id: str
     group: int
     job_id: str = ""
+    errored_job: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,18 @@ def account() -> Iterator[Account]:
         fake.add_domain("example.com")
         body = {
             "list_ids": [acc.list_id],
-            "contacts": [{"email": "ann@example.com", "custom_fields": {acc.field_id: "pro"}}],
+            "contacts": [
+                {
+                    "email": "ann@example.com",
+                    "external_id": "ann-1",
+                    "custom_fields": {acc.field_id: "pro"},
+                }
+            ],
         }
         acc.job_id = call(fake, "PUT", "/v3/marketing/contacts", body).body["job_id"]
+        # The second record lacks ann's external_id: the job ends "errored".
+        body = {"contacts": [{"email": "dee@example.com"}, {"email": "ann@example.com"}]}
+        acc.errored_job = call(fake, "PUT", "/v3/marketing/contacts", body).body["job_id"]
         yield acc
 
 
@@ -59,6 +69,9 @@ def mail(acc: Account, **extra: Any) -> dict[str, Any]:
 Case = tuple[str, str, str, Callable[[Account], str], Callable[[Account], Any], int]
 CT, CF, LS = "tsg_mc_contacts_v3.json", "tsg_mc_custom_fields_v3.json", "tsg_mc_lists_v3.json"
 MAIL, TP = "tsg_mail_v3.json", "tsg_templates_v3.json"
+IDS = "/v3/marketing/contacts/search/identifiers/{identifier_type}"
+LIST, LIST_COUNT = "/v3/marketing/lists/{id}", "/v3/marketing/lists/{id}/contacts/count"
+NO_LIST = "0b0b0b0b-0000-4000-8000-000000000000"
 CASES: dict[str, Case] = {
     "contacts 202": (
         CT,
@@ -89,6 +102,14 @@ CASES: dict[str, Case] = {
         "/v3/marketing/contacts/imports/{id}",
         "GET",
         lambda a: f"/v3/marketing/contacts/imports/{a.job_id}",
+        lambda a: None,
+        200,
+    ),
+    "import 200 errored": (
+        CT,
+        "/v3/marketing/contacts/imports/{id}",
+        "GET",
+        lambda a: f"/v3/marketing/contacts/imports/{a.errored_job}",
         lambda a: None,
         200,
     ),
@@ -124,6 +145,78 @@ CASES: dict[str, Case] = {
         lambda a: {"emails": ["bad"]},
         400,
     ),
+    "identifiers 200": (
+        CT,
+        IDS,
+        "POST",
+        lambda a: IDS.format(identifier_type="email"),
+        lambda a: {"identifiers": ["ann@example.com", "zed@example.com"]},
+        200,
+    ),
+    "identifiers 200 external_id": (
+        CT,
+        IDS,
+        "POST",
+        lambda a: IDS.format(identifier_type="external_id"),
+        lambda a: {"identifiers": ["ann-1"]},
+        200,
+    ),
+    "identifiers 404": (
+        CT,
+        IDS,
+        "POST",
+        lambda a: IDS.format(identifier_type="email"),
+        lambda a: {"identifiers": ["zed@example.com"]},
+        404,
+    ),
+    "identifiers 400": (
+        CT,
+        IDS,
+        "POST",
+        lambda a: IDS.format(identifier_type="email"),
+        lambda a: {"identifiers": ["bad"]},
+        400,
+    ),
+    "identifiers 400 type": (
+        CT,
+        IDS,
+        "POST",
+        lambda a: IDS.format(identifier_type="phone"),
+        lambda a: {"identifiers": ["x"]},
+        400,
+    ),
+    "sgql 200": (
+        CT,
+        "/v3/marketing/contacts/search",
+        "POST",
+        lambda a: "/v3/marketing/contacts/search",
+        lambda a: {"query": f"email LIKE 'ann%' AND CONTAINS(list_ids, '{a.list_id}')"},
+        200,
+    ),
+    "sgql 400": (
+        CT,
+        "/v3/marketing/contacts/search",
+        "POST",
+        lambda a: "/v3/marketing/contacts/search",
+        lambda a: {"query": "age = '3'"},
+        400,
+    ),
+    "contacts sample 200": (
+        CT,
+        "/v3/marketing/contacts",
+        "GET",
+        lambda a: "/v3/marketing/contacts",
+        lambda a: None,
+        200,
+    ),
+    "contacts count 200": (
+        CT,
+        "/v3/marketing/contacts/count",
+        "GET",
+        lambda a: "/v3/marketing/contacts/count",
+        lambda a: None,
+        200,
+    ),
     "fields 200": (
         CF,
         "/v3/marketing/field_definitions",
@@ -155,6 +248,31 @@ CASES: dict[str, Case] = {
         lambda a: "/v3/marketing/lists?page_size=1",
         lambda a: None,
         200,
+    ),
+    "list 200": (
+        LS,
+        LIST,
+        "GET",
+        lambda a: f"/v3/marketing/lists/{a.list_id}?contact_sample=true",
+        lambda a: None,
+        200,
+    ),
+    "list 404": (LS, LIST, "GET", lambda a: f"/v3/marketing/lists/{NO_LIST}", lambda a: None, 404),
+    "list count 200": (
+        LS,
+        LIST_COUNT,
+        "GET",
+        lambda a: f"/v3/marketing/lists/{a.list_id}/contacts/count",
+        lambda a: None,
+        200,
+    ),
+    "list count 404": (
+        LS,
+        LIST_COUNT,
+        "GET",
+        lambda a: f"/v3/marketing/lists/{NO_LIST}/contacts/count",
+        lambda a: None,
+        404,
     ),
     "list create 201": (
         LS,
@@ -334,5 +452,6 @@ def test_403_for_a_key_without_the_scope_matches_the_spec() -> None:
 def test_unknown_path_404_has_the_error_shape(fake_sendgrid: FakeSendGrid) -> None:
     answer = call(fake_sendgrid, "GET", "/v3/not-here")
     assert answer.status == 404
+    assert answer.body["errors"][0]["message"].startswith("not emulated: GET /v3/not-here ")
     ref = pointer("components", "schemas", "ErrorResponse")
     validator(load_spec(FALLBACK_SPEC), ref).validate(answer.body)

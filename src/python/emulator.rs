@@ -270,6 +270,11 @@ impl FakeSendGrid {
         Ok(())
     }
 
+    /// Origin of import-job `errors_url` links (None: back to `url`).
+    fn set_download_base(&self, base: Option<String>) -> PyResult<()> {
+        self.running()?.set_download_base(base).map_err(to_py)
+    }
+
     #[pyo3(signature = (limit, window_s, path = None))]
     fn set_rate_limit(&self, limit: i64, window_s: f64, path: Option<&str>) -> PyResult<()> {
         let limit = bounded(limit, "limit", "2**63-1")?;

@@ -16,7 +16,8 @@ rate-limit headers::
 
 Faults: ``fail_next(path, status, count, body, after_processing)``,
 ``drop_next(path, count)``, ``set_latency(ms)`` and
-``set_rate_limit(limit, window_s, path)``. With pytest, the ``fake_sendgrid``
+``set_rate_limit(limit, window_s, path)``. ``set_download_base(base)`` points
+import-job ``errors_url`` links at another origin. With pytest, the ``fake_sendgrid``
 fixture gives a started emulator (the plugin is registered on install).
 From a shell: ``python -m segment_sendgrid.testing --port 3030``.
 """
