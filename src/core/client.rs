@@ -1,6 +1,7 @@
 //! The SendGrid HTTP client: one connection pool, auth headers, rate-limit
 //! waits and the retry policy that decides what may be sent twice.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -68,8 +69,43 @@ impl Default for RetryTiming {
 pub struct SendGridClient {
     config: ClientConfig,
     http: reqwest::Client,
+    /// Built on first use: for links to other origins (no key).
+    anonymous_http: OnceLock<reqwest::Client>,
     limiter: RateLimiter,
     timing: RetryTiming,
+}
+
+/// Most bytes of an API answer that are read: well above SendGrid's largest
+/// real answer (a template with many 1 MB versions), so a misbehaving server
+/// cannot make one call hold gigabytes.
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where one request goes and how it is named in errors.
+struct Target<'a> {
+    http: &'a reqwest::Client,
+    url: &'a str,
+    /// The path, which keys the rate limiter and names the route in errors.
+    route: &'a str,
+    /// Origin and path, for transport errors (never a query string).
+    shown: &'a str,
+    max_bytes: usize,
+}
+
+/// Reads a body of at most `cap` bytes (after decompression). `Err(None)`:
+/// the body is longer.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<Bytes, Option<reqwest::Error>> {
+    let declared = response.content_length().unwrap_or(0);
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(cap).min(cap));
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len() + chunk.len() > cap {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 impl SendGridClient {
@@ -100,6 +136,7 @@ impl SendGridClient {
         Ok(Self {
             config,
             http,
+            anonymous_http: OnceLock::new(),
             limiter: RateLimiter::default(),
             timing,
         })
@@ -153,20 +190,86 @@ impl SendGridClient {
     ) -> (Result<ApiResponse>, u32) {
         let url = format!("{}{}", self.config.base_url(), path);
         let route = path.split('?').next().unwrap_or(path);
+        let target = Target {
+            http: &self.http,
+            url: &url,
+            route,
+            shown: &format!("{}{route}", self.config.base_url()),
+            max_bytes: MAX_ANSWER_BYTES,
+        };
+        self.send(target, method, body, idempotency).await
+    }
+
+    /// `GET` of a file SendGrid links to (an import job's `errors_url`),
+    /// with the retry policy of a lookup and at most `max_bytes` of body.
+    /// The key goes only to the configured endpoint: a URL of another
+    /// origin (a pre-signed download link) is fetched without it.
+    pub async fn download(&self, url: &str, max_bytes: usize) -> Result<ApiResponse> {
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .ok_or_else(|| Error::Transport {
+                message: "SendGrid linked to a file whose address is not an http(s) URL".into(),
+                maybe_sent: false,
+            })?;
+        let own_origin = reqwest::Url::parse(self.config.base_url())
+            .is_ok_and(|base| base.origin() == parsed.origin());
+        let http = if own_origin {
+            &self.http
+        } else {
+            self.anonymous_http()?
+        };
+        // The query of a pre-signed link is its credential: never shown.
+        let shown = format!("{}{}", parsed.origin().ascii_serialization(), parsed.path());
+        let target = Target {
+            http,
+            url,
+            route: parsed.path(),
+            shown: &shown,
+            max_bytes,
+        };
+        self.send(target, Method::GET, None, Idempotency::Idempotent)
+            .await
+            .0
+    }
+
+    /// A client without the `Authorization` header, for other origins.
+    fn anonymous_http(&self) -> Result<&reqwest::Client> {
+        if let Some(http) = self.anonymous_http.get() {
+            return Ok(http);
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(self.config.user_agent.as_str())
+            .timeout(self.config.timeout)
+            .connect_timeout(self.config.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(self.anonymous_http.get_or_init(|| http))
+    }
+
+    async fn send(
+        &self,
+        target: Target<'_>,
+        method: Method,
+        body: Option<Bytes>,
+        idempotency: Idempotency,
+    ) -> (Result<ApiResponse>, u32) {
+        let route = target.route;
         let mut retries = 0;
         loop {
             if let Some(wait) = self.limiter.pending_wait(route) {
                 tokio::time::sleep(wait).await;
             }
-            let mut builder = self.http.request(method.clone(), &url);
+            let mut builder = target.http.request(method.clone(), target.url);
             if let Some(body) = &body {
                 builder = builder
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
             let outcome = match builder.send().await {
-                Ok(response) => self.read_answer(response, &method, route).await,
-                Err(err) => Err(self.transport_error(&err, &method, route)),
+                Ok(response) => self.read_answer(response, &method, &target).await,
+                Err(err) => Err(self.transport_error(&err, &method, target.shown)),
             };
             let error = match outcome {
                 Ok(mut answer) => {
@@ -189,16 +292,26 @@ impl SendGridClient {
         &self,
         response: reqwest::Response,
         method: &Method,
-        route: &str,
+        target: &Target<'_>,
     ) -> Result<ApiResponse> {
+        let route = target.route;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let info = RateLimitInfo::from_headers(&headers);
         self.limiter.observe(route, &info);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e, method, route))?;
+        let body = match read_capped(response, target.max_bytes).await {
+            Ok(body) => body,
+            Err(Some(e)) => return Err(self.transport_error(&e, method, target.shown)),
+            Err(None) => {
+                return Err(Error::Transport {
+                    message: format!(
+                        "{method} {} answered with a body of more than {} bytes; it was not read",
+                        target.shown, target.max_bytes
+                    ),
+                    maybe_sent: true,
+                })
+            }
+        };
         if (200..300).contains(&status) {
             return Ok(ApiResponse {
                 status,
@@ -218,7 +331,7 @@ impl SendGridClient {
         })
     }
 
-    fn transport_error(&self, err: &reqwest::Error, method: &Method, route: &str) -> Error {
+    fn transport_error(&self, err: &reqwest::Error, method: &Method, shown: &str) -> Error {
         // A connect failure means no byte of the request left this process.
         let maybe_sent = !err.is_connect();
         let what = if err.is_timeout() {
@@ -239,7 +352,7 @@ impl SendGridClient {
         } else {
             format!(": {cause}")
         };
-        let message = format!("{method} {}{route} {what}{detail}", self.config.base_url());
+        let message = format!("{method} {shown} {what}{detail}");
         Error::Transport {
             message: self.config.api_key.redact(&message),
             maybe_sent,

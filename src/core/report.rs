@@ -81,6 +81,8 @@ pub struct ImportJob {
     pub updated: u64,
     pub errored: u64,
     pub errors_url: Option<String>,
+    /// When SendGrid started the job (ISO-8601), as it reported it.
+    pub started_at: Option<String>,
 }
 
 /// The result of a batch call.
@@ -104,6 +106,35 @@ pub struct BatchReport {
     /// Dry runs: the exact body of every request that would have been sent,
     /// in the order it would have been sent. Empty otherwise.
     pub request_bodies: Vec<String>,
+}
+
+impl BatchReport {
+    /// Moves records counted as accepted to `failed` (an import job later
+    /// showed they were not stored). Indexes already failed, out of range,
+    /// or given twice are ignored, so `accepted + failed.len() == total`
+    /// still holds.
+    pub fn reject_accepted(&mut self, failures: Vec<RecordFailure>) {
+        if failures.is_empty() {
+            return;
+        }
+        let mut settled = vec![false; self.total];
+        for failure in &self.failed {
+            if let Some(slot) = settled.get_mut(failure.index) {
+                *slot = true;
+            }
+        }
+        for failure in failures {
+            match settled.get_mut(failure.index) {
+                Some(slot) if !*slot && self.accepted > 0 => {
+                    *slot = true;
+                    self.accepted -= 1;
+                    self.failed.push(failure);
+                }
+                _ => {}
+            }
+        }
+        self.failed.sort_by_key(|f| f.index);
+    }
 }
 
 /// Builds a [`BatchReport`] while records stream through, and checks that
@@ -196,5 +227,35 @@ mod tests {
         assert_eq!(indexes, vec![1, 2, 3, 4]);
         assert_eq!(report.accepted + report.failed.len(), report.total);
         assert_eq!(report.failed[1].outcome, Outcome::NotSent);
+    }
+
+    #[test]
+    fn rejecting_accepted_records_keeps_the_count() {
+        let mut builder = ReportBuilder::new();
+        for i in 0..4 {
+            builder.saw(i);
+        }
+        builder.accept(0);
+        builder.accept(1);
+        builder.accept(3);
+        builder.fail(RecordFailure::invalid(2, "bad", None));
+        let mut report = builder.finish("stopped");
+        let rejected = |index| RecordFailure {
+            outcome: Outcome::Rejected,
+            ..RecordFailure::invalid(index, "not stored", None)
+        };
+        // 2 already failed, 9 out of range, 3 given twice: only 1 and 3 move.
+        report.reject_accepted(vec![
+            rejected(3),
+            rejected(2),
+            rejected(9),
+            rejected(1),
+            rejected(3),
+        ]);
+        assert_eq!(report.accepted, 1);
+        let indexes: Vec<usize> = report.failed.iter().map(|f| f.index).collect();
+        assert_eq!(indexes, vec![1, 2, 3]);
+        assert_eq!(report.failed[1].reason, "bad");
+        assert_eq!(report.accepted + report.failed.len(), report.total);
     }
 }

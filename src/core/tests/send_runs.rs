@@ -94,6 +94,47 @@ async fn template_lookup_forbidden_stops_the_run_with_a_hint() {
 }
 
 #[tokio::test]
+async fn a_template_lookup_that_keeps_failing_is_made_once_and_stops_the_run() {
+    let fake = fake().await;
+    let template = dynamic_template(&fake);
+    let path = format!("/v3/templates/{template}");
+    fake.fail_next(&path, 500, 1_000, None, false).unwrap();
+    let payloads = (0..50).map(|i| mail(i, &template)).collect();
+    // max_retries = 2: one lookup is three GETs, not three per record.
+    let api = MailApi::new(client(&fake.url(), &fake.api_key(), 2, 4));
+    let abort = api
+        .send_many(records(payloads), SendOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(abort.error.status(), Some(500));
+    let report = &abort.report;
+    assert_eq!(report.accepted + report.failed.len(), report.total);
+    assert!(report.total >= 1);
+    assert!(report
+        .failed
+        .iter()
+        .all(|f| f.outcome == Outcome::NotSent && f.retryable));
+    let gets = fake
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == path.as_str())
+        .count();
+    assert_eq!(gets, 3);
+    assert_eq!(mail_posts(&fake), 0);
+    // The failure is not cached: a later run asks again and sends.
+    fake.reset();
+    let template = dynamic_template(&fake);
+    let report = api
+        .send_many(
+            records((0..5).map(|i| mail(i, &template)).collect()),
+            SendOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.accepted, 5);
+}
+
+#[tokio::test]
 async fn a_bad_key_aborts_with_the_partial_report() {
     let fake = fake().await;
     let template = dynamic_template(&fake);

@@ -57,8 +57,8 @@ async fn wait_follows_import_jobs_until_done() {
 async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
     let em = emulator(EmulatorOptions::default()).await;
     em.add_custom_field("plan", "Text").unwrap();
-    // More failures than the retries: the run's lookup, and the one the
-    // custom-field record makes again, both fail.
+    // More failures than the retries: the lookup the custom-field record
+    // makes fails.
     em.fail_next("/v3/marketing/field_definitions", 500, 100, None, false)
         .unwrap();
     let api = api_for(&em, &em.api_key(), 1, 4);
@@ -70,15 +70,14 @@ async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
         }
     };
     let result = api.upsert_many(people(10, payload), options(&api)).await;
-    // The custom-field record cannot be converted: the run stops there, as
-    // before; the lookup's own failure did not stop it earlier.
+    // The custom-field record cannot be converted: the run stops there.
     let Err(BatchAbort { error, report }) = result else {
         panic!("expected the run to stop at the record with custom fields: {result:?}");
     };
     assert_eq!(error.status(), Some(500));
     assert_adds_up(&report);
 
-    // Without custom fields, a failing lookup stops nothing.
+    // Without custom fields there is no lookup to fail.
     em.reset();
     em.fail_next("/v3/marketing/field_definitions", 500, 100, None, false)
         .unwrap();
@@ -86,6 +85,56 @@ async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
     let report = api.upsert_many(emails(10), options(&api)).await.unwrap();
     assert_eq!(report.accepted, 10);
     assert_stored_once(&em, (0..10).map(email));
+    assert!(em.requests().iter().all(|r| r["path"] == CONTACTS));
+}
+
+fn field_lookups(em: &sendgrid_core::emulator::EmulatorHandle) -> usize {
+    em.requests()
+        .iter()
+        .filter(|r| r["path"] == "/v3/marketing/field_definitions")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_definitions_are_fetched_only_when_needed_and_once_per_client() {
+    let em = emulator(EmulatorOptions::default()).await;
+    em.add_custom_field("plan", "Text").unwrap();
+    let api = api(&em);
+    // No record has custom fields: no lookup, in batches or alone.
+    api.upsert_many(emails(1_000), options(&api)).await.unwrap();
+    api.upsert_one(json!({"primary_email": "a@example.com"}), None)
+        .await
+        .unwrap();
+    assert_eq!(field_lookups(&em), 0);
+    let with_plan = |i: usize| json!({"primary_email": email(i), "customFields": {"plan": "pro"}});
+    for _ in 0..2 {
+        let report = api
+            .upsert_many(people(10, with_plan), options(&api))
+            .await
+            .unwrap();
+        assert_eq!(report.accepted, 10);
+    }
+    api.upsert_one(with_plan(0), None).await.unwrap();
+    assert_eq!(field_lookups(&em), 1, "cached across calls");
+    // An unknown name refetches once; the same name again does not.
+    let typo = |i: usize| json!({"primary_email": email(i), "customFields": {"plna": "pro"}});
+    for _ in 0..2 {
+        let report = api
+            .upsert_many(people(3, typo), options(&api))
+            .await
+            .unwrap();
+        assert_eq!(report.failed.len(), 3);
+        assert!(report.failed[0]
+            .reason
+            .contains("Unknown custom field 'plna'"));
+    }
+    assert_eq!(field_lookups(&em), 2);
+    // Every lookup was answered (none dropped mid-flight).
+    assert!(em
+        .requests()
+        .iter()
+        .filter(|r| r["path"] == "/v3/marketing/field_definitions")
+        .all(|r| r["status"] == 200));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,15 +147,14 @@ async fn a_bad_key_stops_the_run_once() {
     };
     assert_eq!(error.status(), Some(401));
     assert_adds_up(&report);
-    // The lookup of the field definitions (sent with the first record) and
-    // any request already out met the 401: nothing is stored, no record is
-    // lost, and no more requests went out.
+    // The requests already out met the 401: nothing is stored, no record
+    // is lost, and no more requests went out.
     assert_eq!(report.accepted, 0);
     assert!(report.failed.iter().all(|f| f.outcome == Outcome::NotSent));
     let sent = em.requests();
     assert!(!sent.is_empty());
     assert!(sent.iter().all(|r| r["status"] == 401), "{sent:?}");
-    assert!(sent.len() <= 1 + 4, "{sent:?}");
+    assert!(sent.len() <= 4, "{sent:?}");
     assert!(em.contacts().is_empty());
 
     let single = api

@@ -119,8 +119,9 @@ impl MailApi {
     }
 
     /// Sends a stream of records; every record ends up accepted or in
-    /// `failed`. Only problems of the whole run (401/403) stop it, returned
-    /// with the report of what was settled until then.
+    /// `failed`. Only problems of the whole run (401/403, a template lookup
+    /// that keeps failing) stop it, returned with the report of what was
+    /// settled until then.
     pub async fn send_many<S>(
         &self,
         records: S,
@@ -205,14 +206,15 @@ impl MailApi {
             if let Err(error) = self.templates.check(&self.client, &mail.template_id).await {
                 let mut failure = failure_for(index, &error);
                 if !matches!(error, Error::PayloadValidation { .. }) {
-                    // A failed lookup (GET) never sent the mail.
+                    // A lookup that failed after its retries concerns every
+                    // record of the run: it stops (raising with the report)
+                    // rather than asking again for each record. The GET
+                    // never sent the mail.
                     failure.outcome = Outcome::NotSent;
                     failure.retryable = !is_whole_run(&error);
-                }
-                run.builder.fail(failure);
-                if is_whole_run(&error) {
                     run.abort = Some(error);
                 }
+                run.builder.fail(failure);
                 return None;
             }
         }

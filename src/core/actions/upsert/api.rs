@@ -123,8 +123,6 @@ impl ContactsApi {
         list_ids: Option<Vec<String>>,
     ) -> Result<UpsertResult> {
         let payload = validate_payload(payload)?;
-        // Segment's first request: it also checks the key before any contact is sent.
-        self.inner.fields.get(&self.inner.client).await?;
         let contact = self.inner.prepare(&payload).await??;
         let list_ids = normalize(contact.list_ids.or(list_ids).unwrap_or_default());
         let body = assemble(&list_ids, std::iter::once(contact.json.as_slice()));

@@ -81,6 +81,7 @@ fn pending(id: &str) -> ImportJob {
         updated: 0,
         errored: 0,
         errors_url: None,
+        started_at: None,
     }
 }
 
@@ -92,6 +93,9 @@ fn is_final(job: &ImportJob) -> bool {
 fn update(job: &mut ImportJob, body: &Value) {
     if let Some(status) = body.get("status").and_then(Value::as_str) {
         job.status = status.to_owned();
+    }
+    if let Some(started) = body.get("started_at").and_then(Value::as_str) {
+        job.started_at = Some(started.to_owned());
     }
     let Some(results) = body.get("results") else {
         return;

@@ -10,6 +10,7 @@ use reqwest::Method;
 
 use super::batcher::{assemble, Chunk, Piece};
 use super::contact::sent_email;
+use super::sent::SentRequest;
 use crate::client::{ApiResponse, Idempotency, SendGridClient};
 use crate::error::{ApiErrorDetail, Error};
 use crate::report::{Outcome, RecordFailure};
@@ -27,6 +28,9 @@ pub struct ChunkOutcome {
     /// A problem of the whole run (401/403): the records not yet settled
     /// stay unsettled and the run stops.
     pub fatal: Option<Error>,
+    /// With `keep_sent`: what each accepted request sent, for verifying
+    /// its import job later.
+    pub sent: Vec<SentRequest>,
 }
 
 /// Whether `error` ends the whole run rather than one request.
@@ -50,7 +54,8 @@ pub fn job_id(response: &ApiResponse) -> Option<String> {
 }
 
 /// Sends `chunk` (splitting it as needed) until each record is settled.
-pub async fn deliver(client: &SendGridClient, chunk: Chunk) -> ChunkOutcome {
+/// `keep_sent` keeps the identifiers of each accepted request.
+pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> ChunkOutcome {
     let mut outcome = ChunkOutcome::default();
     let list_ids = chunk.list_ids;
     let mut queue: VecDeque<Vec<Piece>> = VecDeque::from([chunk.pieces]);
@@ -71,7 +76,11 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk) -> ChunkOutcome {
         outcome.retries += u64::from(retries);
         let error = match result {
             Ok(response) => {
-                outcome.job_ids.extend(job_id(&response));
+                let id = job_id(&response);
+                if let (true, Some(id)) = (keep_sent, &id) {
+                    outcome.sent.push(SentRequest::new(id.clone(), &pieces));
+                }
+                outcome.job_ids.extend(id);
                 outcome.accepted.extend(pieces.iter().map(|p| p.index));
                 continue;
             }

@@ -5,7 +5,9 @@
 //! mapping), [`contact`] (Segment's `convertPayload`, serialised once),
 //! [`batcher`] (requests of ≤ 30,000 contacts and ≤ 6,000,000 bytes),
 //! [`isolate`] (sending, finding the bad records of a refused request),
-//! [`imports`] (following import jobs). [`flat`] runs the first two stages
+//! [`imports`] (following import jobs) and [`verify`] (finding the records
+//! an import job that ended `errored` did not store: [`sent`] keeps what
+//! each request sent, [`errors_file`] and [`lookup`] ask SendGrid). [`flat`] runs the first two stages
 //! in one pass for flat payloads of scalars (what lookup mappings produce).
 //! [`ContactsApi`] ties them together per client, with the cached field
 //! definitions of [`fields`].
@@ -13,14 +15,18 @@
 mod api;
 pub mod batcher;
 pub mod contact;
+mod errors_file;
 pub mod fields;
 pub mod flat;
 mod flat_layout;
 pub mod imports;
 pub mod isolate;
 pub mod js_json;
+mod lookup;
 pub mod payload;
 mod run;
+pub mod sent;
+mod verify;
 
 pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertPayload, UpsertResult};
 pub use batcher::{ChunkLimits, MAX_BODY_BYTES, MAX_CONTACTS_PER_REQUEST};

@@ -1,12 +1,12 @@
 //! One streaming batch run of Upsert Contact: records become contacts,
 //! contacts fill chunks (per `list_ids` group, within SendGrid's limits),
-//! chunks go out `max_concurrency` at a time with the field-definitions
-//! lookup alongside the first ones, and every record ends in the report.
+//! chunks go out `max_concurrency` at a time, and every record ends in the
+//! report. With `wait`, the import jobs are followed to their end and those
+//! that errored are verified record by record ([`super::verify`]).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use futures::FutureExt;
 use tokio::task::{JoinError, JoinSet};
 
 use super::api::{Inner, UpsertOptions, UpsertPayload};
@@ -14,6 +14,8 @@ use super::batcher::{Batcher, Chunk, Piece, Pushed};
 use super::imports::wait_for_imports;
 use super::isolate::{deliver, ChunkOutcome};
 use super::payload::validate_payload;
+use super::sent::SentRequest;
+use super::verify::verify_imports;
 use crate::actions::input::{BatchAbort, InputRecord};
 use crate::error::{Error, Result};
 use crate::report::{BatchReport, RecordFailure, ReportBuilder};
@@ -30,20 +32,12 @@ pub(super) struct Run {
     max_concurrency: usize,
     list_ids: Vec<String>,
     dry_run: bool,
+    /// `wait=True`: keep what each request sent, to verify its import job.
+    keep_sent: bool,
+    sent: Vec<SentRequest>,
     pub(super) fatal: Option<Error>,
-    lookup: Lookup,
-    /// Assembled chunks waiting for a request slot (or for the lookup).
+    /// Assembled chunks waiting for a request slot.
     ready: VecDeque<Chunk>,
-}
-
-/// The field definitions lookup of a run, started with the first record: it
-/// checks the key (as Segment's first request does) while the first chunk
-/// is read, and a refused key stops the run. Contacts without custom fields
-/// do not wait for it, so it costs no round trip.
-enum Lookup {
-    NotStarted,
-    Running(tokio::task::JoinHandle<Result<()>>),
-    Done,
 }
 
 impl Run {
@@ -56,41 +50,15 @@ impl Run {
             max_concurrency: options.max_concurrency.max(1),
             list_ids: normalize(options.list_ids.clone().unwrap_or_default()),
             dry_run: options.dry_run,
+            keep_sent: options.wait && !options.dry_run,
+            sent: Vec::new(),
             fatal: None,
-            lookup: Lookup::NotStarted,
             ready: VecDeque::new(),
-        }
-    }
-
-    fn start_lookup(&mut self) {
-        if matches!(self.lookup, Lookup::NotStarted) {
-            let inner = self.inner.clone();
-            self.lookup = Lookup::Running(tokio::spawn(async move {
-                inner.fields.get(&inner.client).await.map(drop)
-            }));
-        }
-    }
-
-    /// Waits for the lookup, if it is still running, and settles it.
-    async fn lookup_done(&mut self) {
-        if let Lookup::Running(lookup) = std::mem::replace(&mut self.lookup, Lookup::Done) {
-            self.settle_lookup(lookup.await);
-        }
-    }
-
-    /// A refused key stops the run. Any other failure concerns only the
-    /// records with custom fields, which look the definitions up again.
-    fn settle_lookup(&mut self, done: std::result::Result<Result<()>, JoinError>) {
-        if let Ok(Err(error)) = done {
-            if matches!(error.status(), Some(401 | 403)) {
-                self.fatal.get_or_insert(error);
-            }
         }
     }
 
     /// Validates, converts and queues one record.
     pub(super) async fn take<P: Into<UpsertPayload>>(&mut self, record: InputRecord<P>) {
-        self.start_lookup();
         let index = record.index;
         let payload = match record.payload {
             Ok(payload) => payload.into(),
@@ -154,19 +122,9 @@ impl Run {
     }
 
     /// Sends queued chunks while fewer than `max_concurrency` requests are
-    /// in flight; never waits. The lookup's failure (a bad key) stops the
-    /// run. A dry run records the bodies in place of the requests, in input
-    /// order, once its lookup (its only check of the key) has succeeded.
+    /// in flight; never waits. A dry run records the bodies in place of
+    /// the requests, in input order.
     fn pump(&mut self) {
-        if let Lookup::Running(lookup) = &mut self.lookup {
-            if let Some(done) = lookup.now_or_never() {
-                self.settle_lookup(done);
-                self.lookup = Lookup::Done;
-            }
-        }
-        if self.dry_run && matches!(self.lookup, Lookup::Running(_)) {
-            return;
-        }
         self.collect_finished();
         while self.fatal.is_none() && self.inflight.len() < self.max_concurrency {
             let Some(chunk) = self.ready.pop_front() else {
@@ -181,20 +139,17 @@ impl Run {
                 continue;
             }
             let inner = self.inner.clone();
+            let keep_sent = self.keep_sent;
             self.inflight
-                .spawn(async move { deliver(&inner.client, chunk).await });
+                .spawn(async move { deliver(&inner.client, chunk, keep_sent).await });
         }
     }
 
-    /// Waits for a request to end (or, with none in flight or in a dry
-    /// run, for the lookup).
+    /// Waits for a request to end.
     async fn wait_for_progress(&mut self) {
-        if !self.dry_run {
-            if let Some(done) = self.inflight.join_next().await {
-                return self.apply(done);
-            }
+        if let Some(done) = self.inflight.join_next().await {
+            self.apply(done);
         }
-        self.lookup_done().await;
     }
 
     /// Settles the chunks that have already finished, without waiting.
@@ -215,6 +170,7 @@ impl Run {
         }
         let report = self.builder.report_mut();
         report.job_ids.extend(outcome.job_ids);
+        self.sent.extend(outcome.sent);
         report.requests += outcome.requests;
         report.retries += outcome.retries;
         if self.fatal.is_none() {
@@ -235,12 +191,6 @@ impl Run {
             self.wait_for_progress().await;
             self.pump();
         }
-        if self.dry_run {
-            self.lookup_done().await;
-        } else if let Lookup::Running(lookup) = &self.lookup {
-            // Requests went out (a bad key would have stopped them), or none did.
-            lookup.abort();
-        }
         while let Some(done) = self.inflight.join_next().await {
             self.apply(done);
         }
@@ -249,13 +199,22 @@ impl Run {
             return Err(BatchAbort { error, report });
         }
         if options.wait && !report.job_ids.is_empty() {
+            let client = &self.inner.client;
             let mut ids = report.job_ids.clone();
             ids.sort();
             ids.dedup();
-            match wait_for_imports(&self.inner.client, &ids, options.wait_timeout, options.poll)
-                .await
-            {
-                Ok(jobs) => report.imports = jobs,
+            let verified =
+                match wait_for_imports(client, &ids, options.wait_timeout, options.poll).await {
+                    Ok(jobs) => {
+                        let concurrency = self.max_concurrency;
+                        let verified = verify_imports(client, &jobs, self.sent, concurrency).await;
+                        report.imports = jobs;
+                        verified
+                    }
+                    Err(error) => Err(error),
+                };
+            match verified {
+                Ok(failures) => report.reject_accepted(failures),
                 Err(error) => return Err(BatchAbort { error, report }),
             }
         }
