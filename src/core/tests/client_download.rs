@@ -2,45 +2,13 @@
 //! only to the configured endpoint's origin, a pre-signed query never shows
 //! in errors, and what is read is bounded.
 
-use std::sync::{Arc, Mutex};
+mod common;
 
+use common::static_server as server;
 use sendgrid_core::config::{ClientConfig, ClientSettings};
 use sendgrid_core::{Error, SendGridClient};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 const KEY: &str = "SG.download-test-key";
-
-/// A server answering every request with `body`, keeping each request head.
-async fn server(body: &'static [u8]) -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let heads = Arc::new(Mutex::new(Vec::new()));
-    let seen = heads.clone();
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1
-                {
-                    head.push(byte[0]);
-                }
-                seen.lock()
-                    .unwrap()
-                    .push(String::from_utf8_lossy(&head).to_lowercase());
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(answer.as_bytes()).await;
-                let _ = stream.write_all(body).await;
-            });
-        }
-    });
-    (port, heads)
-}
 
 fn client(port: u16) -> SendGridClient {
     let settings = ClientSettings {
