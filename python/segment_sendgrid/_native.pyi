@@ -43,6 +43,8 @@ class Client:
         max_retries: int = 5,
         max_concurrency: int = 4,
         user_agent: str | None = None,
+        max_rate_limit_wait: float = 600.0,
+        allow_insecure_http: bool = False,
     ) -> Client: ...
     @property
     def base_url(self) -> str: ...
@@ -106,6 +108,8 @@ class AsyncClient:
         max_retries: int = 5,
         max_concurrency: int = 4,
         user_agent: str | None = None,
+        max_rate_limit_wait: float = 600.0,
+        allow_insecure_http: bool = False,
     ) -> AsyncClient: ...
     @property
     def base_url(self) -> str: ...

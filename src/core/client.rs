@@ -8,9 +8,10 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
 
-use crate::config::ClientConfig;
-use crate::error::{parse_error_details, Error, Result};
+use crate::config::{redact_userinfo, ClientConfig};
+use crate::error::{parse_error_details, ApiErrorDetail, Error, Result};
 use crate::rate_limit::{backoff, RateLimitInfo, RateLimiter};
+use crate::wait_budget::WaitBudget;
 
 /// Whether a request may be repeated after an ambiguous failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +129,9 @@ impl SendGridClient {
         headers.insert(USER_AGENT, user_agent);
         let http = reqwest::Client::builder()
             .default_headers(headers)
+            // SendGrid's API never redirects; following one would resend
+            // contacts and mail (and turn a POST into a GET) elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(60))
@@ -194,7 +198,7 @@ impl SendGridClient {
             http: &self.http,
             url: &url,
             route,
-            shown: &format!("{}{route}", self.config.base_url()),
+            shown: &format!("{}{route}", self.config.endpoint.shown()),
             max_bytes: MAX_ANSWER_BYTES,
         };
         self.send(target, method, body, idempotency).await
@@ -256,10 +260,14 @@ impl SendGridClient {
         idempotency: Idempotency,
     ) -> (Result<ApiResponse>, u32) {
         let route = target.route;
+        let budget = WaitBudget::current()
+            .unwrap_or_else(|| WaitBudget::new(self.config.max_rate_limit_wait));
         let mut retries = 0;
         loop {
             if let Some(wait) = self.limiter.pending_wait(route) {
-                tokio::time::sleep(wait).await;
+                if let Err(error) = self.rate_limit_wait(&budget, wait, &method, route).await {
+                    return (Err(error), retries);
+                }
             }
             let mut builder = target.http.request(method.clone(), target.url);
             if let Some(body) = &body {
@@ -279,13 +287,53 @@ impl SendGridClient {
                 Err(error) => error,
             };
             match self.retry_wait(&error, idempotency, retries) {
+                Some(wait) if error.status() == Some(429) => {
+                    if self
+                        .rate_limit_wait(&budget, wait, &method, route)
+                        .await
+                        .is_err()
+                    {
+                        return (Err(error), retries);
+                    }
+                    retries += 1;
+                }
                 Some(wait) => {
+                    log::info!(target: "segment_sendgrid::client", "{method} {route}: retrying in {:.1} s after: {error}", wait.as_secs_f64());
                     tokio::time::sleep(wait).await;
                     retries += 1;
                 }
                 None => return (Err(error), retries),
             }
         }
+    }
+
+    /// Waits `wait` for `route`'s rate limit if the call's budget allows;
+    /// else a 429 error saying the budget is spent (nothing was sent).
+    async fn rate_limit_wait(
+        &self,
+        budget: &WaitBudget,
+        wait: Duration,
+        method: &Method,
+        route: &str,
+    ) -> Result<()> {
+        if !budget.take(wait) {
+            let limit = budget.limit().as_secs_f64();
+            log::warn!(target: "segment_sendgrid::client", "{method} {route}: rate limited; waiting {:.1} s more would exceed max_rate_limit_wait ({limit} s): not sent", wait.as_secs_f64());
+            return Err(Error::Api {
+                status: 429,
+                errors: vec![ApiErrorDetail {
+                    message: format!("rate limited: this call already waited its max_rate_limit_wait ({limit} s) on rate limits; not sent"),
+                    field: None,
+                }],
+                body: String::new(),
+                method: method.to_string(),
+                path: route.to_owned(),
+                reset_at: Some(crate::rate_limit::now_epoch() + wait.as_secs_f64()),
+            });
+        }
+        log::info!(target: "segment_sendgrid::client", "{method} {route}: rate limited, waiting {:.1} s", wait.as_secs_f64());
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     async fn read_answer(
@@ -321,9 +369,22 @@ impl SendGridClient {
             });
         }
         let text = self.config.api_key.redact(&String::from_utf8_lossy(&body));
+        let mut errors = parse_error_details(&text);
+        if (300..400).contains(&status) {
+            let location = headers
+                .get(reqwest::header::LOCATION)
+                .map(|l| redact_userinfo(&String::from_utf8_lossy(l.as_bytes())));
+            errors = vec![ApiErrorDetail {
+                message: format!(
+                    "the server redirected to {}; SendGrid's API never redirects, so the redirect was not followed and nothing was processed: check the endpoint (or the proxy in front of it)",
+                    location.as_deref().unwrap_or("(no Location)")
+                ),
+                field: None,
+            }];
+        }
         Err(Error::Api {
             status,
-            errors: parse_error_details(&text),
+            errors,
             body: text,
             method: method.to_string(),
             path: route.to_owned(),

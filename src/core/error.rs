@@ -59,6 +59,20 @@ impl Error {
         }
     }
 
+    /// Whether every further request of a run would fail the same way, so
+    /// the run stops: a refused key (401/403), a redirect (the endpoint is
+    /// wrong or a proxy is in the way: SendGrid's API never redirects), or
+    /// bad configuration.
+    pub fn is_whole_run(&self) -> bool {
+        matches!(
+            self,
+            Self::Api {
+                status: 300..=399 | 401 | 403,
+                ..
+            } | Self::Config(_)
+        )
+    }
+
     /// The HTTP status, when SendGrid answered.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -2,7 +2,7 @@
 //!
 //! Everything here is usable and testable without Python: the SendGrid client
 //! configuration and transport, the error model, the mapping engine, the
-//! SendGrid emulator and (in later modules) the actions. The PyO3 bindings live in
+//! SendGrid emulator and the actions. The PyO3 bindings live in
 //! `src/python/` and only convert values and exceptions.
 
 pub mod actions;
@@ -16,6 +16,7 @@ pub mod mapping;
 pub mod rate_limit;
 pub mod report;
 pub mod secret;
+pub mod wait_budget;
 
 pub use client::{Idempotency, SendGridClient};
 pub use config::{ClientConfig, Endpoint};

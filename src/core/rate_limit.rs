@@ -1,4 +1,8 @@
-//! SendGrid's rate-limit headers and the waits they imply.
+//! SendGrid's rate-limit headers and the waits they imply, read
+//! defensively: a header that is not a number, is negative, non-finite or
+//! names a reset further away than [`MAX_HINTED_WAIT`] is ignored (the
+//! client then backs off exponentially), so a broken or hostile server can
+//! neither crash the client nor park it for hours.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -8,7 +12,7 @@ use reqwest::header::HeaderMap;
 
 /// Longest single wait we accept from a server hint; beyond it something is
 /// off and backing off exponentially is the safer reading.
-const MAX_HINTED_WAIT: Duration = Duration::from_secs(300);
+pub const MAX_HINTED_WAIT: Duration = Duration::from_secs(300);
 
 /// What the `X-RateLimit-*` headers of one response said.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,14 +32,17 @@ impl RateLimitInfo {
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .filter(|v| v.is_finite() && *v >= 0.0)
         };
-        let reset_at = number("x-ratelimit-reset").map(|reset| {
-            // A small value is a delta in seconds, not an epoch timestamp.
-            if reset < 1_000_000_000.0 {
-                now_epoch() + reset
-            } else {
-                reset
-            }
-        });
+        let now = now_epoch();
+        let reset_at = number("x-ratelimit-reset")
+            .map(|reset| {
+                // A small value is a delta in seconds, not an epoch timestamp.
+                if reset < 1_000_000_000.0 {
+                    now + reset
+                } else {
+                    reset
+                }
+            })
+            .filter(|reset| *reset - now <= MAX_HINTED_WAIT.as_secs_f64());
         Self {
             remaining: number("x-ratelimit-remaining").map(|r| r as u64),
             reset_at,
@@ -45,8 +52,9 @@ impl RateLimitInfo {
     /// How long to wait until the reset, if it lies in the (near) future.
     pub fn wait_until_reset(&self) -> Option<Duration> {
         let reset = self.reset_at?;
-        let wait = reset - now_epoch();
-        (wait > 0.0).then(|| Duration::from_secs_f64(wait).min(MAX_HINTED_WAIT))
+        // Clamped before the conversion, which panics on huge values.
+        let wait = (reset - now_epoch()).min(MAX_HINTED_WAIT.as_secs_f64());
+        (wait > 0.0).then(|| Duration::from_secs_f64(wait))
     }
 }
 
@@ -117,6 +125,27 @@ mod tests {
         assert_eq!(info.remaining, Some(0));
         let wait = info.wait_until_reset().unwrap();
         assert!(wait <= Duration::from_secs(2) && wait > Duration::from_millis(1500));
+    }
+
+    #[test]
+    fn absurd_or_broken_headers_are_ignored() {
+        for reset in ["1e30", "inf", "NaN", "-5", "99999999999", "soon", "1e308"] {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            headers.insert("x-ratelimit-reset", HeaderValue::from_str(reset).unwrap());
+            let info = RateLimitInfo::from_headers(&headers);
+            assert_eq!(info.reset_at, None, "{reset}");
+            assert_eq!(info.wait_until_reset(), None, "{reset}");
+            let limiter = RateLimiter::default();
+            limiter.observe("/v3/x", &info);
+            assert_eq!(limiter.pending_wait("/v3/x"), None, "{reset}");
+        }
+        // A reset the server set in the far future by other means is clamped.
+        let far = RateLimitInfo {
+            remaining: Some(0),
+            reset_at: Some(1e30),
+        };
+        assert_eq!(far.wait_until_reset(), Some(MAX_HINTED_WAIT));
     }
 
     #[test]

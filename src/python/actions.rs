@@ -2,12 +2,12 @@
 //! (the user's over Segment's defaults), converting single events, options.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use sendgrid_core::actions::send::SendOptions;
 use sendgrid_core::actions::upsert::UpsertOptions;
+use sendgrid_core::config::seconds;
 use sendgrid_core::mapping::effective_mapping;
 use sendgrid_core::{ClientConfig, Error};
 use serde_json::Value;
@@ -115,15 +115,11 @@ pub fn upsert_options(
     wait_timeout: f64,
     dry_run: bool,
 ) -> PyResult<UpsertOptions> {
-    if !(wait_timeout.is_finite() && wait_timeout > 0.0) {
-        return Err(to_py_err(Error::config(format!(
-            "wait_timeout must be a number of seconds > 0, got {wait_timeout}"
-        ))));
-    }
+    let wait_timeout = seconds("wait_timeout", wait_timeout, false).map_err(to_py_err)?;
     Ok(UpsertOptions {
         list_ids: list_ids.map(|l| l.0),
         wait,
-        wait_timeout: Duration::from_secs_f64(wait_timeout),
+        wait_timeout,
         dry_run,
         ..UpsertOptions::for_client(config)
     })

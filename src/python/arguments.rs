@@ -130,6 +130,14 @@ fn string_list(obj: &Borrowed<'_, '_, PyAny>) -> Result<Vec<String>, String> {
 }
 
 named_argument!(
+    /// `max_rate_limit_wait`: seconds one call may wait on rate limits in all.
+    MaxRateLimitWaitArg, "max_rate_limit_wait", f64, seconds
+);
+named_argument!(
+    /// `allow_insecure_http`: plain `http://` to a host other than this machine.
+    AllowInsecureHttpArg, "allow_insecure_http", bool, strict_bool
+);
+named_argument!(
     /// `list_ids`: Marketing Campaigns list ids for every contact.
     ListIdsArg, "list_ids", Vec<String>, string_list
 );

@@ -7,11 +7,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use sendgrid_core::actions::send::MailApi;
 use sendgrid_core::actions::upsert::ContactsApi;
-use sendgrid_core::config::{ClientSettings, API_KEY_ENV};
+use sendgrid_core::config::{ClientSettings, Endpoint, API_KEY_ENV};
 use sendgrid_core::{ClientConfig, SendGridClient};
 
 use crate::arguments::{
-    ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRetriesArg, TimeoutArg, UserAgentArg,
+    AllowInsecureHttpArg, ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRateLimitWaitArg,
+    MaxRetriesArg, TimeoutArg, UserAgentArg,
 };
 use crate::errors::to_py_err;
 use crate::runtime::{awaitable, block_on};
@@ -22,6 +23,8 @@ pub(crate) struct ClientHandle {
     /// The user agent the user passed, `None` for the default (so a pickled
     /// client built by a newer version sends that version's default).
     custom_user_agent: Option<String>,
+    /// As given, for pickling.
+    allow_insecure_http: bool,
     pub(crate) core: Arc<SendGridClient>,
     /// Upsert Contact, with this client's cached field definitions.
     pub(crate) contacts: ContactsApi,
@@ -29,23 +32,30 @@ pub(crate) struct ClientHandle {
     pub(crate) mail: MailApi,
 }
 
+/// The constructor's arguments, as both client classes take them.
+pub(crate) struct ClientArgs {
+    api_key: Option<ApiKeyArg>,
+    endpoint: EndpointArg,
+    timeout: TimeoutArg,
+    max_retries: MaxRetriesArg,
+    max_concurrency: MaxConcurrencyArg,
+    user_agent: Option<UserAgentArg>,
+    max_rate_limit_wait: MaxRateLimitWaitArg,
+    allow_insecure_http: AllowInsecureHttpArg,
+}
+
 impl ClientHandle {
-    fn new(
-        api_key: Option<ApiKeyArg>,
-        endpoint: EndpointArg,
-        timeout: TimeoutArg,
-        max_retries: MaxRetriesArg,
-        max_concurrency: MaxConcurrencyArg,
-        user_agent: Option<UserAgentArg>,
-    ) -> PyResult<Self> {
-        let custom_user_agent = user_agent.map(|t| t.0);
+    fn new(args: ClientArgs) -> PyResult<Self> {
+        let custom_user_agent = args.user_agent.map(|t| t.0);
         let settings = ClientSettings {
-            api_key: api_key.map(|t| t.0),
-            endpoint: endpoint.0,
-            timeout_s: timeout.0,
-            max_retries: max_retries.0,
-            max_concurrency: max_concurrency.0,
+            api_key: args.api_key.map(|t| t.0),
+            endpoint: args.endpoint.0,
+            timeout_s: args.timeout.0,
+            max_retries: args.max_retries.0,
+            max_concurrency: args.max_concurrency.0,
             user_agent: custom_user_agent.clone(),
+            max_rate_limit_wait_s: args.max_rate_limit_wait.0,
+            allow_insecure_http: args.allow_insecure_http.0,
         };
         let env_key = std::env::var(API_KEY_ENV).ok();
         let default_agent = format!("segment-sendgrid/{} (python)", crate::VERSION);
@@ -54,6 +64,7 @@ impl ClientHandle {
         let core = Arc::new(SendGridClient::new(config).map_err(to_py_err)?);
         Ok(Self {
             custom_user_agent,
+            allow_insecure_http: args.allow_insecure_http.0,
             contacts: ContactsApi::new(Arc::clone(&core)),
             mail: MailApi::new(Arc::clone(&core)),
             core,
@@ -64,16 +75,20 @@ impl ClientHandle {
         self.core.config()
     }
 
-    /// Never shows the key, not even a prefix.
+    /// Never shows the key, not even a prefix, nor a password in the endpoint.
     fn repr(&self, class: &str) -> String {
         let c = self.config();
+        let endpoint = match &c.endpoint {
+            Endpoint::Custom(_) => c.endpoint.shown(),
+            other => other.as_setting().to_owned(),
+        };
         format!(
-            "{class}(endpoint={:?}, timeout={}, max_retries={}, max_concurrency={}, user_agent={:?})",
-            c.endpoint.as_setting(),
+            "{class}(endpoint={endpoint:?}, timeout={}, max_retries={}, max_concurrency={}, user_agent={:?}, max_rate_limit_wait={})",
             c.timeout.as_secs_f64(),
             c.max_retries,
             c.max_concurrency,
-            c.user_agent
+            c.user_agent,
+            c.max_rate_limit_wait.as_secs_f64(),
         )
     }
 
@@ -86,6 +101,8 @@ impl ClientHandle {
         kwargs.set_item("max_retries", c.max_retries)?;
         kwargs.set_item("max_concurrency", c.max_concurrency)?;
         kwargs.set_item("user_agent", &self.custom_user_agent)?;
+        kwargs.set_item("max_rate_limit_wait", c.max_rate_limit_wait.as_secs_f64())?;
+        kwargs.set_item("allow_insecure_http", self.allow_insecure_http)?;
         let args = PyTuple::new(py, [c.api_key.expose()])?;
         PyTuple::new(py, [args.into_any(), kwargs.into_any()])
     }
@@ -98,10 +115,11 @@ macro_rules! client_configuration_methods {
         #[pymethods]
         impl $class {
             #[new]
-            #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None))]
+            #[pyo3(signature = (api_key=None, *, endpoint=EndpointArg("global".into()), timeout=TimeoutArg(30.0), max_retries=MaxRetriesArg(5), max_concurrency=MaxConcurrencyArg(4), user_agent=None, max_rate_limit_wait=MaxRateLimitWaitArg(600.0), allow_insecure_http=AllowInsecureHttpArg(false)))]
             #[pyo3(
-                text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None)"
+                text_signature = "(api_key=None, *, endpoint='global', timeout=30.0, max_retries=5, max_concurrency=4, user_agent=None, max_rate_limit_wait=600.0, allow_insecure_http=False)"
             )]
+            #[allow(clippy::too_many_arguments)]
             fn new(
                 api_key: Option<ApiKeyArg>,
                 endpoint: EndpointArg,
@@ -109,22 +127,27 @@ macro_rules! client_configuration_methods {
                 max_retries: MaxRetriesArg,
                 max_concurrency: MaxConcurrencyArg,
                 user_agent: Option<UserAgentArg>,
+                max_rate_limit_wait: MaxRateLimitWaitArg,
+                allow_insecure_http: AllowInsecureHttpArg,
             ) -> PyResult<Self> {
-                let handle = ClientHandle::new(
+                let handle = ClientHandle::new(ClientArgs {
                     api_key,
                     endpoint,
                     timeout,
                     max_retries,
                     max_concurrency,
                     user_agent,
-                )?;
+                    max_rate_limit_wait,
+                    allow_insecure_http,
+                })?;
                 Ok(Self { handle })
             }
 
-            /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``.
+            /// The base URL every request goes to, e.g. ``https://api.sendgrid.com``
+            /// (a ``user:password@`` in it shown as ``***@``).
             #[getter]
-            fn base_url(&self) -> &str {
-                self.handle.config().base_url()
+            fn base_url(&self) -> String {
+                self.handle.config().endpoint.shown()
             }
 
             fn __repr__(&self) -> String {

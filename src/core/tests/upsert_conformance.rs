@@ -9,7 +9,9 @@
 //! D11 (a batch record that fails validation fails alone: here every record
 //! of the one such case has the unknown field, so each fails with Segment's
 //! message), D12 (endpoints normalised; no case needs it), D15 (field
-//! definitions cached per client: lookups are not compared).
+//! definitions fetched once per client, only when a record has custom
+//! fields: lookups are not compared, and the case that failed only on the
+//! lookup's reply succeeds here).
 
 mod replay;
 mod send_support;

@@ -7,7 +7,7 @@ use futures::{Stream, StreamExt};
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::dispatch::{failure_for, is_whole_run, message_id, Dispatcher, Settled, Settlement};
+use super::dispatch::{failure_for, message_id, Dispatcher, Settled, Settlement};
 use super::mail::{parse_template_id, prepare, TEMPLATE_MESSAGE};
 use super::merge::{oversize, Batch, Grouper};
 use super::templates::TemplateCache;
@@ -101,7 +101,7 @@ impl MailApi {
             dry_run: false,
         };
         let response = dispatcher
-            .post(Batch::single(0, mail).body(), &mut Settled::default())
+            .post(&Batch::single(0, mail), &mut Settled::default())
             .await?;
         Ok(SendResult {
             message_id: message_id(&response),
@@ -211,7 +211,7 @@ impl MailApi {
                     // rather than asking again for each record. The GET
                     // never sent the mail.
                     failure.outcome = Outcome::NotSent;
-                    failure.retryable = !is_whole_run(&error);
+                    failure.retryable = !error.is_whole_run();
                     run.abort = Some(error);
                 }
                 run.builder.fail(failure);

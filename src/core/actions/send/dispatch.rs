@@ -45,17 +45,6 @@ pub struct Dispatcher {
     pub dry_run: bool,
 }
 
-/// A 401 or 403 means every further request would fail the same way.
-pub fn is_whole_run(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Api {
-            status: 401 | 403,
-            ..
-        } | Error::Config(_)
-    )
-}
-
 /// The `X-Message-Id` of an accepted request.
 pub fn message_id(response: &ApiResponse) -> Option<String> {
     response
@@ -80,8 +69,24 @@ impl Dispatcher {
     /// One `POST /v3/mail/send` under the mail policy; with
     /// `retry_ambiguous`, 5xx and timeouts are repeated too (bounded by the
     /// client's `max_retries`). Counts requests and retries into `settled`.
-    pub async fn post(&self, body: String, settled: &mut Settled) -> Result<ApiResponse> {
-        let body = Bytes::from(body);
+    /// A 2xx that is not SendGrid's answer to a mail (a 202 without an
+    /// `X-Message-Id`, from a proxy or a wrong endpoint) is an error whose
+    /// records are `unknown`: the mail may or may not have gone out.
+    pub async fn post(&self, batch: &Batch, settled: &mut Settled) -> Result<ApiResponse> {
+        let response = self.post_body(Bytes::from(batch.body()), settled).await?;
+        if !batch.sandbox() && message_id(&response).is_none() {
+            return Err(Error::Transport {
+                message: format!(
+                    "POST {MAIL_SEND_PATH} was answered {} without an X-Message-Id: not SendGrid's answer (check the endpoint); the mail may or may not have been sent",
+                    response.status
+                ),
+                maybe_sent: true,
+            });
+        }
+        Ok(response)
+    }
+
+    async fn post_body(&self, body: Bytes, settled: &mut Settled) -> Result<ApiResponse> {
         let max_retries = self.client.config().max_retries;
         let mut extra = 0;
         loop {
@@ -133,8 +138,10 @@ impl Dispatcher {
 pub fn failure_for(index: usize, error: &Error) -> RecordFailure {
     let (outcome, retryable) = match error {
         Error::Api { status: 429, .. } => (Outcome::NotSent, true),
+        // Refused before processing: the key, or a redirect (never followed).
         Error::Api {
-            status: 401 | 403, ..
+            status: 300..=399 | 401 | 403,
+            ..
         } => (Outcome::NotSent, true),
         Error::Api { status, .. } if *status >= 500 => (Outcome::Unknown, true),
         Error::Api { .. } => (Outcome::Rejected, false),
@@ -166,7 +173,7 @@ pub fn fail_members(members: &[Member], error: &Error, settled: &mut Settled) {
             Settlement::Failed(failure_for(member.index, error)),
         ));
     }
-    if is_whole_run(error) && settled.abort.is_none() {
+    if error.is_whole_run() && settled.abort.is_none() {
         settled.abort = Some(error.clone());
     }
 }

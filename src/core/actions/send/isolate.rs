@@ -40,7 +40,7 @@ impl Dispatcher {
                 }
                 return;
             }
-            let result = self.post(batch.body(), settled).await;
+            let result = self.post(&batch, settled).await;
             self.conclude(batch, result, settled).await;
         })
     }
@@ -108,8 +108,8 @@ impl Dispatcher {
         // No field: bisect. When both halves fail the same way as the
         // whole, the error is not about particular records.
         let (left, right) = batch.split();
-        let left_result = self.post(left.body(), settled).await;
-        let right_result = self.post(right.body(), settled).await;
+        let left_result = self.post(&left, settled).await;
+        let right_result = self.post(&right, settled).await;
         let both_same = matches!((&left_result, &right_result), (Err(l), Err(r))
             if same_errors(l, &errors) && same_errors(r, &errors));
         if both_same && left.members.len() + right.members.len() > 2 {

@@ -50,6 +50,14 @@ impl Batch {
         )
     }
 
+    /// Whether the message asks for sandbox mode (SendGrid then answers 200
+    /// without a message id).
+    pub fn sandbox(&self) -> bool {
+        serde_json::from_str::<serde_json::Value>(&self.message).is_ok_and(|m| {
+            m.pointer("/mail_settings/sandbox_mode/enable") == Some(&serde_json::Value::Bool(true))
+        })
+    }
+
     /// Two requests holding the records of this one, in order.
     pub fn split(mut self) -> (Self, Self) {
         let right = self.members.split_off(self.members.len() / 2);

@@ -13,7 +13,7 @@ use super::batcher::{assemble, ChunkLimits};
 use super::contact::{build_contact, Contact, ContactError};
 use super::fields::{FieldCatalog, FieldDefinitions};
 use super::imports::PollTiming;
-use super::isolate::{job_id, CONTACTS_PATH};
+use super::isolate::{expect_job_id, CONTACTS_PATH};
 use super::payload::validate_payload;
 use super::run::{normalize, too_large, Run};
 pub use crate::actions::input::{BatchAbort, InputRecord};
@@ -21,6 +21,7 @@ use crate::client::{Idempotency, SendGridClient};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::report::BatchReport;
+use crate::wait_budget;
 
 /// A record's payload for [`ContactsApi::upsert_many`].
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +123,15 @@ impl ContactsApi {
         payload: Value,
         list_ids: Option<Vec<String>>,
     ) -> Result<UpsertResult> {
+        let limit = self.inner.client.config().max_rate_limit_wait;
+        wait_budget::scoped(limit, self.upsert_one_within_budget(payload, list_ids)).await
+    }
+
+    async fn upsert_one_within_budget(
+        &self,
+        payload: Value,
+        list_ids: Option<Vec<String>>,
+    ) -> Result<UpsertResult> {
         let payload = validate_payload(payload)?;
         let contact = self.inner.prepare(&payload).await??;
         let list_ids = normalize(contact.list_ids.or(list_ids).unwrap_or_default());
@@ -141,7 +151,7 @@ impl ContactsApi {
             )
             .await?;
         Ok(UpsertResult {
-            job_id: job_id(&response).unwrap_or_default(),
+            job_id: expect_job_id(&response)?,
             status_code: response.status,
         })
     }
@@ -152,6 +162,19 @@ impl ContactsApi {
     /// To stop early (the input failed), end the stream: the report then
     /// covers what was read.
     pub async fn upsert_many<S, P>(
+        &self,
+        records: S,
+        options: UpsertOptions,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord<P>> + Send,
+        P: Into<UpsertPayload>,
+    {
+        let limit = self.inner.client.config().max_rate_limit_wait;
+        wait_budget::scoped(limit, self.upsert_many_within_budget(records, options)).await
+    }
+
+    async fn upsert_many_within_budget<S, P>(
         &self,
         records: S,
         options: UpsertOptions,

@@ -8,7 +8,6 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::isolate::is_fatal;
 use crate::client::{Idempotency, SendGridClient};
 use crate::error::Error;
 use crate::report::ImportJob;
@@ -52,7 +51,7 @@ pub async fn wait_for_imports(
                 .and_then(|r| r.json())
             {
                 Ok(body) => update(job, &body),
-                Err(error) if is_fatal(&error) => return Err(error),
+                Err(error) if error.is_whole_run() => return Err(error),
                 // Not visible yet or a passing failure: ask again next round.
                 Err(_) => {}
             }

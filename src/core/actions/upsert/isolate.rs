@@ -33,24 +33,27 @@ pub struct ChunkOutcome {
     pub sent: Vec<SentRequest>,
 }
 
-/// Whether `error` ends the whole run rather than one request.
-pub fn is_fatal(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Api {
-            status: 401 | 403,
-            ..
-        } | Error::Config(_)
-    )
-}
-
 /// The `job_id` of a 202 answer.
 pub fn job_id(response: &ApiResponse) -> Option<String> {
     let value = response.json().ok()?;
     match value.get("job_id")? {
-        serde_json::Value::String(id) => Some(id.clone()),
+        serde_json::Value::String(id) if !id.is_empty() => Some(id.clone()),
+        serde_json::Value::String(_) | serde_json::Value::Null => None,
         other => Some(other.to_string()),
     }
+}
+
+/// The `job_id` of an answer that must carry one: a 2xx without it is not
+/// SendGrid's answer (a proxy's, a misrouted endpoint's), so whether the
+/// contacts were queued is unknown.
+pub fn expect_job_id(response: &ApiResponse) -> Result<String, Error> {
+    job_id(response).ok_or_else(|| Error::Transport {
+        message: format!(
+            "PUT {CONTACTS_PATH} was answered {} without a job_id: not SendGrid's answer (check the endpoint); the contacts may or may not have been queued",
+            response.status
+        ),
+        maybe_sent: true,
+    })
 }
 
 /// Sends `chunk` (splitting it as needed) until each record is settled.
@@ -58,6 +61,7 @@ pub fn job_id(response: &ApiResponse) -> Option<String> {
 pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> ChunkOutcome {
     let mut outcome = ChunkOutcome::default();
     let list_ids = chunk.list_ids;
+    let mut splits = SplitBudget::new(chunk.pieces.len());
     let mut queue: VecDeque<Vec<Piece>> = VecDeque::from([chunk.pieces]);
     while let Some(pieces) = queue.pop_front() {
         if pieces.is_empty() {
@@ -75,18 +79,21 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> 
         outcome.requests += 1 + u64::from(retries);
         outcome.retries += u64::from(retries);
         let error = match result {
-            Ok(response) => {
-                let id = job_id(&response);
-                if let (true, Some(id)) = (keep_sent, &id) {
-                    outcome.sent.push(SentRequest::new(id.clone(), &pieces));
+            Ok(response) => match expect_job_id(&response) {
+                Ok(id) => {
+                    splits.progress();
+                    if keep_sent {
+                        outcome.sent.push(SentRequest::new(id.clone(), &pieces));
+                    }
+                    outcome.job_ids.push(id);
+                    outcome.accepted.extend(pieces.iter().map(|p| p.index));
+                    continue;
                 }
-                outcome.job_ids.extend(id);
-                outcome.accepted.extend(pieces.iter().map(|p| p.index));
-                continue;
-            }
+                Err(error) => error,
+            },
             Err(error) => error,
         };
-        if is_fatal(&error) {
+        if error.is_whole_run() {
             outcome.fatal = Some(error);
             return outcome;
         }
@@ -106,9 +113,23 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> 
                 }
                 let culprits = find_culprits(errors, &pieces);
                 if culprits.is_empty() {
-                    split_in_half(&mut queue, pieces);
+                    if splits.spend() {
+                        split_in_half(&mut queue, pieces);
+                    } else {
+                        // The error names no record and halving finds none:
+                        // it is about the requests (a proxy's 400 page, say).
+                        log::warn!(target: "segment_sendgrid::upsert", "a 400 that names no contact kept failing both halves; stopped isolating after {} splits", splits.spent);
+                        let mut unsettled = pieces;
+                        unsettled.extend(queue.drain(..).flatten());
+                        outcome.failures.extend(
+                            unsettled
+                                .iter()
+                                .map(|p| rejected(p.index, 400, &[], &error)),
+                        );
+                    }
                     continue;
                 }
+                splits.progress();
                 let mut rest = Vec::with_capacity(pieces.len() - culprits.len());
                 for (position, piece) in pieces.into_iter().enumerate() {
                     match culprits.get(&position) {
@@ -137,6 +158,41 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> 
         }
     }
     outcome
+}
+
+/// How many halvings a 400 that names no record may cost before the
+/// isolation gives up: 2·log₂(n) + 2 without progress (a request accepted
+/// or a record named). Finding one bad record among n takes log₂(n)
+/// halvings, each followed by progress on the good half; an error that is
+/// not about the records fails every half and would cost ~2n requests.
+struct SplitBudget {
+    allowed: u32,
+    left: u32,
+    spent: u32,
+}
+
+impl SplitBudget {
+    fn new(records: usize) -> Self {
+        let allowed = 2 * (usize::BITS - records.leading_zeros()) + 2;
+        Self {
+            allowed,
+            left: allowed,
+            spent: 0,
+        }
+    }
+
+    fn spend(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.spent += 1;
+        true
+    }
+
+    fn progress(&mut self) {
+        self.left = self.allowed;
+    }
 }
 
 fn split_in_half(queue: &mut VecDeque<Vec<Piece>>, mut pieces: Vec<Piece>) {

@@ -62,7 +62,7 @@ pub fn normalize(kind: usize, value: &str) -> String {
 }
 
 /// Looks every value of identifier `kind` up; the answer is keyed by
-/// [`normalize`]d value. A refused key (401/403) stops it: `Err`.
+/// [`normalize`]d value. A whole-run error (a refused key) stops it: `Err`.
 pub async fn find_contacts(
     client: &SendGridClient,
     kind: usize,
@@ -89,7 +89,7 @@ pub async fn find_contacts(
                     found.insert(key, answer);
                 }
             }
-            Err(error) if matches!(error.status(), Some(401 | 403)) => return Err(error),
+            Err(error) if error.is_whole_run() => return Err(error),
             Err(error) => {
                 for value in batch {
                     found.insert(normalize(kind, &value), Lookup::Failed(error.clone()));

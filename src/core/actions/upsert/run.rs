@@ -19,6 +19,7 @@ use super::verify::verify_imports;
 use crate::actions::input::{BatchAbort, InputRecord};
 use crate::error::{Error, Result};
 use crate::report::{BatchReport, RecordFailure, ReportBuilder};
+use crate::wait_budget;
 
 /// Reason given to records left unsent when a run stops early.
 const STOPPED: &str = "the run stopped before this record was sent";
@@ -140,8 +141,9 @@ impl Run {
             }
             let inner = self.inner.clone();
             let keep_sent = self.keep_sent;
-            self.inflight
-                .spawn(async move { deliver(&inner.client, chunk, keep_sent).await });
+            self.inflight.spawn(wait_budget::inherit(async move {
+                deliver(&inner.client, chunk, keep_sent).await
+            }));
         }
     }
 
