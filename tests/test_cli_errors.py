@@ -189,3 +189,52 @@ def test_ragged_csv_row(fake: FakeSendGrid, tmp_path: Path) -> None:
         (4, "c@example.com"),
     ]
     assert_clean(run)
+
+
+def test_an_unterminated_csv_quote_fails_its_line_alone(fake: FakeSendGrid, tmp_path: Path) -> None:
+    rows = [f"p{i}@example.com,Name{i}" for i in range(10)]
+    rows[4] = 'p4@example.com,"Unterminated'
+    # A quoted value may span lines; this one does, and is closed.
+    rows[2] = 'p2@example.com,"Two\nlines"'
+    path = tmp_path / "people.csv"
+    path.write_text("traits.email,traits.first_name\n" + "\n".join(rows) + "\n")
+    dead = tmp_path / "dead.jsonl"
+    run = cli(
+        "upsert-contacts", str(path), "--endpoint", fake.url, "--failed-out", str(dead), "--json"
+    )
+    assert run.code == 1, run.err
+    summary = run.json()
+    assert (summary["records"], summary["accepted"], summary["failed"]) == (10, 9, 1)
+    assert f"{path}: line 7: invalid CSV: a quoted value is never closed" in run.err
+    [entry] = [json.loads(x) for x in dead.read_text().splitlines()]
+    assert (entry["line"], entry["raw"]) == (7, 'p4@example.com,"Unterminated')
+    stored = {c["email"]: c["first_name"] for c in fake.contacts()}
+    assert len(stored) == 9
+    assert "p4@example.com" not in stored
+    assert stored["p2@example.com"] == "Two\nlines"
+    assert stored["p9@example.com"] == "Name9"
+
+
+def test_a_bad_row_spanning_lines_fails_only_its_first_line(
+    fake: FakeSendGrid, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "traits.email,traits.first_name\n"
+        'a@example.com,"Open\n'
+        "b@example.com,Bob\n"
+        'c@example.com,"Cee"x\n'
+        "d@example.com,Dee\n"
+    )
+    dead = tmp_path / "dead.jsonl"
+    run = cli("upsert-contacts", str(path), "--endpoint", fake.url, "--failed-out", str(dead))
+    assert run.code == 1
+    # Lines 2 to 4 read as one row that does not parse: line 2 fails, and
+    # lines 3 and 4 are read again as rows of their own (4 is bad itself).
+    entries = [json.loads(x) for x in dead.read_text().splitlines()]
+    assert [(e["line"], e["raw"]) for e in entries] == [
+        (2, 'a@example.com,"Open'),
+        (4, 'c@example.com,"Cee"x'),
+    ]
+    names = {c["email"]: c["first_name"] for c in fake.contacts()}
+    assert names == {"b@example.com": "Bob", "d@example.com": "Dee"}

@@ -40,12 +40,11 @@ def test_redirects_are_never_followed(status: int) -> None:
             assert raised.value.status_code == status
             assert target in str(raised.value)
             report = raised.value.report  # type: ignore[attr-defined]
-            assert report.accepted == 0 and len(report.failed) == 10
+            assert report.accepted == 0
+            assert len(report.failed) == 10
             assert {f.outcome for f in report.failed} == {"not_sent"}
             with pytest.raises(sg.ApiError):
-                client(proxy.url).send_dynamic_template(
-                    ORDER, mapping=MAIL, check_template=False
-                )
+                client(proxy.url).send_dynamic_template(ORDER, mapping=MAIL, check_template=False)
             assert len(proxy.arrived) == 2
         # Nothing, PII or key, ever reached the other host.
         assert elsewhere.arrived == []
@@ -55,9 +54,11 @@ def test_a_decompression_bomb_is_not_inflated() -> None:
     bomb = gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=9)
     assert len(bomb) < 1024 * 1024
     answer = Answer(200, {"content-encoding": "gzip", "content-type": "application/json"}, bomb)
-    with HostileServer(lambda r: answer) as server:
-        with pytest.raises(sg.TransportError, match="more than 67108864 bytes"):
-            client(server.url).check()
+    with (
+        HostileServer(lambda r: answer) as server,
+        pytest.raises(sg.TransportError, match="more than 67108864 bytes"),
+    ):
+        client(server.url).check()
 
 
 def test_a_body_that_never_ends_is_cut_off_at_the_bound() -> None:
@@ -127,7 +128,8 @@ def test_a_202_without_a_message_id_leaves_the_mail_unknown() -> None:
         sent = client(server.url).send_dynamic_template(
             ORDER, mapping=MAIL, check_template=False, sandbox=True
         )
-        assert sent.message_id is None and sent.status_code == 200
+        assert sent.message_id is None
+        assert sent.status_code == 200
 
 
 def test_a_400_that_names_no_record_does_not_multiply_requests() -> None:
@@ -139,7 +141,8 @@ def test_a_400_that_names_no_record_does_not_multiply_requests() -> None:
     with HostileServer(proxy) as server:
         events = [{"traits": {"email": f"p{i}@example.com"}} for i in range(1000)]
         report = client(server.url).upsert_contacts(events)
-        assert report.accepted == 0 and len(report.failed) == 1000
+        assert report.accepted == 0
+        assert len(report.failed) == 1000
         assert {f.outcome for f in report.failed} == {"rejected"}
         # 2·log2(1000) + 2 halvings without progress, not ~2,000 requests.
         assert len(server.arrived) <= 50, len(server.arrived)
@@ -153,10 +156,12 @@ def test_endpoints_are_checked_and_credentials_in_them_never_shown() -> None:
         client("http://gw.example:8080")
     assert client("http://gw.example:8080", allow_insecure_http=True).base_url.startswith("http")
     secret = client("http://user:PASSWORD@127.0.0.1:9/sg")
-    assert "PASSWORD" not in repr(secret) and "PASSWORD" not in secret.base_url
+    assert "PASSWORD" not in repr(secret)
+    assert "PASSWORD" not in secret.base_url
     with pytest.raises(sg.TransportError) as raised:
         secret.check()
-    assert "PASSWORD" not in str(raised.value) and KEY not in str(raised.value)
+    assert "PASSWORD" not in str(raised.value)
+    assert KEY not in str(raised.value)
 
 
 @pytest.mark.parametrize("name", ["timeout", "max_rate_limit_wait"])
@@ -166,6 +171,5 @@ def test_huge_durations_are_refused_by_name(name: str) -> None:
 
 
 def test_a_huge_wait_timeout_is_refused_by_name() -> None:
-    with FakeSendGrid(api_key=KEY) as fake:
-        with pytest.raises(sg.ConfigError, match="wait_timeout"):
-            client(fake.url).upsert_contacts(CONTACTS, wait=True, wait_timeout=1e300)
+    with FakeSendGrid(api_key=KEY) as fake, pytest.raises(sg.ConfigError, match="wait_timeout"):
+        client(fake.url).upsert_contacts(CONTACTS, wait=True, wait_timeout=1e300)

@@ -28,11 +28,11 @@ from action_replay import (
     assert_authorized,
     assert_put,
     case_ids,
-    fails_only_on_the_lookup,
     cases,
     client_for,
     event_of,
     expected_put,
+    fails_only_on_the_lookup,
     kwargs_of,
 )
 from vectors import load

@@ -46,8 +46,10 @@ def check(report: sg.BatchReport) -> None:
     assert failure.status_code is None
     assert not failure.retryable
     [job] = report.imports
-    assert job.status == "errored" and job.errored == 1
-    assert job.id in failure.reason and "errored" in failure.reason
+    assert job.status == "errored"
+    assert job.errored == 1
+    assert job.id in failure.reason
+    assert "errored" in failure.reason
 
 
 def test_the_sync_client_reports_the_record_the_job_refused(fake: FakeSendGrid) -> None:

@@ -3,8 +3,8 @@
 JSONL lines are handed out as their JSON text: the library parses them in
 Rust (several times faster than ``json.loads``), and a line that is not a JSON
 object comes back as that record's failure. A line that cannot be read at all
-(not UTF-8, a CSV row with the wrong number of values) is never raised and
-never dropped: it is reported with its file and line and kept as a
+(not UTF-8, a CSV row with the wrong number of values or a quote that is
+never closed) is never raised and never dropped: it is reported with its file and line and kept as a
 :class:`BadLine` for the dead-letter file, and reading goes on. Every record
 handed out is spooled to a temporary file (line number and JSON text) so
 failed records can be written out after the run without holding the input in
@@ -164,21 +164,8 @@ class RecordSource:
             yield text
 
     def _csv(self) -> Iterator[dict[str, Any]]:
-        reader = csv.reader(self._lines, strict=True)
         header: list[tuple[str, ...]] | None = None
-        start = 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                self.last_line = reader.line_num
-                self._bad(start, f"invalid CSV: {error}", None)
-                start = reader.line_num + 1
-                continue
-            line, start = start, reader.line_num + 1
-            self.last_line = reader.line_num
+        for line, row in _csv_rows(self._lines, self):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             raw = _csv_text(row)
@@ -216,6 +203,71 @@ class RecordSource:
             target = next(wanted, None)
             if target is None:
                 return
+
+
+# A quoted value may span lines; one still open after this many lines or
+# characters is taken to be an unterminated quote.
+MAX_RECORD_LINES = 1_000
+MAX_RECORD_CHARS = 1 << 20
+
+
+def _csv_rows(lines: Iterable[str], source: RecordSource) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, values)`` of each CSV row: one physical line, or several
+    while a quoted value is open. A row that cannot be parsed fails its first
+    line alone (reported, its text kept); when it spanned several lines (a
+    quote that is never closed, or closed far away), the lines after the
+    first are read again as rows, so no line is ever swallowed."""
+    pending: list[tuple[int, str]] = []  # lines read again after a bad row
+    numbered = enumerate(lines, start=1)
+    record: list[tuple[int, str]] = []
+    quoted = False
+    while True:
+        item = pending.pop(0) if pending else next(numbered, None)
+        if item is not None:
+            source.last_line = item[0]
+            record.append(item)
+            quoted = _still_quoted(item[1], quoted)
+            size = sum(len(text) for _, text in record)
+            if quoted and len(record) <= MAX_RECORD_LINES and size <= MAX_RECORD_CHARS:
+                continue
+        if not record:
+            return
+        reason = "a quoted value is never closed" if quoted else None
+        if reason is None:
+            try:
+                rows = list(csv.reader(["".join(text for _, text in record)], strict=True))
+            except csv.Error as error:
+                reason = str(error)
+            else:
+                yield record[0][0], rows[0] if rows else []
+                record = []
+                continue
+        (first, text), rest = record[0], record[1:]
+        source._bad(first, f"invalid CSV: {reason}", text.rstrip("\r\n"))
+        pending[:0] = rest
+        record, quoted = [], False
+
+
+def _still_quoted(line: str, quoted: bool) -> bool:
+    """Whether a quoted value is still open after ``line`` (CSV rules: a quote
+    opens a value only at its start; ``""`` inside one is a literal quote)."""
+    if not quoted and '"' not in line:
+        return False
+    at_start = not quoted
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quoted:
+            if c == '"':
+                if line.startswith('"', i + 1):
+                    i += 1
+                else:
+                    quoted = False
+        elif c == '"' and at_start:
+            quoted = True
+        at_start = not quoted and c in ",\r\n"
+        i += 1
+    return quoted
 
 
 def _record(header: list[tuple[str, ...]], row: list[str]) -> dict[str, Any]:
