@@ -19,7 +19,7 @@ Each pipeline runs in a fresh worker process (its CPU time and peak RSS are its 
 the emulator runs in another process (``emulator_host.py``). The upsert pipelines (ours
 and the official library's) and the merged send run ``--runs`` times (3) and the least
 disturbed run counts: fastest wall time, or least CPU at 0 ms. Verdicts compare with the
-targets of ``shared/docs/BENCHMARKS.md``; this is information, never a test: nothing
+targets of ``docs/BENCHMARKS.md``; this is information, never a test: nothing
 fails on a timing (it fails only when a pipeline does not deliver every record).
 
 Usage: python benchmarks/run.py [--quick] [--json out.json] [--no-node] [--no-rust]

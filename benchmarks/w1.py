@@ -1,6 +1,6 @@
 """Workload W1: deterministic synthetic Segment identify events (~1.2 KB of JSON each).
 
-See ``../shared/docs/BENCHMARKS.md``. The same seed always yields the same events,
+See ``docs/BENCHMARKS.md``. The same seed always yields the same events,
 so runs are comparable across machines and against the Node implementation.
 """
 

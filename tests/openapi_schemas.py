@@ -1,6 +1,6 @@
 """Validation of emulator answers against SendGrid's official OpenAPI
-documents (``shared/sendgrid-openapi``), with the spec defects of §8 of
-``shared/docs/sendgrid-api-facts.md`` patched out (each patch names its item).
+documents (``tests/data/sendgrid-openapi``), with the spec defects of §8 of
+``docs/sendgrid-api-facts.md`` patched out (each patch names its item).
 
 Statuses a spec does not declare for an operation (SendGrid documents 401,
 403, 429 and 500 bodies globally, not per operation) are validated against
@@ -21,10 +21,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPECS = Path(__file__).resolve().parent.parent.parent / "shared" / "sendgrid-openapi"
+SPECS = Path(__file__).resolve().parent / "data" / "sendgrid-openapi"
 FALLBACK_SPEC = "tsg_mc_contacts_v3.json"
 # Answers documented outside the spec, with no body: sandbox-mode mail send
-# answers 200 (facts §3.4, D-SANDBOX); the spec declares only 202.
+# answers 200 (docs/sendgrid-api-facts.md §3.4, D-SANDBOX); the spec declares only 202.
 EMPTY_OUTSIDE_SPEC = {("/v3/mail/send", 200)}
 
 

@@ -1,6 +1,7 @@
 """Every response the emulator can give (each endpoint, each status),
 validated against the response schemas of SendGrid's official OpenAPI
-documents; see ``openapi_schemas.py`` for the rules and the §8 exceptions."""
+documents; see ``openapi_schemas.py`` for the rules and the exceptions of
+``docs/sendgrid-api-facts.md`` §8."""
 
 from __future__ import annotations
 

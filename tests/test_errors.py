@@ -1,4 +1,4 @@
-"""The exception hierarchy of DESIGN.md section 7, its attributes and pickling."""
+"""The exception hierarchy (README, Errors), its attributes and pickling."""
 
 from __future__ import annotations
 

@@ -36,11 +36,11 @@ from action_replay import (
     kwargs_of,
     recorded_body,
 )
-from vectors import load_repo
+from vectors import load
 
 import segment_sendgrid as sg
 
-VECTORS = load_repo("sendgrid-null-entry-vectors.json")
+VECTORS = load("sendgrid-null-entry-vectors.json")
 SENDS = cases("sendEmail", VECTORS)
 UPSERTS = cases("updateUserProfile", VECTORS)
 JOB_ID = VECTORS["default_server_replies"]["PUT */v3/marketing/contacts"]["body"]["job_id"]

@@ -1,5 +1,5 @@
-"""Access to the conformance vectors: the shared ones (``../shared/conformance`` beside the
-repo) and those kept in the repository (``tests/data/conformance``)."""
+"""Access to the conformance vectors kept in the repository (``tests/data/conformance``,
+see its ``SOURCE.md``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CONFORMANCE = Path(__file__).resolve().parents[1].parent / "shared" / "conformance"
-REPO_CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parent / "data" / "conformance"
 
 
 def _read(path: Path) -> Any:
@@ -21,14 +20,8 @@ def _read(path: Path) -> Any:
 
 @cache
 def load(name: str) -> Any:
-    """A shared vectors file."""
+    """One vectors file of ``tests/data/conformance``."""
     return _read(CONFORMANCE / name)
-
-
-@cache
-def load_repo(name: str) -> Any:
-    """A vectors file kept in the repository."""
-    return _read(REPO_CONFORMANCE / name)
 
 
 def same_json(got: Any, expected: Any) -> bool:

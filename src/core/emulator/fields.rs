@@ -196,7 +196,7 @@ pub async fn create_field(State(em): State<Arc<Emulator>>, body: Bytes) -> Respo
     };
     let created = em.write().fields.add_field(name, field_type);
     match created {
-        // SendGrid answers 200 here, not 201 (facts §8.9).
+        // SendGrid answers 200 here, not 201 (docs/sendgrid-api-facts.md §8.9).
         Ok(field) => json_response(StatusCode::OK, &field_json(&em.base_url, &field)),
         Err(message) => {
             let field = if message.starts_with("field_type") {

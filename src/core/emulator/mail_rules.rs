@@ -1,4 +1,4 @@
-//! The rules of `POST /v3/mail/send` (facts §3): every error of a request
+//! The rules of `POST /v3/mail/send` (docs/sendgrid-api-facts.md §3): every error of a request
 //! is collected, with SendGrid's dotted field paths
 //! (`personalizations.0.to.1.email`).
 
@@ -367,7 +367,7 @@ impl Check {
     }
 
     /// Real SendGrid may instead accept an unknown or version-less template
-    /// with 202 and drop the mail later (facts §3.5); the emulator answers
+    /// with 202 and drop the mail later (docs/sendgrid-api-facts.md §3.5); the emulator answers
     /// 400 so that such a mistake shows up in tests.
     fn template(&mut self, template: Option<&Value>, store: &Store) {
         let Some(template) = template else { return };

@@ -1,5 +1,5 @@
 //! FakeSendGrid: a SendGrid look-alike served from Rust on 127.0.0.1, for
-//! tests, demos and benchmarks (DESIGN.md §8, issue 3).
+//! tests, demos and benchmarks (README, "The emulator for tests").
 //!
 //! [`FakeSendGrid::start`] binds a port and spawns the server on the
 //! *current* tokio runtime (it never creates one). The returned

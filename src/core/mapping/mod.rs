@@ -4,7 +4,7 @@
 //! A mapping is JSON: raw values plus the directives `@path @if @template
 //! @literal @arrayPath @case @replace @merge @transform @flatten @json
 //! @excludeWhenNull`. The semantics are those of Segment's TypeScript code,
-//! JS quirks included (see `shared/conformance/README.md`). `@liquid` is not
+//! JS quirks included (see `tests/data/conformance/VECTORS.md`). `@liquid` is not
 //! supported: a mapping that uses it fails to compile.
 //!
 //! ```

@@ -1,8 +1,7 @@
 //! Segment mapping-kit conformance: every non-`@liquid` vector of
-//! `shared/conformance/mapping-kit-vectors.json`, and the 80 default-mapping
-//! vectors of `sendgrid-default-mapping-vectors.json`.
-//!
-//! `shared/` is a sibling of the repository: `<repo>/../shared/conformance/`.
+//! `tests/data/conformance/mapping-kit-vectors.json`, and the 80
+//! default-mapping vectors of `sendgrid-default-mapping-vectors.json` (their
+//! provenance: `tests/data/conformance/SOURCE.md`).
 
 use std::path::PathBuf;
 
@@ -12,7 +11,7 @@ use serde_json::Value;
 
 fn conformance_file(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance")
+        .join("../../tests/data/conformance")
         .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));

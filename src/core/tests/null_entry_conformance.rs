@@ -16,7 +16,7 @@ mod send_support;
 
 use replay::send::{minimal_body, run_all, Expect, Route};
 use replay::upsert::{check, expected_put, recorded_reasons, BatchExpect};
-use replay::{cases_of, repo_vectors};
+use replay::{cases_of, vectors};
 use serde_json::{json, Value};
 
 const VECTORS: &str = "sendgrid-null-entry-vectors.json";
@@ -121,7 +121,7 @@ const SEND_DEVIATIONS: [(&str, usize); 3] = [("D16", 4), ("D17", 5), ("D3", 2)];
 
 #[tokio::test]
 async fn every_null_entry_send_case_matches_segment_alone_and_in_a_batch() {
-    let vectors = repo_vectors(VECTORS);
+    let vectors = vectors(VECTORS);
     let cases = cases_of(&vectors, "sendEmail");
     assert_eq!(cases.len(), 46);
     assert!(cases.iter().all(|c| c["invocation"] == "testAction"));
@@ -167,7 +167,7 @@ fn batch_expect(case: &Value) -> Option<BatchExpect> {
 
 #[tokio::test]
 async fn every_null_entry_upsert_case_matches_segment() {
-    let vectors = repo_vectors(VECTORS);
+    let vectors = vectors(VECTORS);
     let cases = cases_of(&vectors, "updateUserProfile");
     assert_eq!(cases.len(), 16);
     // D4 changes these bodies: a null custom field is recorded as "null".

@@ -1,5 +1,5 @@
 //! Segment parity for "Send Email with Dynamic Template": every `sendEmail`
-//! case of `shared/conformance/sendgrid-action-vectors.json`, mapped with
+//! case of `tests/data/conformance/sendgrid-action-vectors.json`, mapped with
 //! the mapping engine and sent with `check_template` off to a loopback
 //! server (see `replay/send.rs`). `POST /v3/mail/send` bodies must equal the
 //! recorded ones as JSON and errors must match, except for exactly the
@@ -10,7 +10,7 @@ mod replay;
 mod send_support;
 
 use replay::send::{minimal_body, run_all, Expect, Route};
-use replay::{cases_of, shared_vectors};
+use replay::{cases_of, vectors};
 use sendgrid_core::actions::send::mail::{DOMAIN_MESSAGE, GROUP_ID_MESSAGE};
 use serde_json::{json, Value};
 
@@ -87,7 +87,7 @@ fn recorded_expectation(body: Option<&Value>) -> Option<Expect> {
 
 #[tokio::test]
 async fn every_send_email_vector() {
-    let vectors = shared_vectors("sendgrid-action-vectors.json");
+    let vectors = vectors("sendgrid-action-vectors.json");
     let cases = cases_of(&vectors, "sendEmail");
     assert_eq!(cases.len(), 102);
     let (failures, deviations) = run_all(&cases, deviation, Route::AsRecorded).await;

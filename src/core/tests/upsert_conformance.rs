@@ -1,5 +1,5 @@
 //! Segment parity of Upsert Contact: every `updateUserProfile` case of
-//! `shared/conformance/sendgrid-action-vectors.json`, replayed through the
+//! `tests/data/conformance/sendgrid-action-vectors.json`, replayed through the
 //! mapping engine and `ContactsApi` against a loopback server that serves
 //! the case's field definitions and replies (see `replay/upsert.rs`).
 //!
@@ -16,11 +16,11 @@
 mod replay;
 mod send_support;
 
-use replay::{cases_of, shared_vectors, upsert::check};
+use replay::{cases_of, vectors, upsert::check};
 
 #[tokio::test]
 async fn every_update_user_profile_case_matches_segment() {
-    let vectors = shared_vectors("sendgrid-action-vectors.json");
+    let vectors = vectors("sendgrid-action-vectors.json");
     let cases = cases_of(&vectors, "updateUserProfile");
     assert_eq!(cases.len(), 60);
     let mut failures = Vec::new();

@@ -18,17 +18,8 @@ fn read(path: PathBuf) -> Value {
     serde_json::from_str(&text).expect("vectors are JSON")
 }
 
-/// A vectors file of the shared conformance folder beside the repository.
-pub fn shared_vectors(name: &str) -> Value {
-    read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/conformance")
-            .join(name),
-    )
-}
-
-/// A vectors file kept in the repository (`tests/data/conformance`).
-pub fn repo_vectors(name: &str) -> Value {
+/// A vectors file of `tests/data/conformance` (see its `SOURCE.md`).
+pub fn vectors(name: &str) -> Value {
     read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/conformance")
