@@ -275,10 +275,26 @@ impl SendGridClient {
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
+            let started = std::time::Instant::now();
             let outcome = match builder.send().await {
                 Ok(response) => self.read_answer(response, &method, &target).await,
                 Err(err) => Err(self.transport_error(&err, &method, target.shown)),
             };
+            if log::log_enabled!(target: "segment_sendgrid::client", log::Level::Debug) {
+                let answer = match &outcome {
+                    Ok(answer) => format!("{} ({} bytes)", answer.status, answer.body.len()),
+                    Err(Error::Api { status, body, .. }) => {
+                        format!("{status} ({} bytes)", body.len())
+                    }
+                    Err(_) => "no answer".to_owned(),
+                };
+                log::debug!(
+                    target: "segment_sendgrid::client",
+                    "{method} {route}: {answer} in {} ms, {} bytes sent",
+                    started.elapsed().as_millis(),
+                    body.as_ref().map_or(0, Bytes::len)
+                );
+            }
             let error = match outcome {
                 Ok(mut answer) => {
                     answer.retries = retries;

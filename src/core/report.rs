@@ -109,6 +109,24 @@ pub struct BatchReport {
 }
 
 impl BatchReport {
+    /// Logs the run's figures (INFO) and, when records failed, how many and
+    /// the first of them (WARNING): the reasons show no more of a record than
+    /// a failure report does.
+    pub fn log_summary(&self, action: &str) {
+        log::info!(
+            target: "segment_sendgrid::report",
+            "{action}: {} records, {} accepted, {} failed, {} requests ({} retries)",
+            self.total, self.accepted, self.failed.len(), self.requests, self.retries
+        );
+        if let Some(first) = self.failed.first() {
+            log::warn!(
+                target: "segment_sendgrid::report",
+                "{action}: {} of {} records failed; the first, record {} ({}): {}",
+                self.failed.len(), self.total, first.index, first.outcome.as_str(), first.reason
+            );
+        }
+    }
+
     /// Moves records counted as accepted to `failed` (an import job later
     /// showed they were not stored). Indexes already failed, out of range,
     /// or given twice are ignored, so `accepted + failed.len() == total`

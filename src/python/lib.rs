@@ -17,6 +17,7 @@ mod direct;
 mod emulator;
 mod errors;
 mod flat_contacts;
+mod logging;
 mod mapping;
 mod results;
 mod runtime;
@@ -33,6 +34,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
     m.add("__version__", VERSION)?;
     // The package warns at import when this is true: debug builds are ~20x slower.
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;

@@ -40,6 +40,7 @@ where
             "a blocking segment_sendgrid call was made from inside the library's async runtime; use AsyncClient there",
         ));
     }
+    crate::logging::refresh();
     let runtime = pyo3_async_runtimes::tokio::get_runtime();
     py.detach(|| {
         runtime.block_on(async {
@@ -88,6 +89,7 @@ where
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .take()
                 .ok_or_else(|| PyRuntimeError::new_err("this coroutine was already awaited"))?;
+            crate::logging::refresh();
             Ok(pyo3_async_runtimes::tokio::future_into_py(args.py(), future)?.unbind())
         },
     )?;

@@ -7,6 +7,7 @@ User errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -15,8 +16,20 @@ from segment_sendgrid.cli.args import AUTH, CliError, parse
 __all__ = ["main"]
 
 
+def _log_to_stderr(verbose: int) -> None:
+    """``-v``: the ``segment_sendgrid`` loggers at INFO on stderr; ``-vv``: DEBUG."""
+    if not verbose:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("segment_sendgrid")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    _log_to_stderr(getattr(args, "verbose", 0))
     try:
         if args.command == "demo":
             from segment_sendgrid.cli.demo import run_demo

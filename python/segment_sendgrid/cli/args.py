@@ -92,6 +92,14 @@ def _add_output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="no progress display and no hints on stderr"
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log what the library does on stderr: waits, retries, isolations, import jobs "
+        "(-vv: every request too)",
+    )
 
 
 def _add_action(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@
 mod replay;
 mod send_support;
 
-use replay::{cases_of, vectors, upsert::check};
+use replay::{cases_of, upsert::check, vectors};
 
 #[tokio::test]
 async fn every_update_user_profile_case_matches_segment() {

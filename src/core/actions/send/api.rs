@@ -294,6 +294,7 @@ impl Run {
         report.request_bodies = self.request_bodies;
         self.message_ids.resize(report.total, None);
         report.message_ids = self.message_ids;
+        report.log_summary("send_dynamic_templates");
         match self.abort {
             Some(error) => Err(BatchAbort { error, report }),
             None => Ok(report),

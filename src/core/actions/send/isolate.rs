@@ -70,6 +70,11 @@ impl Dispatcher {
     }
 
     async fn isolate(&self, batch: Batch, errors: Vec<ApiErrorDetail>, settled: &mut Settled) {
+        log::info!(
+            target: "segment_sendgrid::send",
+            "SendGrid refused a mail request of {} personalizations (400): isolating the records at fault",
+            batch.members.len()
+        );
         // Errors naming a personalization point at their record.
         let mut named: BTreeMap<usize, Vec<&ApiErrorDetail>> = BTreeMap::new();
         for error in &errors {

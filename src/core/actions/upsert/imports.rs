@@ -57,6 +57,7 @@ pub async fn wait_for_imports(
             }
         }
         if jobs.iter().all(is_final) {
+            log_outcomes(&jobs);
             return Ok(jobs);
         }
         let now = Instant::now();
@@ -64,10 +65,21 @@ pub async fn wait_for_imports(
             for job in jobs.iter_mut().filter(|j| !is_final(j)) {
                 job.status = "timeout".to_owned();
             }
+            log_outcomes(&jobs);
             return Ok(jobs);
         }
         tokio::time::sleep(wait.min(deadline - now)).await;
         wait = (wait * 2).min(timing.cap);
+    }
+}
+
+fn log_outcomes(jobs: &[ImportJob]) {
+    for job in jobs {
+        log::info!(
+            target: "segment_sendgrid::upsert",
+            "import job {}: {} ({} requested, {} created, {} updated, {} errored)",
+            job.id, job.status, job.requested, job.created, job.updated, job.errored
+        );
     }
 }
 

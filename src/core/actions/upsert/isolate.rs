@@ -112,6 +112,11 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> 
                     continue;
                 }
                 let culprits = find_culprits(errors, &pieces);
+                log::info!(
+                    target: "segment_sendgrid::upsert",
+                    "SendGrid refused a request of {} contacts (400): isolating the records at fault ({} named by the error)",
+                    pieces.len(), culprits.len()
+                );
                 if culprits.is_empty() {
                     if splits.spend() {
                         split_in_half(&mut queue, pieces);

@@ -220,6 +220,7 @@ impl Run {
                 Err(error) => return Err(BatchAbort { error, report }),
             }
         }
+        report.log_summary("upsert_contacts");
         Ok(report)
     }
 }

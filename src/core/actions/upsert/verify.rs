@@ -43,7 +43,13 @@ pub async fn verify_imports(
         let Some(request) = by_job.remove(&job.id) else {
             continue;
         };
-        failures.extend(verify_job(client, job, &request, concurrency).await?);
+        let found = verify_job(client, job, &request, concurrency).await?;
+        log::warn!(
+            target: "segment_sendgrid::upsert",
+            "import job {} ended {}: {} of its {} records were not stored and are reported failed",
+            job.id, job.status, found.len(), request.len()
+        );
+        failures.extend(found);
     }
     Ok(failures)
 }
