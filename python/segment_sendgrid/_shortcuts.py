@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from typing import Any
 
 from segment_sendgrid._native import Client, Mapping, SendResult, UpsertResult
+from segment_sendgrid.types import Event
 
 _clients: dict[tuple[str | None, str], Client] = {}
 _lock = threading.Lock()
@@ -26,22 +26,38 @@ def _client(api_key: str | None, endpoint: str) -> Client:
 
 
 def upsert_contact(
-    event: MappingABC[str, Any],
+    event: Event,
     *,
     api_key: str | None = None,
     endpoint: str = "global",
     mapping: MappingABC[str, Any] | Mapping | None = None,
     use_default_mapping: bool = True,
-    list_ids: Sequence[str] | None = None,
+    list_ids: list[str] | tuple[str, ...] | None = None,
 ) -> UpsertResult:
-    """Upserts one contact with a shared client (key from ``SENDGRID_API_KEY`` if not given)."""
+    """``Client.upsert_contact`` with a client shared per ``(api_key, endpoint)``.
+
+    Arguments:
+        event: A Segment event (a mapping), or its JSON text as ``str`` or ``bytes``.
+        api_key: The API key; ``None`` reads ``SENDGRID_API_KEY``.
+        endpoint: ``"global"``, ``"eu"`` or an ``http(s)://`` base URL.
+        mapping: As in ``Client.upsert_contact``.
+        use_default_mapping: As in ``Client.upsert_contact``.
+        list_ids: As in ``Client.upsert_contact``.
+
+    Returns:
+        The import job SendGrid queued.
+
+    Raises:
+        ConfigError: No key, or a bad endpoint (when the shared client is first built).
+        SendGridError: As ``Client.upsert_contact`` raises.
+    """
     return _client(api_key, endpoint).upsert_contact(
         event, mapping=mapping, use_default_mapping=use_default_mapping, list_ids=list_ids
     )
 
 
 def send_dynamic_template(
-    event: MappingABC[str, Any],
+    event: Event,
     *,
     api_key: str | None = None,
     endpoint: str = "global",
@@ -50,7 +66,24 @@ def send_dynamic_template(
     sandbox: bool = False,
     check_template: bool = True,
 ) -> SendResult:
-    """Sends one Dynamic Template mail with a shared client."""
+    """``Client.send_dynamic_template`` with a client shared per ``(api_key, endpoint)``.
+
+    Arguments:
+        event: A Segment event (a mapping), or its JSON text as ``str`` or ``bytes``.
+        api_key: The API key; ``None`` reads ``SENDGRID_API_KEY``.
+        endpoint: ``"global"``, ``"eu"`` or an ``http(s)://`` base URL.
+        mapping: As in ``Client.send_dynamic_template``.
+        use_default_mapping: As in ``Client.send_dynamic_template``.
+        sandbox: As in ``Client.send_dynamic_template``.
+        check_template: As in ``Client.send_dynamic_template``.
+
+    Returns:
+        The ``202`` (``200`` in sandbox mode) and the ``X-Message-Id``.
+
+    Raises:
+        ConfigError: No key, or a bad endpoint (when the shared client is first built).
+        SendGridError: As ``Client.send_dynamic_template`` raises.
+    """
     return _client(api_key, endpoint).send_dynamic_template(
         event,
         mapping=mapping,

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from segment_sendgrid._native import Client
+from segment_sendgrid.types import BatchReportDict
 
 __all__ = ["merge_reports", "send_partition", "upsert_partition"]
 
@@ -44,7 +45,7 @@ def _split(records: Iterable[Any], indexed: bool) -> tuple[list[int] | None, lis
     return indices, events
 
 
-def _reindex(report: dict[str, Any], indices: list[int] | None) -> dict[str, Any]:
+def _reindex(report: BatchReportDict, indices: list[int] | None) -> BatchReportDict:
     if indices is not None:
         for failure in report["failed"]:
             failure["index"] = indices[failure["index"]]
@@ -53,7 +54,7 @@ def _reindex(report: dict[str, Any], indices: list[int] | None) -> dict[str, Any
 
 def upsert_partition(
     records: Iterable[Any], client: Client, *, indexed: bool = False, **options: Any
-) -> dict[str, Any]:
+) -> BatchReportDict:
     """``client.upsert_contacts`` over one partition; ``options`` as in that method."""
     indices, events = _split(records, indexed)
     return _reindex(client.upsert_contacts(events, **options).to_dict(), indices)
@@ -61,7 +62,7 @@ def upsert_partition(
 
 def send_partition(
     records: Iterable[Any], client: Client, *, indexed: bool = False, **options: Any
-) -> dict[str, Any]:
+) -> BatchReportDict:
     """``client.send_dynamic_templates`` over one partition; ``options`` as in that method."""
     indices, events = _split(records, indexed)
     return _reindex(client.send_dynamic_templates(events, **options).to_dict(), indices)

@@ -2,7 +2,7 @@
 
 * :class:`SendGridHook` builds a ``segment_sendgrid.Client`` from an Airflow connection of
   type ``sendgrid`` (API key in the password; ``endpoint``, ``timeout``, ``max_retries``,
-  ``max_concurrency`` in the extra JSON).
+  ``max_concurrency`` and ``user_agent`` in the extra JSON).
 * :class:`SendGridUpsertContactsOperator` and :class:`SendGridSendDynamicTemplatesOperator`
   run a batch and return its report (XCom).
 

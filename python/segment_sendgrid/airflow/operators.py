@@ -32,6 +32,7 @@ from segment_sendgrid.airflow._common import (
 )
 from segment_sendgrid.airflow._compat import AirflowException, BaseOperator, Context
 from segment_sendgrid.airflow.hooks import SendGridHook
+from segment_sendgrid.types import BatchReportDict
 
 __all__ = ["SendGridSendDynamicTemplatesOperator", "SendGridUpsertContactsOperator"]
 
@@ -62,7 +63,7 @@ class _SendGridBatchOperator(BaseOperator):
     def run_batch(self, client: Client, events: list[Any]) -> BatchReport:
         raise NotImplementedError
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> BatchReportDict:
         try:
             events = load_events(self.events)
         except ValueError as error:
@@ -99,7 +100,8 @@ class SendGridUpsertContactsOperator(_SendGridBatchOperator):
     :param mapping: a Segment mapping (templated); merged over the default one unless
         ``use_default_mapping`` is False.
     :param list_ids: contact lists to add every contact to (templated).
-    :param wait: wait until SendGrid's import jobs finish (the report then lists them).
+    :param wait: follow SendGrid's import jobs to their end; records a job did not store
+        become failed records, and the report lists the jobs under ``imports``.
     :param wait_timeout: seconds to wait for the import jobs.
     :param fail_on_failed_records: fail the task when any record failed.
     :param sendgrid_conn_id: the ``sendgrid`` connection (templated).
@@ -148,10 +150,11 @@ class SendGridSendDynamicTemplatesOperator(_SendGridBatchOperator):
     """Sends Dynamic Template mail (Segment's *Send Email with Dynamic Template* action).
 
     :param events: the records: a list, an XCom result, or a JSONL path (templated).
-    :param mapping: a Segment mapping (templated), e.g. ``template_id`` and ``from``.
+    :param mapping: a Segment mapping (templated), e.g. ``template_id`` and ``from``;
+        merged over the default one unless ``use_default_mapping`` is False.
     :param sandbox: SendGrid's sandbox mode (validated, nothing delivered).
     :param check_template: refuse unusable templates before sending anything.
-    :param merge: pack records that share everything but the recipient into one request.
+    :param merge: records whose message-level fields are all equal share a request.
     :param retry_ambiguous: resend when it is unknown whether SendGrid took a request
         (may send twice).
     :param fail_on_failed_records: fail the task when any record failed.
