@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{redact_userinfo, ClientConfig};
 use crate::error::{parse_error_details, ApiErrorDetail, Error, Result};
@@ -90,6 +91,25 @@ struct Target<'a> {
     /// Origin and path, for transport errors (never a query string).
     shown: &'a str,
     max_bytes: usize,
+}
+
+/// Sleeps `wait`, if any; false when `stop` is (or becomes) cancelled first.
+async fn pause(wait: Option<Duration>, stop: Option<&CancellationToken>) -> bool {
+    let stopped = || stop.is_some_and(CancellationToken::is_cancelled);
+    if stopped() {
+        return false;
+    }
+    let Some(wait) = wait else { return true };
+    match stop {
+        None => tokio::time::sleep(wait).await,
+        Some(stop) => {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = stop.cancelled() => {}
+            }
+        }
+    }
+    !stopped()
 }
 
 /// Reads a body of at most `cap` bytes (after decompression). `Err(None)`:
@@ -178,19 +198,24 @@ impl SendGridClient {
         body: Option<Bytes>,
         idempotency: Idempotency,
     ) -> Result<ApiResponse> {
-        self.request_counted(method, path, body, idempotency)
+        self.request_counted(method, path, body, idempotency, None)
             .await
             .0
     }
 
     /// [`Self::request`], also telling how many attempts were repeated, so
     /// batch reports can count retries of requests that finally failed.
+    /// Once `stop` is cancelled no attempt starts: a request not yet
+    /// started fails as not sent, one being retried ends with its last
+    /// answer; an attempt already under way runs to its end (at most the
+    /// client's timeout).
     pub async fn request_counted(
         &self,
         method: Method,
         path: &str,
         body: Option<Bytes>,
         idempotency: Idempotency,
+        stop: Option<&CancellationToken>,
     ) -> (Result<ApiResponse>, u32) {
         let url = format!("{}{}", self.config.base_url(), path);
         let route = path.split('?').next().unwrap_or(path);
@@ -201,7 +226,7 @@ impl SendGridClient {
             shown: &format!("{}{route}", self.config.endpoint.shown()),
             max_bytes: MAX_ANSWER_BYTES,
         };
-        self.send(target, method, body, idempotency).await
+        self.send(target, method, body, idempotency, stop).await
     }
 
     /// `GET` of a file SendGrid links to (an import job's `errors_url`),
@@ -232,7 +257,7 @@ impl SendGridClient {
             shown: &shown,
             max_bytes,
         };
-        self.send(target, Method::GET, None, Idempotency::Idempotent)
+        self.send(target, Method::GET, None, Idempotency::Idempotent, None)
             .await
             .0
     }
@@ -258,16 +283,31 @@ impl SendGridClient {
         method: Method,
         body: Option<Bytes>,
         idempotency: Idempotency,
+        stop: Option<&CancellationToken>,
     ) -> (Result<ApiResponse>, u32) {
         let route = target.route;
         let budget = WaitBudget::current()
             .unwrap_or_else(|| WaitBudget::new(self.config.max_rate_limit_wait));
         let mut retries = 0;
+        // The answer of the attempt being repeated, returned if stopped.
+        let mut last: Option<Error> = None;
         loop {
-            if let Some(wait) = self.limiter.pending_wait(route) {
-                if let Err(error) = self.rate_limit_wait(&budget, wait, &method, route).await {
-                    return (Err(error), retries);
-                }
+            let proceed = match self.limiter.pending_wait(route) {
+                Some(wait) => match self.rate_limit_wait(&budget, wait, &method, route, stop).await {
+                    Ok(proceed) => proceed,
+                    Err(error) => return (Err(error), retries),
+                },
+                None => pause(None, stop).await,
+            };
+            if !proceed {
+                let error = last.unwrap_or_else(|| Error::Transport {
+                    message: format!(
+                        "not sent: the run was stopped before {method} {} started",
+                        target.shown
+                    ),
+                    maybe_sent: false,
+                });
+                return (Err(error), retries);
             }
             let mut builder = target.http.request(method.clone(), target.url);
             if let Some(body) = &body {
@@ -303,35 +343,38 @@ impl SendGridClient {
                 Err(error) => error,
             };
             match self.retry_wait(&error, idempotency, retries) {
-                Some(wait) if error.status() == Some(429) => {
-                    if self
-                        .rate_limit_wait(&budget, wait, &method, route)
-                        .await
-                        .is_err()
-                    {
+                Some(wait) => {
+                    let proceed = if error.status() == Some(429) {
+                        match self.rate_limit_wait(&budget, wait, &method, route, stop).await {
+                            Ok(proceed) => proceed,
+                            Err(_) => return (Err(error), retries),
+                        }
+                    } else {
+                        log::info!(target: "segment_sendgrid::client", "{method} {route}: retrying in {:.1} s after: {error}", wait.as_secs_f64());
+                        pause(Some(wait), stop).await
+                    };
+                    if !proceed {
                         return (Err(error), retries);
                     }
                     retries += 1;
+                    last = Some(error);
                 }
-                Some(wait) => {
-                    log::info!(target: "segment_sendgrid::client", "{method} {route}: retrying in {:.1} s after: {error}", wait.as_secs_f64());
-                    tokio::time::sleep(wait).await;
-                    retries += 1;
-                }
-                None => return (Err(error), retries),
+                _ => return (Err(error), retries),
             }
         }
     }
 
     /// Waits `wait` for `route`'s rate limit if the call's budget allows;
     /// else a 429 error saying the budget is spent (nothing was sent).
+    /// `Ok(false)`: the run was stopped during the wait.
     async fn rate_limit_wait(
         &self,
         budget: &WaitBudget,
         wait: Duration,
         method: &Method,
         route: &str,
-    ) -> Result<()> {
+        stop: Option<&CancellationToken>,
+    ) -> Result<bool> {
         if !budget.take(wait) {
             let limit = budget.limit().as_secs_f64();
             log::warn!(target: "segment_sendgrid::client", "{method} {route}: rate limited; waiting {:.1} s more would exceed max_rate_limit_wait ({limit} s): not sent", wait.as_secs_f64());
@@ -348,8 +391,7 @@ impl SendGridClient {
             });
         }
         log::info!(target: "segment_sendgrid::client", "{method} {route}: rate limited, waiting {:.1} s", wait.as_secs_f64());
-        tokio::time::sleep(wait).await;
-        Ok(())
+        Ok(pause(Some(wait), stop).await)
     }
 
     async fn read_answer(

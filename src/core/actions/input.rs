@@ -1,6 +1,9 @@
-//! Types shared by the batch entry points of every action.
+//! Types shared by the batch entry points of every action, and how a run
+//! is stopped early.
 
+use futures::{Stream, StreamExt};
 use serde_json::Value;
+pub use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
 use crate::report::{BatchReport, RecordFailure};
@@ -45,3 +48,20 @@ impl std::fmt::Display for BatchAbort {
 }
 
 impl std::error::Error for BatchAbort {}
+
+/// The next record of `records`, or `None` once the input ends or `stop`
+/// is cancelled. A run stops reading at once when stopped: records it never
+/// took are the caller's to report (`not_sent`).
+pub async fn next_record<S>(records: &mut S, stop: &CancellationToken) -> Option<S::Item>
+where
+    S: Stream + Unpin + ?Sized,
+{
+    if stop.is_cancelled() {
+        return None;
+    }
+    tokio::select! {
+        biased;
+        () = stop.cancelled() => None,
+        record = records.next() => record,
+    }
+}

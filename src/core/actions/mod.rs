@@ -5,4 +5,4 @@ pub mod input;
 pub mod send;
 pub mod upsert;
 
-pub use input::{BatchAbort, InputRecord};
+pub use input::{BatchAbort, CancellationToken, InputRecord};

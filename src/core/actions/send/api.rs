@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
@@ -11,7 +11,7 @@ use super::dispatch::{failure_for, message_id, Dispatcher, Settled, Settlement};
 use super::mail::{parse_template_id, prepare, TEMPLATE_MESSAGE};
 use super::merge::{oversize, Batch, Grouper};
 use super::templates::TemplateCache;
-use crate::actions::input::{BatchAbort, InputRecord};
+use crate::actions::input::{next_record, BatchAbort, CancellationToken, InputRecord};
 use crate::client::SendGridClient;
 use crate::error::{Error, Result};
 use crate::report::{BatchReport, Outcome, RecordFailure, ReportBuilder};
@@ -99,6 +99,7 @@ impl MailApi {
             client: self.client.clone(),
             retry_ambiguous: opts.retry_ambiguous,
             dry_run: false,
+            stop: CancellationToken::new(),
         };
         let response = dispatcher
             .post(&Batch::single(0, mail), &mut Settled::default())
@@ -130,11 +131,29 @@ impl MailApi {
     where
         S: Stream<Item = InputRecord> + Send,
     {
+        self.send_many_until(records, opts, CancellationToken::new())
+            .await
+    }
+
+    /// [`Self::send_many`] until `stop` is cancelled: from then on it reads
+    /// no record and starts no request (nor a repeat); requests in flight
+    /// end, and the report covers every record read: those never sent are
+    /// `not_sent`, those whose request got no answer `unknown`.
+    pub async fn send_many_until<S>(
+        &self,
+        records: S,
+        opts: SendOptions,
+        stop: CancellationToken,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord> + Send,
+    {
         let mut records = std::pin::pin!(records);
         let dispatcher = Arc::new(Dispatcher {
             client: self.client.clone(),
             retry_ambiguous: opts.retry_ambiguous,
             dry_run: opts.dry_run,
+            stop: stop.clone(),
         });
         let max_in_flight = opts
             .max_concurrency
@@ -143,7 +162,7 @@ impl MailApi {
         let mut run = Run::default();
         let mut grouper = Grouper::new();
         while run.abort.is_none() {
-            let Some(record) = records.next().await else {
+            let Some(record) = next_record(&mut records, &stop).await else {
                 break;
             };
             let index = record.index;
@@ -163,11 +182,12 @@ impl MailApi {
                 run.launch(&dispatcher, batch, max_in_flight).await;
             }
         }
-        if run.abort.is_none() {
+        if run.abort.is_none() && !stop.is_cancelled() {
             for batch in grouper.drain() {
                 run.launch(&dispatcher, batch, max_in_flight).await;
             }
         }
+        // Requests in flight end even when stopped (no repeat starts then).
         while let Some(done) = run.tasks.join_next().await {
             run.absorb(done);
         }
@@ -235,15 +255,21 @@ struct Run {
 }
 
 impl Run {
-    /// Starts `batch` once fewer than `max_in_flight` requests are running.
+    /// Starts `batch` once fewer than `max_in_flight` requests are running,
+    /// unless the run stops first.
     async fn launch(&mut self, dispatcher: &Arc<Dispatcher>, batch: Batch, max_in_flight: usize) {
-        while self.tasks.len() >= max_in_flight {
-            match self.tasks.join_next().await {
+        let stop = &dispatcher.stop;
+        while self.tasks.len() >= max_in_flight && !stop.is_cancelled() {
+            let done = tokio::select! {
+                done = self.tasks.join_next() => done,
+                () = stop.cancelled() => None,
+            };
+            match done {
                 Some(done) => self.absorb(done),
                 None => break,
             }
         }
-        if self.abort.is_some() {
+        if self.abort.is_some() || stop.is_cancelled() {
             // Left unsettled: `finish` reports these records as not sent.
             return;
         }

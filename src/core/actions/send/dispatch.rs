@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::Method;
+use tokio_util::sync::CancellationToken;
 
 use super::merge::{Batch, Member};
 use crate::client::{ApiResponse, Idempotency, SendGridClient};
@@ -43,6 +44,9 @@ pub struct Dispatcher {
     pub retry_ambiguous: bool,
     /// Record bodies in `Settled::bodies` instead of sending them.
     pub dry_run: bool,
+    /// Once cancelled, no request (or repeat) starts: records not yet sent
+    /// fail as `not_sent`.
+    pub stop: CancellationToken,
 }
 
 /// The `X-Message-Id` of an accepted request.
@@ -68,7 +72,8 @@ fn ambiguous(error: &Error) -> bool {
 impl Dispatcher {
     /// One `POST /v3/mail/send` under the mail policy; with
     /// `retry_ambiguous`, 5xx and timeouts are repeated too (bounded by the
-    /// client's `max_retries`). Counts requests and retries into `settled`.
+    /// client's `max_retries`), never once stopped. Counts requests and
+    /// retries into `settled`.
     /// A 2xx that is not SendGrid's answer to a mail (a 202 without an
     /// `X-Message-Id`, from a proxy or a wrong endpoint) is an error whose
     /// records are `unknown`: the mail may or may not have gone out.
@@ -89,15 +94,25 @@ impl Dispatcher {
     async fn post_body(&self, body: Bytes, settled: &mut Settled) -> Result<ApiResponse> {
         let max_retries = self.client.config().max_retries;
         let mut extra = 0;
+        // The ambiguous answer about to be repeated: returned if stopped.
+        let mut last: Option<Error> = None;
         loop {
+            if self.stop.is_cancelled() {
+                return Err(last.unwrap_or_else(not_started));
+            }
+            if last.is_some() {
+                extra += 1;
+                settled.retries += 1;
+            }
             settled.requests += 1;
-            let result = self
+            let (result, _) = self
                 .client
-                .request(
+                .request_counted(
                     Method::POST,
                     MAIL_SEND_PATH,
                     Some(body.clone()),
                     Idempotency::NotIdempotent,
+                    Some(&self.stop),
                 )
                 .await;
             match result {
@@ -107,14 +122,12 @@ impl Dispatcher {
                     return Ok(response);
                 }
                 Err(error) if self.retry_ambiguous && ambiguous(&error) && extra < max_retries => {
-                    tokio::time::sleep(backoff(
-                        extra,
-                        Duration::from_millis(200),
-                        Duration::from_secs(10),
-                    ))
-                    .await;
-                    extra += 1;
-                    settled.retries += 1;
+                    let wait = backoff(extra, Duration::from_millis(200), Duration::from_secs(10));
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = self.stop.cancelled() => {}
+                    }
+                    last = Some(error);
                 }
                 Err(error) => return Err(error),
             }
@@ -131,6 +144,14 @@ impl Dispatcher {
                 },
             ));
         }
+    }
+}
+
+/// A request the run was stopped before.
+fn not_started() -> Error {
+    Error::Transport {
+        message: "not sent: the run was stopped before this request started".into(),
+        maybe_sent: false,
     }
 }
 

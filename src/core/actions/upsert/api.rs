@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,7 +16,8 @@ use super::imports::PollTiming;
 use super::isolate::{expect_job_id, CONTACTS_PATH};
 use super::payload::validate_payload;
 use super::run::{normalize, too_large, Run};
-pub use crate::actions::input::{BatchAbort, InputRecord};
+use crate::actions::input::next_record;
+pub use crate::actions::input::{BatchAbort, CancellationToken, InputRecord};
 use crate::client::{Idempotency, SendGridClient};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -170,22 +171,41 @@ impl ContactsApi {
         S: Stream<Item = InputRecord<P>> + Send,
         P: Into<UpsertPayload>,
     {
+        self.upsert_many_until(records, options, CancellationToken::new())
+            .await
+    }
+
+    /// [`Self::upsert_many`] until `stop` is cancelled: from then on it
+    /// reads no record and starts no request; requests in flight end (with
+    /// no retry), and the report covers every record read, those never sent
+    /// `not_sent`. Import jobs are not followed after a stop.
+    pub async fn upsert_many_until<S, P>(
+        &self,
+        records: S,
+        options: UpsertOptions,
+        stop: CancellationToken,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord<P>> + Send,
+        P: Into<UpsertPayload>,
+    {
         let limit = self.inner.client.config().max_rate_limit_wait;
-        wait_budget::scoped(limit, self.upsert_many_within_budget(records, options)).await
+        wait_budget::scoped(limit, self.upsert_many_within_budget(records, options, stop)).await
     }
 
     async fn upsert_many_within_budget<S, P>(
         &self,
         records: S,
         options: UpsertOptions,
+        stop: CancellationToken,
     ) -> Result<BatchReport, BatchAbort>
     where
         S: Stream<Item = InputRecord<P>> + Send,
         P: Into<UpsertPayload>,
     {
-        let mut run = Run::new(self.inner.clone(), &options);
+        let mut run = Run::new(self.inner.clone(), &options, stop.clone());
         let mut records = std::pin::pin!(records);
-        while let Some(record) = records.next().await {
+        while let Some(record) = next_record(&mut records, &stop).await {
             run.builder.saw(record.index);
             run.collect_finished();
             if run.fatal.is_none() {

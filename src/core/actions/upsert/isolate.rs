@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use reqwest::Method;
+use tokio_util::sync::CancellationToken;
 
 use super::batcher::{assemble, Chunk, Piece};
 use super::contact::sent_email;
@@ -57,8 +58,14 @@ pub fn expect_job_id(response: &ApiResponse) -> Result<String, Error> {
 }
 
 /// Sends `chunk` (splitting it as needed) until each record is settled.
-/// `keep_sent` keeps the identifiers of each accepted request.
-pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> ChunkOutcome {
+/// `keep_sent` keeps the identifiers of each accepted request. Once `stop`
+/// is cancelled no further request starts: the records left are `not_sent`.
+pub async fn deliver(
+    client: &SendGridClient,
+    chunk: Chunk,
+    keep_sent: bool,
+    stop: &CancellationToken,
+) -> ChunkOutcome {
     let mut outcome = ChunkOutcome::default();
     let list_ids = chunk.list_ids;
     let mut splits = SplitBudget::new(chunk.pieces.len());
@@ -74,6 +81,7 @@ pub async fn deliver(client: &SendGridClient, chunk: Chunk, keep_sent: bool) -> 
                 CONTACTS_PATH,
                 Some(body),
                 Idempotency::Idempotent,
+                Some(stop),
             )
             .await;
         outcome.requests += 1 + u64::from(retries);

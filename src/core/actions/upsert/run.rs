@@ -3,11 +3,16 @@
 //! chunks go out `max_concurrency` at a time, and every record ends in the
 //! report. With `wait`, the import jobs are followed to their end and those
 //! that errored are verified record by record ([`super::verify`]).
+//!
+//! A stopped run ([`CancellationToken`]) starts no request: requests in
+//! flight end, queued chunks stay `not_sent`, and import jobs are not
+//! followed.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::task::{JoinError, JoinSet};
+use tokio_util::sync::CancellationToken;
 
 use super::api::{Inner, UpsertOptions, UpsertPayload};
 use super::batcher::{Batcher, Chunk, Piece, Pushed};
@@ -17,8 +22,9 @@ use super::payload::validate_payload;
 use super::sent::SentRequest;
 use super::verify::verify_imports;
 use crate::actions::input::{BatchAbort, InputRecord};
+use crate::client::SendGridClient;
 use crate::error::{Error, Result};
-use crate::report::{BatchReport, RecordFailure, ReportBuilder};
+use crate::report::{BatchReport, ImportJob, RecordFailure, ReportBuilder};
 use crate::wait_budget;
 
 /// Reason given to records left unsent when a run stops early.
@@ -39,10 +45,11 @@ pub(super) struct Run {
     pub(super) fatal: Option<Error>,
     /// Assembled chunks waiting for a request slot.
     ready: VecDeque<Chunk>,
+    stop: CancellationToken,
 }
 
 impl Run {
-    pub(super) fn new(inner: Arc<Inner>, options: &UpsertOptions) -> Self {
+    pub(super) fn new(inner: Arc<Inner>, options: &UpsertOptions, stop: CancellationToken) -> Self {
         Self {
             inner,
             builder: ReportBuilder::new(),
@@ -55,7 +62,13 @@ impl Run {
             sent: Vec::new(),
             fatal: None,
             ready: VecDeque::new(),
+            stop,
         }
+    }
+
+    /// Whether requests may still start: no fatal error, not stopped.
+    fn going(&self) -> bool {
+        self.fatal.is_none() && !self.stop.is_cancelled()
     }
 
     /// Validates, converts and queues one record.
@@ -112,11 +125,11 @@ impl Run {
     /// Queues `chunk` and sends what may go. Reading runs ahead of the
     /// requests by at most `max_concurrency` assembled chunks, so a request
     /// that ends finds the next body ready; past that this waits. After a
-    /// fatal error nothing more is sent.
+    /// fatal error or a stop nothing more is sent.
     async fn dispatch(&mut self, chunk: Chunk) {
         self.ready.push_back(chunk);
         self.pump();
-        while self.ready.len() > self.max_concurrency && self.fatal.is_none() {
+        while self.ready.len() > self.max_concurrency && self.going() {
             self.wait_for_progress().await;
             self.pump();
         }
@@ -127,7 +140,7 @@ impl Run {
     /// the requests, in input order.
     fn pump(&mut self) {
         self.collect_finished();
-        while self.fatal.is_none() && self.inflight.len() < self.max_concurrency {
+        while self.going() && self.inflight.len() < self.max_concurrency {
             let Some(chunk) = self.ready.pop_front() else {
                 return;
             };
@@ -141,15 +154,20 @@ impl Run {
             }
             let inner = self.inner.clone();
             let keep_sent = self.keep_sent;
+            let stop = self.stop.clone();
             self.inflight.spawn(wait_budget::inherit(async move {
-                deliver(&inner.client, chunk, keep_sent).await
+                deliver(&inner.client, chunk, keep_sent, &stop).await
             }));
         }
     }
 
-    /// Waits for a request to end.
+    /// Waits for a request to end, or for the run to be stopped.
     async fn wait_for_progress(&mut self) {
-        if let Some(done) = self.inflight.join_next().await {
+        let done = tokio::select! {
+            done = self.inflight.join_next() => done,
+            () = self.stop.cancelled() => None,
+        };
+        if let Some(done) = done {
             self.apply(done);
         }
     }
@@ -184,15 +202,16 @@ impl Run {
         mut self,
         options: &UpsertOptions,
     ) -> Result<BatchReport, BatchAbort> {
-        if self.fatal.is_none() {
+        if self.going() {
             self.ready
                 .extend(std::mem::take(&mut self.batcher).finish());
         }
         self.pump();
-        while !self.ready.is_empty() && self.fatal.is_none() {
+        while !self.ready.is_empty() && self.going() {
             self.wait_for_progress().await;
             self.pump();
         }
+        // Requests in flight end even when stopped (no retry starts then).
         while let Some(done) = self.inflight.join_next().await {
             self.apply(done);
         }
@@ -201,27 +220,51 @@ impl Run {
             return Err(BatchAbort { error, report });
         }
         if options.wait && !report.job_ids.is_empty() {
-            let client = &self.inner.client;
             let mut ids = report.job_ids.clone();
             ids.sort();
             ids.dedup();
-            let verified =
-                match wait_for_imports(client, &ids, options.wait_timeout, options.poll).await {
-                    Ok(jobs) => {
-                        let concurrency = self.max_concurrency;
-                        let verified = verify_imports(client, &jobs, self.sent, concurrency).await;
-                        report.imports = jobs;
-                        verified
-                    }
-                    Err(error) => Err(error),
-                };
-            match verified {
-                Ok(failures) => report.reject_accepted(failures),
-                Err(error) => return Err(BatchAbort { error, report }),
+            let follow = follow_imports(
+                &self.inner.client,
+                &ids,
+                options,
+                self.sent,
+                self.max_concurrency,
+            );
+            // Stopped: the jobs are not followed, and the records stay as
+            // SendGrid answered them (accepted: queued with a 202).
+            let followed = tokio::select! {
+                followed = follow => Some(followed),
+                () = self.stop.cancelled() => None,
+            };
+            if let Some((jobs, verified)) = followed {
+                report.imports = jobs;
+                match verified {
+                    Ok(failures) => report.reject_accepted(failures),
+                    Err(error) => return Err(BatchAbort { error, report }),
+                }
             }
         }
         report.log_summary("upsert_contacts");
         Ok(report)
+    }
+}
+
+/// Waits for the import jobs `ids` and verifies those that errored: their
+/// final states, and the records they did not store (or why that could not
+/// be found out).
+async fn follow_imports(
+    client: &SendGridClient,
+    ids: &[String],
+    options: &UpsertOptions,
+    sent: Vec<SentRequest>,
+    concurrency: usize,
+) -> (Vec<ImportJob>, Result<Vec<RecordFailure>>) {
+    match wait_for_imports(client, ids, options.wait_timeout, options.poll).await {
+        Ok(jobs) => {
+            let verified = verify_imports(client, &jobs, sent, concurrency).await;
+            (jobs, verified)
+        }
+        Err(error) => (Vec::new(), Err(error)),
     }
 }
 

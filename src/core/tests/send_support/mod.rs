@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use sendgrid_core::client::RetryTiming;
 use sendgrid_core::config::{ClientConfig, ClientSettings};
 use sendgrid_core::SendGridClient;
 
@@ -94,6 +95,23 @@ impl Drop for Recorder {
 
 /// A client for `url` with `key`, without retries unless asked.
 pub fn client(url: &str, key: &str, max_retries: i64, max_concurrency: i64) -> Arc<SendGridClient> {
+    client_with_timing(
+        url,
+        key,
+        max_retries,
+        max_concurrency,
+        RetryTiming::default(),
+    )
+}
+
+/// [`client`] with the given backoff.
+pub fn client_with_timing(
+    url: &str,
+    key: &str,
+    max_retries: i64,
+    max_concurrency: i64,
+    timing: RetryTiming,
+) -> Arc<SendGridClient> {
     let settings = ClientSettings {
         api_key: Some(key.to_owned()),
         endpoint: url.to_owned(),
@@ -103,5 +121,5 @@ pub fn client(url: &str, key: &str, max_retries: i64, max_concurrency: i64) -> A
         ..Default::default()
     };
     let config = ClientConfig::from_settings(settings, None, "send-tests").expect("config");
-    Arc::new(SendGridClient::new(config).expect("client"))
+    Arc::new(SendGridClient::with_timing(config, timing).expect("client"))
 }
