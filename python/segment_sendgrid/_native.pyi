@@ -49,7 +49,14 @@ class Client:
 
     Other Python threads keep running during a call and Ctrl-C interrupts it. The client
     owns one connection pool that every call reuses; it is safe to share between threads.
-    The API key never appears in ``repr``, logs or exception text.
+    The API key never appears in ``repr``, logs or exception text. Fork-safe: in a forked
+    child the client opens its own connection pool on first use.
+
+    Ctrl-C during a batch stops it at once: no request starts after it, those in flight end
+    (at most ``timeout``), and ``KeyboardInterrupt`` is raised with ``.report`` accounting for
+    every record read (``not_sent`` if never sent, ``unknown`` if its request got no answer).
+    ``KeyboardInterrupt`` or ``SystemExit`` raised by the input (a generator, a ``Mapping``)
+    does the same.
 
     Pickling stores the configuration **including the API key** (so a client can be
     shipped to Spark or Dask workers, each unpickling its own pool): protect pickles like
@@ -301,10 +308,13 @@ class Client:
 class AsyncClient:
     """A SendGrid client whose methods return awaitables (asyncio).
 
-    Same configuration and behaviour as :class:`Client`. Each method returns a coroutine
-    that starts nothing until awaited, so ``asyncio.run(client.check())`` works. Batch
-    methods read and map the whole ``events`` iterable before the first request (use
-    :class:`Client` to stream a large input).
+    Same configuration and behaviour as :class:`Client` (fork-safe too). Each method
+    returns a coroutine that starts nothing until awaited, so ``asyncio.run(client.check())``
+    works. Batch methods read and map the whole ``events`` iterable before the first request
+    (use :class:`Client` to stream a large input); an exception of the input is raised with
+    ``.report`` (every record read ``not_sent``). Cancelling the task awaiting a batch stops
+    it: no request starts after that, the task waits for those in flight (at most
+    ``timeout``) and the ``CancelledError`` carries ``.report``, accounting for every record.
 
     Pickling stores the configuration **including the API key**; the unpickled client
     opens a fresh pool.
@@ -739,7 +749,9 @@ class FakeSendGrid:
     contacts, mail-send and look-up endpoints with SendGrid's status codes, error bodies,
     limits, bearer auth, scopes and ``X-RateLimit-*`` headers; any other path answers 404
     ``not emulated``. The methods and properties other than ``start()``, ``stop()``,
-    ``api_key`` and ``running`` need it running and raise ``RuntimeError`` otherwise.
+    ``api_key`` and ``running`` need it running and raise ``RuntimeError`` otherwise. It
+    serves only in the process that started it: in a forked child it is not running (its
+    methods raise ``RuntimeError`` saying so); ``start()`` serves anew.
     """
 
     def __new__(

@@ -95,7 +95,7 @@ pub fn map_single_event(event: &Bound<'_, PyAny>, mapping: &CompiledMapping) -> 
         let text = text.map_err(|reason| to_py_err(Error::validation(reason, None)))?;
         let record = mapping.compiled.parse_record(&text).map_err(to_py_err)?;
         mapping.compiled.apply(&record)
-    } else if is_mapping(event) {
+    } else if is_mapping(event)? {
         let record = mapping.convert_record(&mut Converter::new(event.py()), event)?;
         mapping.compiled.apply(&record)
     } else {

@@ -2,34 +2,20 @@
 //! before the awaitable is created (futures never touch Python objects), so
 //! a batch's iterable is read in full first; the requests then stream.
 
-use std::future::Future;
-
 use futures::stream;
 use pyo3::prelude::*;
-use sendgrid_core::actions::BatchAbort;
 
 use crate::actions::{map_single_event, send_options, upsert_options, Action};
 use crate::arguments::{
     CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
     TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
 };
-use crate::batch_input::{collect_records, finish, MappedJson};
-use crate::batch_report::{BatchReport, SendResult, UpsertResult};
+use crate::async_batch::awaitable_batch;
+use crate::awaitables::awaitable;
+use crate::batch_input::{collect_records, MappedJson};
+use crate::batch_report::{SendResult, UpsertResult};
 use crate::client::AsyncClient;
 use crate::flat_contacts::FlatContacts;
-use crate::runtime::{awaitable, awaitable_py};
-
-/// An awaitable of a batch run: the report, or the whole-run error with the
-/// partial report attached as `.report`.
-fn awaitable_report<'py, F>(py: Python<'py>, read: usize, run: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: Future<Output = Result<sendgrid_core::BatchReport, BatchAbort>> + Send + 'static,
-{
-    awaitable_py(py, async move {
-        let outcome = run.await;
-        Python::attach(|py| finish(py, outcome, None, read)).map(BatchReport::from)
-    })
-}
 
 #[pymethods]
 impl AsyncClient {
@@ -48,7 +34,7 @@ impl AsyncClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
-        let contacts = self.handle.contacts.clone();
+        let contacts = self.handle.parts(py)?.contacts.clone();
         let list_ids = list_ids.map(|l| l.0);
         awaitable(py, async move {
             contacts
@@ -84,9 +70,11 @@ impl AsyncClient {
             dry_run.0,
         )?;
         let records = collect_records(py, events, &mapping, FlatContacts::new(&mapping))?;
-        let contacts = self.handle.contacts.clone();
-        awaitable_report(py, records.len(), async move {
-            contacts.upsert_many(stream::iter(records), options).await
+        let contacts = self.handle.parts(py)?.contacts.clone();
+        awaitable_batch(py, records.len(), move |stop| async move {
+            contacts
+                .upsert_many_until(stream::iter(records), options, stop)
+                .await
         })
     }
 
@@ -115,7 +103,7 @@ impl AsyncClient {
             false,
             false,
         );
-        let mail = self.handle.mail.clone();
+        let mail = self.handle.parts(py)?.mail.clone();
         awaitable(py, async move {
             mail.send_one(payload, options).await.map(SendResult::from)
         })
@@ -151,9 +139,10 @@ impl AsyncClient {
             dry_run.0,
         );
         let records = collect_records(py, events, &mapping, MappedJson)?;
-        let mail = self.handle.mail.clone();
-        awaitable_report(py, records.len(), async move {
-            mail.send_many(stream::iter(records), options).await
+        let mail = self.handle.parts(py)?.mail.clone();
+        awaitable_batch(py, records.len(), move |stop| async move {
+            mail.send_many_until(stream::iter(records), options, stop)
+                .await
         })
     }
 
@@ -163,7 +152,7 @@ impl AsyncClient {
         py: Python<'py>,
         template_id: TemplateIdArg,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mail = self.handle.mail.clone();
+        let mail = self.handle.parts(py)?.mail.clone();
         awaitable(
             py,
             async move { mail.template_variables(&template_id.0).await },

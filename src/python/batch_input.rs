@@ -8,20 +8,28 @@
 //! JSONL line): text is copied out as it is and parsed in Rust with the GIL
 //! released, as far as the mapping reads it, several times faster than
 //! `json.loads` followed by conversion.
+//!
+//! Ctrl-C (any signal handler's exception) while the run goes on, or a
+//! `KeyboardInterrupt`/`SystemExit` out of the input, stops the run at once
+//! (see `batch_outcome::interrupts`): no request starts after it, those in
+//! flight end, and the exception is raised with the report.
 
 use std::future::Future;
+use std::pin::Pin;
 
 use futures::stream::{self, Stream, StreamExt};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use sendgrid_core::actions::{BatchAbort, InputRecord};
-use sendgrid_core::{BatchReport, Error, Mapping, Outcome, RecordFailure};
+use sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
+use sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
 use serde_json::Value;
+use tokio::task::JoinHandle;
 
+use crate::batch_outcome::{before_sending, finish, interrupts};
 use crate::convert::Converter;
-use crate::errors::to_py_err;
 use crate::mapping::CompiledMapping;
-use crate::runtime::{run_blocking, runtime};
+use crate::runtime::{blocking_runtime, run_blocking};
 
 /// Records read per GIL round trip.
 const CHUNK: usize = 512;
@@ -32,13 +40,14 @@ pub trait Prepare {
     type Payload: From<Value> + Send + 'static;
 
     /// The record's payload made straight from the Python object, when the
-    /// action has a faster path for it; `None`: convert and map it.
+    /// action has a faster path for it; `None`: convert and map it. The
+    /// error is one that must propagate (see [`interrupts`]).
     fn prepare_directly(
         &self,
         mapping: &CompiledMapping,
         record: &Bound<'_, PyAny>,
         index: usize,
-    ) -> Option<Result<Self::Payload, RecordFailure>>;
+    ) -> PyResult<Option<Result<Self::Payload, RecordFailure>>>;
 
     /// The payload of a record given as JSON text (GIL released): parsed
     /// as far as the mapping reads it, then mapped.
@@ -62,8 +71,8 @@ impl Prepare for MappedJson {
         _: &CompiledMapping,
         _: &Bound<'_, PyAny>,
         _: usize,
-    ) -> Option<Result<Value, RecordFailure>> {
-        None
+    ) -> PyResult<Option<Result<Value, RecordFailure>>> {
+        Ok(None)
     }
 }
 
@@ -106,8 +115,9 @@ impl<'py, 'm, R: Prepare> Reader<'py, 'm, R> {
     }
 
     /// Reads up to `CHUNK` records. Returns the staged records, the
-    /// iterator's exception if it raised (reading stops there), and whether
-    /// the input is over.
+    /// exception that stopped reading (the iterator's, or one of a record's
+    /// that must propagate: the record is then counted read, not staged),
+    /// and whether the input is over.
     fn next_chunk(&mut self) -> (Vec<Read<R::Payload>>, Option<PyErr>, bool) {
         let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
@@ -118,42 +128,59 @@ impl<'py, 'm, R: Prepare> Reader<'py, 'm, R> {
             };
             let index = self.read;
             self.read += 1;
-            let staged = if let Some(text) = json_text(&record) {
-                text.map(Staged::Text)
-                    .map_err(|reason| RecordFailure::invalid(index, reason, None))
-            } else {
-                match self.prepare.prepare_directly(self.mapping, &record, index) {
-                    Some(prepared) => prepared.map(Staged::Ready),
-                    None => convert_record(&record, self.mapping, &mut self.converter, index)
-                        .map(Staged::Input),
-                }
-            };
-            chunk.push((index, staged));
+            match self.stage(&record, index) {
+                Ok(staged) => chunk.push((index, staged)),
+                Err(err) => return (chunk, Some(err), true),
+            }
         }
         (chunk, None, false)
     }
+
+    fn stage(
+        &mut self,
+        record: &Bound<'py, PyAny>,
+        index: usize,
+    ) -> PyResult<Result<Staged<R::Payload>, RecordFailure>> {
+        if let Some(text) = json_text(record) {
+            return Ok(text
+                .map(Staged::Text)
+                .map_err(|reason| RecordFailure::invalid(index, reason, None)));
+        }
+        Ok(
+            match self.prepare.prepare_directly(self.mapping, record, index)? {
+                Some(prepared) => prepared.map(Staged::Ready),
+                None => convert_record(record, self.mapping, &mut self.converter, index)?
+                    .map(Staged::Input),
+            },
+        )
+    }
 }
 
-/// Converts one record; anything wrong with it becomes that record's failure.
+/// Converts one record; anything wrong with it becomes that record's
+/// failure, except an exception that must propagate (see [`interrupts`]).
 pub fn convert_record<'py>(
     record: &Bound<'py, PyAny>,
     mapping: &CompiledMapping,
     converter: &mut Converter<'py>,
     index: usize,
-) -> Result<Value, RecordFailure> {
-    if !is_mapping(record) {
+) -> PyResult<Result<Value, RecordFailure>> {
+    if !is_mapping(record)? {
         let kind = record
             .get_type()
             .name()
             .map(|n| n.to_string())
             .unwrap_or_default();
         let reason = format!("record must be a mapping (dict) or its JSON text, got {kind}");
-        return Err(RecordFailure::invalid(index, reason, None));
+        return Ok(Err(RecordFailure::invalid(index, reason, None)));
     }
-    mapping.convert_record(converter, record).map_err(|err| {
-        let reason = err.value(record.py()).to_string();
-        RecordFailure::invalid(index, reason, None)
-    })
+    match mapping.convert_record(converter, record) {
+        Ok(value) => Ok(Ok(value)),
+        Err(err) if interrupts(record.py(), &err) => Err(err),
+        Err(err) => {
+            let reason = err.value(record.py()).to_string();
+            Ok(Err(RecordFailure::invalid(index, reason, None)))
+        }
+    }
 }
 
 /// A record given as JSON text (`str`, or UTF-8 `bytes`), copied out so it
@@ -172,18 +199,25 @@ pub fn json_text(record: &Bound<'_, PyAny>) -> Option<Result<String, String>> {
     )
 }
 
-pub fn is_mapping(record: &Bound<'_, PyAny>) -> bool {
+/// Whether `record` is a `Mapping`; an `isinstance` check that fails counts
+/// as no, unless its exception must propagate (see [`interrupts`]).
+pub fn is_mapping(record: &Bound<'_, PyAny>) -> PyResult<bool> {
     if record.is_instance_of::<PyDict>() {
-        return true;
+        return Ok(true);
     }
     if record.is_instance_of::<PyString>() {
-        return false;
+        return Ok(false);
     }
     let py = record.py();
-    py.import("collections.abc")
+    match py
+        .import("collections.abc")
         .and_then(|abc| abc.getattr("Mapping"))
         .and_then(|mapping| record.is_instance(&mapping))
-        .unwrap_or(false)
+    {
+        Ok(is) => Ok(is),
+        Err(err) if interrupts(py, &err) => Err(err),
+        Err(_) => Ok(false),
+    }
 }
 
 /// Applies the mapping to one converted record.
@@ -204,9 +238,13 @@ fn map_record<R: Prepare>(
     InputRecord { index, payload }
 }
 
-/// Runs a batch over a Python iterable. `consume` starts the core run on the
-/// stream of mapped records. Whole-run failures and iterator exceptions are
-/// raised with the partial report attached as `.report`.
+/// The stream of records a run reads.
+pub type RecordStream<P> = Pin<Box<dyn Stream<Item = InputRecord<P>> + Send>>;
+
+/// Runs a batch over a Python iterable. `consume` starts the core run on
+/// the stream of mapped records, stopping when the token is cancelled.
+/// Whole-run failures and the input's exceptions are raised with the
+/// partial report attached as `.report`.
 pub fn run_streaming<R, F, Fut>(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
@@ -216,18 +254,32 @@ pub fn run_streaming<R, F, Fut>(
 ) -> PyResult<BatchReport>
 where
     R: Prepare,
-    F: FnOnce(std::pin::Pin<Box<dyn Stream<Item = InputRecord<R::Payload>> + Send>>) -> Fut,
+    F: FnOnce(RecordStream<R::Payload>, CancellationToken) -> Fut,
     Fut: Future<Output = Result<BatchReport, BatchAbort>> + Send + 'static,
 {
+    let runtime = blocking_runtime(py)?;
     let mut reader = Reader::new(records, mapping, prepare)?;
     // Chunks, not records, cross the channel: one wake-up per CHUNK records.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord<R::Payload>>>(2);
     let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
-    let run = runtime().spawn(consume(input));
+    let stop = CancellationToken::new();
+    let run = runtime.spawn(consume(input, stop.clone()));
+    // However this returns, the run sends nothing more afterwards.
+    let _stop_on_exit = stop.clone().drop_guard();
 
     let mut input_error = None;
     loop {
         let (chunk, error, done) = reader.next_chunk();
+        if let Some(error) = error {
+            if interrupts(py, &error) {
+                // Stop at once: the records of this chunk are not handed over.
+                stop.cancel();
+            }
+            input_error = Some(error);
+        }
+        if stop.is_cancelled() {
+            break;
+        }
         let sender = tx.clone();
         let delivered = run_blocking(py, async move {
             let mapped: Vec<InputRecord<R::Payload>> = chunk
@@ -240,80 +292,54 @@ where
         match delivered {
             Ok(true) => {}
             Ok(false) => break,
-            Err(interrupt) => {
-                input_error = Some(interrupt);
+            Err(signal) => {
+                stop.cancel();
+                input_error = Some(signal);
                 break;
             }
-        }
-        if error.is_some() {
-            input_error = error;
         }
         if done || input_error.is_some() {
             break;
         }
     }
     drop(tx);
-    let abort = run.abort_handle();
-    let joined = run_blocking(py, run).inspect_err(|_| abort.abort())?;
-    let outcome = joined
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("batch run failed: {e}")))?;
-    finish(py, outcome, input_error, reader.read)
+    let outcome = wait_for_run(py, run, &stop, &mut input_error)?;
+    let interrupted = stop.is_cancelled();
+    finish(py, outcome, input_error, reader.read, interrupted)
 }
 
-/// Turns a run's outcome into the report or the exception to raise.
-/// `read` is how many records were taken from the input: a run that
-/// stopped early never saw some of them, and they are reported `not_sent`.
-pub fn finish(
+/// Waits for the run to end, GIL released. A signal's exception (Ctrl-C)
+/// stops the run, which then ends once its requests in flight have (at
+/// most the client's timeout); the exception is kept to be raised with the
+/// report, in place of an input error that did not stop the run. Later
+/// signals while it winds down are not raised.
+fn wait_for_run<T: Send>(
     py: Python<'_>,
-    outcome: Result<BatchReport, BatchAbort>,
-    input_error: Option<PyErr>,
-    read: usize,
-) -> PyResult<BatchReport> {
-    match (outcome, input_error) {
-        (Ok(report), None) => Ok(account_for_all(report, read)),
-        (Ok(report), Some(error)) => Err(with_report(py, error, account_for_all(report, read))),
-        (Err(abort), _) => {
-            let report = account_for_all(abort.report, read);
-            Err(with_report(py, to_py_err(abort.error), report))
+    mut run: JoinHandle<T>,
+    stop: &CancellationToken,
+    input_error: &mut Option<PyErr>,
+) -> PyResult<T> {
+    loop {
+        match run_blocking(py, &mut run) {
+            Ok(joined) => {
+                return joined
+                    .map_err(|e| PyRuntimeError::new_err(format!("batch run failed: {e}")))
+            }
+            Err(signal) => {
+                // The first exception that stopped the run is the one raised.
+                if !stop.is_cancelled() {
+                    *input_error = Some(signal);
+                }
+                stop.cancel();
+            }
         }
     }
 }
 
-/// Adds a `not_sent` failure for every record read but absent from `report`.
-fn account_for_all(mut report: BatchReport, read: usize) -> BatchReport {
-    if report.total >= read {
-        return report;
-    }
-    for index in report.total..read {
-        report.failed.push(RecordFailure {
-            index,
-            reason: "the run stopped before this record was sent".to_owned(),
-            status_code: None,
-            field: None,
-            outcome: Outcome::NotSent,
-            retryable: true,
-        });
-    }
-    if !report.message_ids.is_empty() {
-        report.message_ids.resize(read, None);
-    }
-    report.total = read;
-    report
-}
-
-/// Attaches the partial report to an exception as `.report`.
-fn with_report(py: Python<'_>, error: PyErr, report: BatchReport) -> PyErr {
-    let report = crate::batch_report::BatchReport::from(report);
-    if let Ok(report) = Py::new(py, report) {
-        // Exceptions without a __dict__ cannot carry it; the error still propagates.
-        let _ = error.value(py).setattr("report", report);
-    }
-    error
-}
-
 /// Reads, converts and maps a whole iterable up front (for async calls,
-/// whose futures cannot touch Python objects). An iterator error is raised
-/// before anything is sent.
+/// whose futures cannot touch Python objects). An exception of the input
+/// is raised before anything is sent, with a report of every record read
+/// as `not_sent`.
 pub fn collect_records<R: Prepare>(
     py: Python<'_>,
     records: &Bound<'_, PyAny>,
@@ -325,7 +351,7 @@ pub fn collect_records<R: Prepare>(
     loop {
         let (chunk, error, done) = reader.next_chunk();
         if let Some(error) = error {
-            return Err(error);
+            return Err(before_sending(py, error, reader.read));
         }
         let mapped: Vec<InputRecord<R::Payload>> = py.detach(|| {
             chunk

@@ -1,7 +1,7 @@
 //! `Client` and `AsyncClient`: the same configuration and connection pool,
 //! blocking (GIL released) or awaitable methods.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -14,22 +14,43 @@ use crate::arguments::{
     AllowInsecureHttpArg, ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRateLimitWaitArg,
     MaxRetriesArg, TimeoutArg, UserAgentArg,
 };
+use crate::awaitables::awaitable;
 use crate::errors::to_py_err;
-use crate::runtime::{awaitable, block_on};
+use crate::process::ProcessBound;
+use crate::runtime::block_on;
 
-/// What both client classes hold: the validated configuration (for repr and
-/// pickling) and the shared core client with its connection pool.
+/// What both client classes hold: the validated configuration (for repr,
+/// pickling, and a forked child's own pool) and this process's core client.
 pub(crate) struct ClientHandle {
     /// The user agent the user passed, `None` for the default (so a pickled
     /// client built by a newer version sends that version's default).
     custom_user_agent: Option<String>,
     /// As given, for pickling.
     allow_insecure_http: bool,
+    config: ClientConfig,
+    /// Locked only while attached, never across an await or a detach: so
+    /// no other thread holds it when Python forks.
+    parts: Mutex<ProcessBound<Arc<Parts>>>,
+}
+
+/// One process's connection pool and caches.
+pub(crate) struct Parts {
     pub(crate) core: Arc<SendGridClient>,
     /// Upsert Contact, with this client's cached field definitions.
     pub(crate) contacts: ContactsApi,
     /// Send Email, with this client's cached template checks.
     pub(crate) mail: MailApi,
+}
+
+impl Parts {
+    fn new(config: ClientConfig) -> PyResult<Self> {
+        let core = Arc::new(SendGridClient::new(config).map_err(to_py_err)?);
+        Ok(Self {
+            contacts: ContactsApi::new(Arc::clone(&core)),
+            mail: MailApi::new(Arc::clone(&core)),
+            core,
+        })
+    }
 }
 
 /// The constructor's arguments, as both client classes take them.
@@ -61,18 +82,31 @@ impl ClientHandle {
         let default_agent = format!("segment-sendgrid/{} (python)", crate::VERSION);
         let config =
             ClientConfig::from_settings(settings, env_key, &default_agent).map_err(to_py_err)?;
-        let core = Arc::new(SendGridClient::new(config).map_err(to_py_err)?);
+        let parts = Parts::new(config.clone())?;
         Ok(Self {
             custom_user_agent,
             allow_insecure_http: args.allow_insecure_http.0,
-            contacts: ContactsApi::new(Arc::clone(&core)),
-            mail: MailApi::new(Arc::clone(&core)),
-            core,
+            config,
+            parts: Mutex::new(ProcessBound::new(Arc::new(parts))),
         })
     }
 
     pub(crate) fn config(&self) -> &ClientConfig {
-        self.core.config()
+        &self.config
+    }
+
+    /// This process's pool and caches. In a forked child the parent's are
+    /// unusable (their connections live on the parent's runtime, and share
+    /// its sockets): the child builds its own on first use.
+    pub(crate) fn parts(&self, _py: Python<'_>) -> PyResult<Arc<Parts>> {
+        let mut parts = self.parts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(own) = parts.get() {
+            return Ok(Arc::clone(own));
+        }
+        let own = Arc::new(Parts::new(self.config.clone())?);
+        // The parent's are leaked here, never dropped (see `process`).
+        *parts = ProcessBound::new(Arc::clone(&own));
+        Ok(own)
     }
 
     /// Never shows the key, not even a prefix, nor a password in the endpoint.
@@ -167,6 +201,10 @@ macro_rules! client_configuration_methods {
 /// variable. It never appears in ``repr``, logs or exceptions. Pickling a
 /// client stores its configuration **including the API key** (so it can be
 /// shipped to Spark/Dask workers); protect pickles like the key itself.
+///
+/// Fork-safe: a forked child opens its own connection pool on first use.
+/// Ctrl-C during a batch stops it (no request starts after it, those in
+/// flight end) and raises ``KeyboardInterrupt`` with ``.report``.
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct Client {
     pub(crate) handle: ClientHandle,
@@ -178,7 +216,7 @@ client_configuration_methods!(Client);
 impl Client {
     /// The scopes of the API key (``GET /v3/scopes``): proves key, endpoint and network.
     fn check(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        let core = Arc::clone(&self.handle.core);
+        let core = Arc::clone(&self.handle.parts(py)?.core);
         block_on(py, async move { core.scopes().await })
     }
 }
@@ -187,6 +225,10 @@ impl Client {
 ///
 /// Same configuration as :class:`Client`. Pickling stores the configuration
 /// **including the API key**; the unpickled client opens a fresh pool.
+///
+/// Cancelling the task awaiting a batch stops it (no request starts after
+/// that); the ``CancelledError`` carries ``.report`` once the requests in
+/// flight have ended.
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct AsyncClient {
     pub(crate) handle: ClientHandle,
@@ -198,7 +240,7 @@ client_configuration_methods!(AsyncClient);
 impl AsyncClient {
     /// Awaitable: the scopes of the API key (``GET /v3/scopes``).
     fn check<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let core = Arc::clone(&self.handle.core);
+        let core = Arc::clone(&self.handle.parts(py)?.core);
         awaitable(py, async move { core.scopes().await })
     }
 }

@@ -31,7 +31,7 @@ impl Client {
     ) -> PyResult<UpsertResult> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
-        let contacts = self.handle.contacts.clone();
+        let contacts = self.handle.parts(py)?.contacts.clone();
         let list_ids = list_ids.map(|l| l.0);
         let result = block_on(
             py,
@@ -67,13 +67,13 @@ impl Client {
             wait_timeout.0,
             dry_run.0,
         )?;
-        let contacts = self.handle.contacts.clone();
+        let contacts = self.handle.parts(py)?.contacts.clone();
         let report = run_streaming(
             py,
             events,
             &mapping,
             FlatContacts::new(&mapping),
-            move |records| async move { contacts.upsert_many(records, options).await },
+            move |records, stop| async move { contacts.upsert_many_until(records, options, stop).await },
         )?;
         Ok(report.into())
     }
@@ -103,7 +103,7 @@ impl Client {
             false,
             false,
         );
-        let mail = self.handle.mail.clone();
+        let mail = self.handle.parts(py)?.mail.clone();
         let result = block_on(py, async move { mail.send_one(payload, options).await })?;
         Ok(result.into())
     }
@@ -140,13 +140,13 @@ impl Client {
             retry_ambiguous.0,
             dry_run.0,
         );
-        let mail = self.handle.mail.clone();
+        let mail = self.handle.parts(py)?.mail.clone();
         let report = run_streaming(
             py,
             events,
             &mapping,
             MappedJson,
-            move |records| async move { mail.send_many(records, options).await },
+            move |records, stop| async move { mail.send_many_until(records, options, stop).await },
         )?;
         Ok(report.into())
     }
@@ -157,7 +157,7 @@ impl Client {
         py: Python<'_>,
         template_id: TemplateIdArg,
     ) -> PyResult<Vec<String>> {
-        let mail = self.handle.mail.clone();
+        let mail = self.handle.parts(py)?.mail.clone();
         block_on(
             py,
             async move { mail.template_variables(&template_id.0).await },

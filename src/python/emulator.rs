@@ -1,6 +1,8 @@
 //! `FakeSendGrid`: the Python face of the core emulator. The server runs on
-//! the library's one tokio runtime (pyo3-async-runtimes); Python arguments
-//! are converted before anything blocks, and blocking calls release the GIL.
+//! the library's tokio runtime of the process that started it; Python
+//! arguments are converted before anything blocks, and blocking calls
+//! release the GIL. In a forked child the parent's server does not run:
+//! using it there raises (see `process`); `start()` serves anew.
 
 use std::sync::{Arc, Mutex};
 
@@ -11,6 +13,9 @@ use sendgrid_core::emulator::{
     EmulatorError, EmulatorHandle, EmulatorOptions, FakeSendGrid as CoreFakeSendGrid, VersionSpec,
 };
 use serde_json::Value;
+
+use crate::process::ProcessBound;
+use crate::runtime::runtime;
 
 fn to_py(error: EmulatorError) -> PyErr {
     match error {
@@ -32,27 +37,49 @@ fn to_python(py: Python<'_>, values: &[Value]) -> PyResult<Py<PyAny>> {
 }
 
 /// A SendGrid look-alike served from Rust on 127.0.0.1 (see the docs of
-/// `segment_sendgrid.testing`).
+/// `segment_sendgrid.testing`), only in the process that started it.
 #[pyclass(module = "segment_sendgrid._native", frozen)]
 pub struct FakeSendGrid {
     options: EmulatorOptions,
-    handle: Mutex<Option<Arc<EmulatorHandle>>>,
+    /// Locked only while attached, never across a detach (fork safety).
+    handle: Mutex<Option<ProcessBound<Arc<EmulatorHandle>>>>,
 }
 
 impl FakeSendGrid {
-    /// The running server, or a clear error before `start()`/after `stop()`.
-    fn running(&self) -> PyResult<Arc<EmulatorHandle>> {
+    /// The server, if it was started in this process and not stopped.
+    fn serving(&self) -> Option<Arc<EmulatorHandle>> {
         let guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
-        guard.clone().ok_or_else(|| {
-            PyRuntimeError::new_err(
-                "FakeSendGrid is not running: call start() or use it as a context manager",
-            )
-        })
+        guard.as_ref().and_then(ProcessBound::get).cloned()
+    }
+
+    /// The id of the process that started the server, if not this one.
+    fn started_elsewhere(&self) -> Option<u32> {
+        let guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        guard
+            .as_ref()
+            .filter(|handle| handle.is_foreign())
+            .map(ProcessBound::pid)
+    }
+
+    /// The running server, or a clear error before `start()`, after
+    /// `stop()`, or in a process forked from the one that started it.
+    fn running(&self) -> PyResult<Arc<EmulatorHandle>> {
+        if let Some(handle) = self.serving() {
+            return Ok(handle);
+        }
+        Err(PyRuntimeError::new_err(match self.started_elsewhere() {
+            Some(pid) => format!(
+                "FakeSendGrid is not running in this process: it was started in process {pid}, \
+                 which this one was forked from, and serves only there; start a FakeSendGrid here"
+            ),
+            None => {
+                "FakeSendGrid is not running: call start() or use it as a context manager".into()
+            }
+        }))
     }
 
     fn start_server(&self, py: Python<'_>) -> PyResult<()> {
-        let mut guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_some() {
+        if self.serving().is_some() {
             return Err(PyRuntimeError::new_err("FakeSendGrid is already running"));
         }
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -60,12 +87,20 @@ impl FakeSendGrid {
                 "FakeSendGrid.start() cannot run inside the library's async runtime",
             ));
         }
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        let runtime = runtime(py)?;
         let options = self.options.clone();
         let handle = py
             .detach(|| runtime.block_on(CoreFakeSendGrid::start(options)))
             .map_err(to_py)?;
-        *guard = Some(Arc::new(handle));
+        let mut guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.as_ref().is_some_and(|own| own.get().is_some()) {
+            // Another thread started it meanwhile: this server is not needed.
+            drop(guard);
+            py.detach(|| handle.stop());
+            return Err(PyRuntimeError::new_err("FakeSendGrid is already running"));
+        }
+        // A server of the process this one was forked from is leaked, not stopped.
+        *guard = Some(ProcessBound::new(Arc::new(handle)));
         Ok(())
     }
 }
@@ -106,7 +141,8 @@ impl FakeSendGrid {
     /// Stops serving; returns once the port is released. Idempotent.
     fn stop(&self, py: Python<'_>) {
         let handle = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = handle {
+        // In a forked child the parent's server is not stopped (it is not here).
+        if let Some(handle) = handle.and_then(ProcessBound::take) {
             py.detach(|| handle.stop());
         }
     }
@@ -143,11 +179,7 @@ impl FakeSendGrid {
 
     #[getter(running)]
     fn running_state(&self) -> bool {
-        self.handle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|h| h.is_running())
+        self.serving().is_some_and(|h| h.is_running())
     }
 
     /// A `segment_sendgrid.Client` pointed at this emulator.
@@ -284,8 +316,7 @@ impl FakeSendGrid {
     }
 
     fn __repr__(&self) -> String {
-        let guard = self.handle.lock().unwrap_or_else(|e| e.into_inner());
-        match guard.as_ref() {
+        match self.serving() {
             Some(handle) => format!("FakeSendGrid(url={:?}, running=True)", handle.url()),
             None => "FakeSendGrid(running=False)".to_owned(),
         }

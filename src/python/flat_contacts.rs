@@ -14,6 +14,7 @@ use serde_json::Number;
 use smallvec::SmallVec;
 
 use crate::batch_input::Prepare;
+use crate::batch_outcome::interrupts;
 use crate::convert::{exact_type, int_within_64_bits, Exact};
 use crate::direct::FlatValue;
 use crate::mapping::CompiledMapping;
@@ -46,11 +47,16 @@ impl Prepare for FlatContacts {
         mapping: &CompiledMapping,
         record: &Bound<'_, PyAny>,
         index: usize,
-    ) -> Option<Result<UpsertPayload, RecordFailure>> {
-        let (layout, direct) = (self.layout.as_ref()?, mapping.direct()?);
+    ) -> PyResult<Option<Result<UpsertPayload, RecordFailure>>> {
+        let (Some(layout), Some(direct)) = (self.layout.as_ref(), mapping.direct()) else {
+            return Ok(None);
+        };
         let mut members = SmallVec::<[_; FLAT_MEMBERS]>::new();
-        if !direct.flat_members(record, &mut members).ok()? {
-            return None;
+        match direct.flat_members(record, &mut members) {
+            Ok(true) => {}
+            // The general path reports the record's own errors.
+            Err(err) if interrupts(record.py(), &err) => return Err(err),
+            Ok(false) | Err(_) => return Ok(None),
         }
         let scalars = members
             .iter()
@@ -58,11 +64,14 @@ impl Prepare for FlatContacts {
                 Some(value) => scalar(value).map(Some),
                 None => Some(None),
             })
-            .collect::<Option<SmallVec<[_; FLAT_MEMBERS]>>>()?;
-        Some(match layout.encode(&scalars) {
+            .collect::<Option<SmallVec<[_; FLAT_MEMBERS]>>>();
+        let Some(scalars) = scalars else {
+            return Ok(None);
+        };
+        Ok(Some(match layout.encode(&scalars) {
             Ok(contact) => Ok(UpsertPayload::Encoded(contact)),
             Err(error) => Err(RecordFailure::from_error(index, error)),
-        })
+        }))
     }
 
     fn from_json_text(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {

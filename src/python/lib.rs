@@ -7,8 +7,11 @@
 
 mod actions;
 mod arguments;
+mod async_batch;
 mod async_client_actions;
+mod awaitables;
 mod batch_input;
+mod batch_outcome;
 mod batch_report;
 mod client;
 mod client_actions;
@@ -19,6 +22,7 @@ mod errors;
 mod flat_contacts;
 mod logging;
 mod mapping;
+mod process;
 mod results;
 mod runtime;
 

@@ -1,7 +1,8 @@
 """The ``segment-sendgrid`` command (also ``python -m segment_sendgrid``).
 
 ``main(argv)`` returns the exit code: 0 every record accepted, 1 some records
-failed, 2 usage or configuration error, 3 authentication or permission error.
+failed, 2 usage or configuration error, 3 authentication or permission error,
+130 interrupted (Ctrl-C).
 User errors are one line on stderr, never a traceback.
 """
 
@@ -11,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from segment_sendgrid.cli.args import AUTH, CliError, parse
+from segment_sendgrid.cli.args import AUTH, INTERRUPTED, CliError, parse
 
 __all__ = ["main"]
 
@@ -46,8 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"segment-sendgrid: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
+        # Outside a batch (a batch interrupted reports itself, see run_action).
         print("segment-sendgrid: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         # stdout closed early (e.g. `| head`): not an error of ours.
         return 0

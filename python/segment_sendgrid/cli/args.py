@@ -10,6 +10,7 @@ OK = 0
 RECORDS_FAILED = 1
 USAGE = 2
 AUTH = 3
+INTERRUPTED = 130  # Ctrl-C, as shells report 128 + SIGINT
 
 DEFAULT_KEY_ENV = "SENDGRID_API_KEY"
 
@@ -22,7 +23,8 @@ variable named by --api-key-env); it is never an argument and never printed.
 
 EPILOG = """\
 exit codes: 0 every record accepted; 1 some records failed (--failed-out holds
-them all); 2 usage or configuration error; 3 authentication or permission error.
+them all); 2 usage or configuration error; 3 authentication or permission error;
+130 interrupted (Ctrl-C: the summary and --failed-out still cover every record read).
 """
 
 

@@ -10,7 +10,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from segment_sendgrid.cli.args import AUTH, DEFAULT_KEY_ENV, OK, RECORDS_FAILED, USAGE, CliError
+from segment_sendgrid.cli.args import (
+    AUTH,
+    DEFAULT_KEY_ENV,
+    INTERRUPTED,
+    OK,
+    RECORDS_FAILED,
+    USAGE,
+    CliError,
+)
 from segment_sendgrid.cli.inputs import BadLine, RecordSource
 from segment_sendgrid.cli.output import (
     JSON_FAILURES,
@@ -131,6 +139,12 @@ def run_action(args: argparse.Namespace) -> int:
         # fetched): what was read is in exc.report; the rest is read below.
         error, code = exc, RECORDS_FAILED
         report = getattr(exc, "report", None)
+    except KeyboardInterrupt as exc:
+        # Ctrl-C: the run started no request after it and waited for those in
+        # flight; exc.report says what became of every record read (the rest
+        # of the input is not read).
+        error, code = exc, INTERRUPTED
+        report = getattr(exc, "report", None)
     progress.clear()
     if error is not None and code == RECORDS_FAILED:
         for _ in source:
@@ -144,7 +158,7 @@ def run_action(args: argparse.Namespace) -> int:
         failed_out=args.failed_out,
         seconds=elapsed,
         bad_lines=len(source.bad),
-        error=None if error is None else f"{type(error).__name__}: {error}",
+        error=_describe(error),
     )
     failed: list[Any] = []
     if report is not None:
@@ -171,10 +185,21 @@ def run_action(args: argparse.Namespace) -> int:
     if args.dry_run and report is not None:
         write_bodies(report.request_bodies)
     emit(summary, as_json=args.json, to_stderr=args.dry_run)
+    if code == INTERRUPTED:
+        print("segment-sendgrid: interrupted", file=sys.stderr)
+        return code
     if error is not None:
         print(f"segment-sendgrid: error: {error}", file=sys.stderr)
         return code
     return RECORDS_FAILED if summary.failed else OK
+
+
+def _describe(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return f"{type(error).__name__}: {error}"
 
 
 class _Unsent:
