@@ -145,3 +145,26 @@ async fn a_request_waiting_to_be_repeated_ends_with_its_last_answer() {
     assert_eq!(send_emulated::mail_posts(&fake), 1);
     assert_eq!((report.requests, report.retries), (1, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stopped_while_following_import_jobs_returns_what_sendgrid_accepted() {
+    let em = upsert_support::emulator(EmulatorOptions {
+        import_delay_ms: 60_000,
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let api = upsert_support::api_for(&em, &em.api_key(), 5, 2);
+    let mut options = upsert_support::options(&api);
+    options.limits.max_contacts = 10;
+    options.wait = true;
+    let stop = CancellationToken::new();
+    let stopped = stop_after(&stop, STOP_AFTER);
+    let report = api
+        .upsert_many_until(upsert_support::emails(30), options, stop)
+        .await
+        .unwrap();
+    assert!(stopped.await.unwrap().elapsed() < Duration::from_millis(LATENCY_MS));
+    assert_eq!((report.total, report.accepted), (30, 30));
+    assert_eq!(report.job_ids.len(), 3);
+    assert!(report.imports.is_empty(), "{:?}", report.imports);
+}

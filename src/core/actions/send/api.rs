@@ -170,7 +170,7 @@ impl MailApi {
             while let Some(done) = run.tasks.try_join_next() {
                 run.absorb(done);
             }
-            let Some(mail) = self.admit(record, opts, &mut run).await else {
+            let Some(mail) = self.admit(record, opts, &mut run, &stop).await else {
                 continue;
             };
             let ready = if opts.merge {
@@ -195,12 +195,14 @@ impl MailApi {
     }
 
     /// Validation, size limits and the template check of one record;
-    /// `None` when it failed (and was reported).
+    /// `None` when it failed (and was reported), or when the run was stopped
+    /// during the check (it is then unsettled: `not_sent`).
     async fn admit(
         &self,
         record: InputRecord,
         opts: SendOptions,
         run: &mut Run,
+        stop: &CancellationToken,
     ) -> Option<super::mail::PreparedMail> {
         let index = record.index;
         let payload = match record.payload {
@@ -223,7 +225,11 @@ impl MailApi {
             return None;
         }
         if opts.check_template {
-            if let Err(error) = self.templates.check(&self.client, &mail.template_id).await {
+            let checked = tokio::select! {
+                checked = self.templates.check(&self.client, &mail.template_id) => checked,
+                () = stop.cancelled() => return None,
+            };
+            if let Err(error) = checked {
                 let mut failure = failure_for(index, &error);
                 if !matches!(error, Error::PayloadValidation { .. }) {
                     // A lookup that failed after its retries concerns every

@@ -71,7 +71,8 @@ impl Run {
         self.fatal.is_none() && !self.stop.is_cancelled()
     }
 
-    /// Validates, converts and queues one record.
+    /// Validates, converts and queues one record. Stopped while the field
+    /// definitions are fetched, the record stays unsettled (`not_sent`).
     pub(super) async fn take<P: Into<UpsertPayload>>(&mut self, record: InputRecord<P>) {
         let index = record.index;
         let payload = match record.payload {
@@ -81,7 +82,10 @@ impl Run {
         let prepared = match payload {
             UpsertPayload::Encoded(contact) => Ok(Ok(contact)),
             UpsertPayload::Mapped(payload) => match validate_payload(payload) {
-                Ok(validated) => self.inner.prepare(&validated).await,
+                Ok(validated) => tokio::select! {
+                    prepared = self.inner.prepare(&validated) => prepared,
+                    () = self.stop.cancelled() => return,
+                },
                 Err(error) => Ok(Err(error)),
             },
         };
