@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import subprocess
 import sys
 import threading
@@ -19,6 +20,9 @@ import pytest
 
 import segment_sendgrid as sg
 from segment_sendgrid.testing import FakeSendGrid
+
+if not hasattr(os, "fork"):
+    pytest.skip("os.fork() does not exist on this platform", allow_module_level=True)
 
 # Python 3.12+ warns that forking a process with threads may deadlock: that is the
 # situation these tests check the library handles.
@@ -173,3 +177,20 @@ def test_an_emulator_started_before_the_fork_says_it_does_not_serve_in_the_child
         assert fake.running
         assert bounded(lambda: fake.client().check())
         assert len(fake.requests()) == 2
+
+
+def shortcut_in_child(endpoint: str) -> str:
+    event = {"traits": {"email": "shortcut@example.com"}}
+    return sg.upsert_contact(event, api_key=KEY, endpoint=endpoint).job_id
+
+
+def test_module_level_helpers_work_in_a_child_forked_while_they_were_in_use(
+    endpoint: str,
+) -> None:
+    from segment_sendgrid import _shortcuts
+
+    assert shortcut_in_child(endpoint)
+    # As if another thread were getting the shared client at the fork.
+    with _shortcuts._lock:
+        assert in_child(shortcut_in_child, endpoint)
+    assert shortcut_in_child(endpoint)

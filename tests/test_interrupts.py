@@ -285,8 +285,8 @@ def test_async_batches_raise_interrupts_of_the_input_with_the_report(
     expected, bad = BAD_ROWS[case]
     client = sg.AsyncClient(api_key=fake.api_key, endpoint=fake.url)
     with pytest.raises(expected) as info:
-        # The input is read when the call is made, before anything is awaited.
-        client.upsert_contacts(rows(3, bad))
+        # The input is read when the call is made, before the loop runs.
+        asyncio.run(client.upsert_contacts(rows(3, bad)))
     report = info.value.report  # type: ignore[attr-defined]
     assert (report.total, report.accepted) == (4, 0)
     assert fake.requests() == []
@@ -294,10 +294,9 @@ def test_async_batches_raise_interrupts_of_the_input_with_the_report(
 
 def test_async_batches_raise_the_iterators_exception_with_the_report(fake: FakeSendGrid) -> None:
     client = sg.AsyncClient(api_key=fake.api_key, endpoint=fake.url)
+    events = stopped_generator(ValueError("broken input"))
     with pytest.raises(ValueError, match="broken input") as info:
-        client.send_dynamic_templates(
-            stopped_generator(ValueError("broken input")), mapping=send_mapping("d-x")
-        )
+        asyncio.run(client.send_dynamic_templates(events, mapping=send_mapping("d-x")))
     report = info.value.report  # type: ignore[attr-defined]
     assert (report.total, report.accepted, len(report.failed)) == (3, 0, 3)
     assert {f.outcome for f in report.failed} == {"not_sent"}

@@ -14,6 +14,17 @@ _clients: dict[tuple[str | None, str], Client] = {}
 _lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    # Held by another thread at the fork, the lock would stay held in the child forever.
+    # (The clients themselves work in a forked child.)
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _client(api_key: str | None, endpoint: str) -> Client:
     """The shared client for ``(api_key, endpoint)``; built (and validated) on first use."""
     key = api_key if api_key is not None else os.environ.get("SENDGRID_API_KEY")
