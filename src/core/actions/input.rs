@@ -49,6 +49,14 @@ impl std::fmt::Display for BatchAbort {
 
 impl std::error::Error for BatchAbort {}
 
+/// Why a request of a stopped run was not sent (the records are `not_sent`).
+pub(crate) fn not_started() -> Error {
+    Error::Transport {
+        message: "not sent: the run was stopped before this request started".into(),
+        maybe_sent: false,
+    }
+}
+
 /// The next record of `records`, or `None` once the input ends or `stop`
 /// is cancelled. A run stops reading at once when stopped: records it never
 /// took are the caller's to report (`not_sent`).

@@ -80,6 +80,7 @@ async fn a_stopped_send_run_starts_nothing_more_and_accounts_every_record() {
     assert_stopped_cleanly(&report, 200);
     let posts = send_emulated::mail_posts(&fake);
     assert_eq!(posts, report.accepted);
+    assert_eq!(report.requests, posts as u64);
     assert_eq!(fake.messages().len(), report.accepted);
     assert_eq!(report.message_ids.len(), report.total);
     tokio::time::sleep(Duration::from_millis(2 * LATENCY_MS)).await;
@@ -109,6 +110,7 @@ async fn a_stopped_upsert_run_starts_nothing_more_and_does_not_wait_for_jobs() {
     assert_stopped_cleanly(&report, 2_000);
     let puts = requests_to(&em, "PUT", upsert_support::CONTACTS);
     assert_eq!(puts, report.job_ids.len());
+    assert_eq!(report.requests, puts as u64);
     assert_eq!(report.accepted, 10 * puts);
     // The pending import jobs were not followed.
     assert!(report.imports.is_empty());
@@ -167,4 +169,52 @@ async fn a_run_stopped_while_following_import_jobs_returns_what_sendgrid_accepte
     assert_eq!((report.total, report.accepted), (30, 30));
     assert_eq!(report.job_ids.len(), 3);
     assert!(report.imports.is_empty(), "{:?}", report.imports);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_does_not_narrow_down_a_refused_request() {
+    let fake = send_emulated::fake().await;
+    let template = send_emulated::dynamic_template(&fake);
+    fake.set_latency(LATENCY_MS);
+    // No field named: the run would split the request to find the bad mails.
+    let body = serde_json::json!({"errors": [{"message": "bad request", "field": null}]});
+    fake.fail_next("/v3/mail/send", 400, 1, Some(body), false)
+        .unwrap();
+    let payloads = (0..4).map(|i| send_emulated::mail(i, &template)).collect();
+    let options = SendOptions {
+        check_template: false,
+        ..SendOptions::default()
+    };
+    let stop = CancellationToken::new();
+    stop_after(&stop, Duration::from_millis(LATENCY_MS / 2));
+    let report = send_emulated::api(&fake, 2)
+        .send_many_until(send_emulated::records(payloads), options, stop)
+        .await
+        .unwrap();
+    assert_eq!((report.total, report.accepted, report.requests), (4, 0, 1));
+    assert!(report.failed.iter().all(|f| f.outcome == Outcome::NotSent));
+    assert_eq!(send_emulated::mail_posts(&fake), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_upsert_run_does_not_split_a_refused_request() {
+    let em = upsert_support::emulator(EmulatorOptions {
+        latency_ms: LATENCY_MS,
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let body = serde_json::json!({"errors": [{"message": "bad request", "field": null}]});
+    em.fail_next(upsert_support::CONTACTS, 400, 1, Some(body), false)
+        .unwrap();
+    let api = upsert_support::api_for(&em, &em.api_key(), 5, 2);
+    let stop = CancellationToken::new();
+    stop_after(&stop, Duration::from_millis(LATENCY_MS / 2));
+    let options = upsert_support::options(&api);
+    let report = api
+        .upsert_many_until(upsert_support::emails(4), options, stop)
+        .await
+        .unwrap();
+    assert_eq!((report.total, report.accepted, report.requests), (4, 0, 1));
+    assert!(report.failed.iter().all(|f| f.outcome == Outcome::NotSent));
+    assert_eq!(requests_to(&em, "PUT", upsert_support::CONTACTS), 1);
 }

@@ -11,6 +11,7 @@ use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 use super::merge::{Batch, Member};
+use crate::actions::input::not_started;
 use crate::client::{ApiResponse, Idempotency, SendGridClient};
 use crate::error::{Error, Result};
 use crate::rate_limit::backoff;
@@ -144,14 +145,6 @@ impl Dispatcher {
                 },
             ));
         }
-    }
-}
-
-/// A request the run was stopped before.
-fn not_started() -> Error {
-    Error::Transport {
-        message: "not sent: the run was stopped before this request started".into(),
-        maybe_sent: false,
     }
 }
 

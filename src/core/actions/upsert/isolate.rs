@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::batcher::{assemble, Chunk, Piece};
 use super::contact::sent_email;
 use super::sent::SentRequest;
+use crate::actions::input::not_started;
 use crate::client::{ApiResponse, Idempotency, SendGridClient};
 use crate::error::{ApiErrorDetail, Error};
 use crate::report::{Outcome, RecordFailure};
@@ -72,6 +73,15 @@ pub async fn deliver(
     let mut queue: VecDeque<Vec<Piece>> = VecDeque::from([chunk.pieces]);
     while let Some(pieces) = queue.pop_front() {
         if pieces.is_empty() {
+            continue;
+        }
+        if stop.is_cancelled() {
+            let failure = failure_for(&not_started());
+            let unsent = pieces.iter().map(|p| RecordFailure {
+                index: p.index,
+                ..failure.clone()
+            });
+            outcome.failures.extend(unsent);
             continue;
         }
         let body = assemble(&list_ids, pieces.iter().map(|p| p.json.as_slice()));
