@@ -20,6 +20,10 @@ Faults: ``fail_next(path, status, count, body, after_processing)``,
 import-job ``errors_url`` links at another origin. With pytest, the ``fake_sendgrid``
 fixture gives a started emulator (the plugin is registered on install).
 From a shell: ``python -m segment_sendgrid.testing --port 3030``.
+
+It serves only in the process that started it: in a process forked from that
+one it is not running, and its methods raise ``RuntimeError`` saying so (to test
+forked workers, serve it from another process, e.g. the command above).
 """
 
 from __future__ import annotations
