@@ -293,7 +293,10 @@ impl SendGridClient {
         let mut last: Option<Error> = None;
         loop {
             let proceed = match self.limiter.pending_wait(route) {
-                Some(wait) => match self.rate_limit_wait(&budget, wait, &method, route, stop).await {
+                Some(wait) => match self
+                    .rate_limit_wait(&budget, wait, &method, route, stop)
+                    .await
+                {
                     Ok(proceed) => proceed,
                     Err(error) => return (Err(error), retries),
                 },
@@ -345,7 +348,10 @@ impl SendGridClient {
             match self.retry_wait(&error, idempotency, retries) {
                 Some(wait) => {
                     let proceed = if error.status() == Some(429) {
-                        match self.rate_limit_wait(&budget, wait, &method, route, stop).await {
+                        match self
+                            .rate_limit_wait(&budget, wait, &method, route, stop)
+                            .await
+                        {
                             Ok(proceed) => proceed,
                             Err(_) => return (Err(error), retries),
                         }

@@ -190,7 +190,11 @@ impl ContactsApi {
         P: Into<UpsertPayload>,
     {
         let limit = self.inner.client.config().max_rate_limit_wait;
-        wait_budget::scoped(limit, self.upsert_many_within_budget(records, options, stop)).await
+        wait_budget::scoped(
+            limit,
+            self.upsert_many_within_budget(records, options, stop),
+        )
+        .await
     }
 
     async fn upsert_many_within_budget<S, P>(
