@@ -15,6 +15,7 @@ use crate::actions::input::{next_record, BatchAbort, CancellationToken, InputRec
 use crate::client::SendGridClient;
 use crate::error::{Error, Result};
 use crate::report::{BatchReport, Outcome, RecordFailure, ReportBuilder};
+use crate::wait_budget;
 
 /// Options of one send call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +90,15 @@ impl MailApi {
     /// Validates, checks the template (if asked) and sends one mail. Errors
     /// are raised as they are: 5xx and timeouts after sending included.
     pub async fn send_one(&self, payload: Value, opts: SendOptions) -> Result<SendResult> {
+        let limit = self.client.config().max_rate_limit_wait;
+        wait_budget::scoped(limit, self.send_one_within_budget(payload, opts)).await
+    }
+
+    async fn send_one_within_budget(
+        &self,
+        payload: Value,
+        opts: SendOptions,
+    ) -> Result<SendResult> {
         let mail = prepare(payload, now_ms(), opts.sandbox)?;
         if opts.check_template {
             self.templates
@@ -140,6 +150,19 @@ impl MailApi {
     /// end, and the report covers every record read: those never sent are
     /// `not_sent`, those whose request got no answer `unknown`.
     pub async fn send_many_until<S>(
+        &self,
+        records: S,
+        opts: SendOptions,
+        stop: CancellationToken,
+    ) -> Result<BatchReport, BatchAbort>
+    where
+        S: Stream<Item = InputRecord> + Send,
+    {
+        let limit = self.client.config().max_rate_limit_wait;
+        wait_budget::scoped(limit, self.send_many_within_budget(records, opts, stop)).await
+    }
+
+    async fn send_many_within_budget<S>(
         &self,
         records: S,
         opts: SendOptions,
@@ -287,11 +310,11 @@ impl Run {
             return;
         }
         let dispatcher = dispatcher.clone();
-        self.tasks.spawn(async move {
+        self.tasks.spawn(wait_budget::inherit(async move {
             let mut settled = Settled::default();
             dispatcher.settle(batch, &mut settled).await;
             settled
-        });
+        }));
     }
 
     fn absorb(&mut self, done: std::result::Result<Settled, tokio::task::JoinError>) {
