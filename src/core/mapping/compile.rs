@@ -222,7 +222,7 @@ impl Compiler {
                         }),
                         None => self.record(rooted, &Path::parse("")),
                     }
-                    Node::Template(template)
+                    Node::Template(Box::new((template, here.into())))
                 }
                 StringOr::Node(node) => {
                     self.record(rooted, &Path::parse(""));
@@ -231,7 +231,8 @@ impl Compiler {
             },
             "@literal" => self.compile(v, &here, depth, rooted)?,
             "@excludeWhenNull" => {
-                Node::ExcludeWhenNull(Box::new(self.compile(v, &here, depth, rooted)?))
+                let inner = self.compile(v, &here, depth, rooted)?;
+                Node::ExcludeWhenNull(Box::new(inner), here.into())
             }
             "@if" => self.compile_if(v, &here, depth, rooted)?,
             "@case" => self.compile_case(v, &here, depth, rooted)?,

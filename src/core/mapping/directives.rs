@@ -232,7 +232,11 @@ impl Compiler {
             }
             None => None,
         };
-        Ok(Node::ArrayPath(Box::new(ArrayPathNode { root, shape })))
+        Ok(Node::ArrayPath(Box::new(ArrayPathNode {
+            root,
+            shape,
+            at: at.into(),
+        })))
     }
 
     pub(super) fn compile_json(
@@ -262,7 +266,11 @@ impl Compiler {
             }
             _ => return Err(error_at(at, "@json requires a \"value\" key")),
         };
-        Ok(Node::Json(Box::new(JsonNode { value, mode })))
+        Ok(Node::Json(Box::new(JsonNode {
+            value,
+            mode,
+            at: at.into(),
+        })))
     }
 
     pub(super) fn compile_flatten(
@@ -284,6 +292,7 @@ impl Compiler {
             value: self.compile(raw, &child_at(at, "value"), depth + 1, rooted)?,
             separator: separator.to_owned(),
             omit_arrays: opts.get("omitArrays").is_some_and(js::is_truthy),
+            at: at.into(),
         })))
     }
 
@@ -316,7 +325,7 @@ impl Compiler {
         if direction == "left" {
             nodes.reverse();
         }
-        Ok(Node::Merge(nodes))
+        Ok(Node::Merge(nodes, at.into()))
     }
 
     pub(super) fn compile_transform(

@@ -167,14 +167,6 @@ pub(crate) fn canonicalize(c: char) -> char {
     u
 }
 
-/// A string literal as `JSON.stringify` writes it: `"`, `\` and control
-/// characters escaped, everything else (non-ASCII, `/`) verbatim.
-pub(crate) fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    json_string_pieces(s, |piece| out.push_str(piece));
-    out.push('"');
-}
-
 /// Hands `emit` the contents of `s` as a JSON string literal, in pieces:
 /// runs of text and escape sequences. Text without anything to escape
 /// (nearly all of it) is found so in 8-byte steps and emitted whole.
@@ -232,6 +224,14 @@ fn needs_json_escape(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A string literal as `JSON.stringify` writes it: `"`, `\` and control
+    /// characters escaped, everything else (non-ASCII, `/`) verbatim.
+    fn push_json_string(out: &mut String, s: &str) {
+        out.push('"');
+        json_string_pieces(s, |piece| out.push_str(piece));
+        out.push('"');
+    }
 
     #[test]
     fn array_indices_follow_js() {

@@ -21,6 +21,7 @@
 //! ```
 
 mod apply;
+mod budget;
 mod check;
 mod compile;
 mod defaults;
@@ -34,6 +35,8 @@ mod plan;
 mod projection;
 mod record_paths;
 mod replace;
+mod resolve;
+mod stringify;
 mod template;
 mod value;
 
@@ -41,6 +44,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+pub use budget::MAX_OUTPUT_BYTES;
 pub use defaults::{default_mapping, effective_mapping, merge_over_defaults};
 pub use output::{Mapped, MemberValue};
 pub use path::PathSegment;
@@ -49,6 +53,7 @@ pub use projection::PathTrie;
 
 use crate::error::{Error, Result};
 use crate::json_doc::{JsonDoc, JsonRef};
+use apply::Limits;
 use compile::Compiler;
 use node::Node;
 
@@ -61,6 +66,8 @@ pub struct Mapping {
     reads: PathTrie,
     /// Distinct prefixes of the paths read from the record.
     prefix_count: usize,
+    /// The most one record's output may take ([`MAX_OUTPUT_BYTES`]).
+    max_output: usize,
 }
 
 impl Mapping {
@@ -84,7 +91,24 @@ impl Mapping {
             input_paths,
             reads,
             prefix_count,
+            max_output: MAX_OUTPUT_BYTES,
         })
+    }
+
+    /// The same mapping with another bound on what it may produce for one
+    /// record (default [`MAX_OUTPUT_BYTES`]): roughly the JSON size of
+    /// everything it builds or copies, intermediate values included. A
+    /// record that would exceed it fails with a mapping error.
+    pub fn with_output_limit(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
+        self
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            prefix_count: self.prefix_count,
+            max_output: self.max_output,
+        }
     }
 
     /// Applies the mapping to one record (Segment's `transform`). `Ok(None)`
@@ -93,7 +117,7 @@ impl Mapping {
     pub fn apply<'a>(&self, input: impl Into<JsonRef<'a>>) -> Result<Option<Value>> {
         let input = input.into();
         check_record(input)?;
-        apply::apply_to_record(&self.root, input, self.prefix_count)
+        apply::apply_to_record(&self.root, input, self.limits())
     }
 
     /// Like [`apply`](Self::apply), but the result borrows from `input` and
@@ -106,8 +130,8 @@ impl Mapping {
     ) -> Result<Option<Mapped<'a>>> {
         let input = input.into();
         check_record(input)?;
-        let value = apply::eval_record(&self.root, input, self.prefix_count)?;
-        Ok((!value.is_undefined()).then_some(Mapped(value)))
+        let (value, budget) = apply::eval_record(&self.root, input, self.limits())?;
+        Ok((!value.is_undefined()).then(|| Mapped::new(value, budget)))
     }
 
     /// The mapping as plain field lookups, when it is only raw values,

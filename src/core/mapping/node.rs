@@ -26,18 +26,19 @@ pub(crate) enum Node {
     /// `@path` whose path comes from another directive.
     DynamicPath(Box<Node>, Box<str>),
     If(Box<IfNode>),
-    Template(Template),
+    /// `@template` and its location.
+    Template(Box<(Template, Box<str>)>),
     /// `@template` whose template comes from another directive.
     DynamicTemplate(Box<Node>, Box<str>),
     ArrayPath(Box<ArrayPathNode>),
     Case(Box<CaseNode>),
     Replace(Box<ReplaceNode>),
-    /// `@merge`, objects already reversed for `direction: "left"`.
-    Merge(Vec<Node>),
+    /// `@merge`, objects already reversed for `direction: "left"`, and its location.
+    Merge(Vec<Node>, Box<str>),
     Transform(Box<TransformNode>),
     Flatten(Box<FlattenNode>),
     Json(Box<JsonNode>),
-    ExcludeWhenNull(Box<Node>),
+    ExcludeWhenNull(Box<Node>, Box<str>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +66,7 @@ pub(crate) struct ArrayPathNode {
     pub root: Node,
     /// Present only when it is an object with at least one key.
     pub shape: Option<Node>,
+    pub at: Box<str>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +109,7 @@ pub(crate) struct FlattenNode {
     pub value: Node,
     pub separator: String,
     pub omit_arrays: bool,
+    pub at: Box<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,4 +125,5 @@ pub(crate) enum JsonMode {
 pub(crate) struct JsonNode {
     pub value: Node,
     pub mode: JsonMode,
+    pub at: Box<str>,
 }

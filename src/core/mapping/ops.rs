@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::budget::Budget;
 use super::js;
 use super::value::{into_js_order, sort_members_js, too_deep, Member, Val, MAX_DATA_DEPTH};
 use crate::error::{Error, Result};
@@ -14,20 +15,28 @@ use crate::json_doc::{JsonRef, JsonView};
 
 /// The own enumerable members of a value, as `Object.assign` and
 /// `Object.entries` see them: object members in JS order, array elements
-/// and string units under their index. Other values have none.
-fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
+/// and string units under their index. Other values have none. Members
+/// made here (an index key, a string's unit) are charged to `budget`
+/// first: a 1 MB string has a million of them.
+fn entries<'a>(value: Val<'a>, budget: &mut Budget<'_>) -> Result<Vec<Member<'a>>> {
     let indexed = |i: usize| Cow::Owned(i.to_string());
-    match value {
+    Ok(match value {
         Val::Ref(json) => match json.view() {
-            JsonView::Object(members) => js::members_in_js_order(members)
-                .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
-                .collect(),
-            JsonView::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (indexed(i), Val::Ref(v)))
-                .collect(),
-            JsonView::String(s) => string_entries(s),
+            JsonView::Object(members) => {
+                budget.charge_values(members.len())?;
+                js::members_in_js_order(members)
+                    .map(|(k, v)| (Cow::Borrowed(k), Val::Ref(v)))
+                    .collect()
+            }
+            JsonView::Array(items) => {
+                budget.charge_values(items.len().saturating_mul(2))?;
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (indexed(i), Val::Ref(v)))
+                    .collect()
+            }
+            JsonView::String(s) => string_entries(s, budget)?,
             _ => Vec::new(),
         },
         Val::Json(json) => match *json {
@@ -35,30 +44,39 @@ fn entries<'a>(value: Val<'a>) -> Vec<Member<'a>> {
                 .into_iter()
                 .map(|(k, v)| (Cow::Owned(k), Val::Json(Box::new(v))))
                 .collect(),
-            Value::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (indexed(i), Val::Json(Box::new(v))))
-                .collect(),
-            Value::String(s) => string_entries(&s),
+            Value::Array(items) => {
+                budget.charge_values(items.len())?;
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (indexed(i), Val::Json(Box::new(v))))
+                    .collect()
+            }
+            Value::String(s) => string_entries(&s, budget)?,
             _ => Vec::new(),
         },
-        Val::Str(s) => string_entries(&s),
-        Val::Arr(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (indexed(i), v))
-            .collect(),
+        Val::Str(s) => string_entries(&s, budget)?,
+        Val::Arr(items) => {
+            budget.charge_values(items.len())?;
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (indexed(i), v))
+                .collect()
+        }
         Val::Obj(members) => members,
         Val::Undefined => Vec::new(),
-    }
+    })
 }
 
-fn string_entries<'a>(s: &str) -> Vec<Member<'a>> {
-    js::utf16_units(s)
+fn string_entries<'a>(s: &str, budget: &mut Budget<'_>) -> Result<Vec<Member<'a>>> {
+    // Each unit: an index key and a one-unit string.
+    budget.charge_values(js::utf16_len(s).saturating_mul(2))?;
+    budget.charge(s.len())?;
+    Ok(js::utf16_units(s)
         .enumerate()
         .map(|(i, unit)| (Cow::Owned(i.to_string()), Val::Str(unit)))
-        .collect()
+        .collect())
 }
 
 fn is_object(value: &Val<'_>) -> bool {
@@ -71,79 +89,103 @@ fn is_array(value: &Val<'_>) -> bool {
 
 /// `Object.assign({}, ...objects)`: later sources win, a key keeps the place
 /// where it first appeared, array indices come first.
-pub(crate) fn merge(objects: Vec<Val<'_>>) -> Val<'_> {
+pub(crate) fn merge<'a>(objects: Vec<Val<'a>>, budget: &mut Budget<'_>) -> Result<Val<'a>> {
     let mut merged: IndexMap<Cow<'_, str>, Val<'_>> = IndexMap::new();
     for source in objects {
-        for (key, value) in entries(source) {
+        for (key, value) in entries(source, budget)? {
             merged.insert(key, value);
         }
     }
     let mut members: Vec<Member<'_>> = merged.into_iter().collect();
     sort_members_js(&mut members);
-    Val::Obj(members)
+    Ok(Val::Obj(members))
 }
 
 /// Segment's `flattenObject(value, '', separator, omitArrays)`: nested keys
 /// joined with `separator`; a non-container becomes `{"": value}`.
-pub(crate) fn flatten<'a>(value: Val<'a>, separator: &str, omit_arrays: bool) -> Result<Val<'a>> {
+pub(crate) fn flatten<'a>(
+    value: Val<'a>,
+    separator: &str,
+    omit_arrays: bool,
+    budget: &mut Budget<'_>,
+) -> Result<Val<'a>> {
     let mut flat: IndexMap<String, Val<'a>> = IndexMap::new();
-    flatten_into(&mut flat, value, "", separator, omit_arrays, 0)?;
+    let mut into = Flat {
+        flat: &mut flat,
+        separator,
+        omit_arrays,
+        budget,
+    };
+    into.add(value, "", 0)?;
     let mut members: Vec<Member<'a>> = flat.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect();
     sort_members_js(&mut members);
     Ok(Val::Obj(members))
 }
 
-fn flatten_into<'a>(
-    flat: &mut IndexMap<String, Val<'a>>,
-    value: Val<'a>,
-    prefix: &str,
-    separator: &str,
+struct Flat<'f, 'a, 'b, 's> {
+    flat: &'f mut IndexMap<String, Val<'a>>,
+    separator: &'f str,
     omit_arrays: bool,
-    depth: usize,
-) -> Result<()> {
-    if depth > MAX_DATA_DEPTH {
-        return Err(too_deep());
+    budget: &'b mut Budget<'s>,
+}
+
+impl<'a> Flat<'_, 'a, '_, '_> {
+    fn add(&mut self, value: Val<'a>, prefix: &str, depth: usize) -> Result<()> {
+        if depth > MAX_DATA_DEPTH {
+            return Err(too_deep());
+        }
+        if !(is_object(&value) || (!self.omit_arrays && is_array(&value))) {
+            self.budget.charge_values(1)?;
+            self.flat.insert(prefix.to_owned(), value);
+            return Ok(());
+        }
+        for (key, child) in entries(value, self.budget)? {
+            let key = if prefix.is_empty() {
+                self.budget.charge(key.len())?;
+                key.into_owned()
+            } else {
+                // Keys grow with depth, and the separator may be long.
+                let len = prefix.len() + self.separator.len() + key.len();
+                self.budget.charge(len)?;
+                format!("{prefix}{}{key}", self.separator)
+            };
+            self.add(child, &key, depth + 1)?;
+        }
+        Ok(())
     }
-    if !(is_object(&value) || (!omit_arrays && is_array(&value))) {
-        flat.insert(prefix.to_owned(), value);
-        return Ok(());
-    }
-    for (key, child) in entries(value) {
-        let key = if prefix.is_empty() {
-            key.into_owned()
-        } else {
-            format!("{prefix}{separator}{key}")
-        };
-        flatten_into(flat, child, &key, separator, omit_arrays, depth + 1)?;
-    }
-    Ok(())
 }
 
 /// `@excludeWhenNull`'s `cleanNulls`: `null` members of the object and of
 /// nested objects become `undefined`; arrays are left alone.
-pub(crate) fn clean_nulls(value: Val<'_>, depth: usize) -> Result<Val<'_>> {
+pub(crate) fn clean_nulls<'a>(
+    value: Val<'a>,
+    depth: usize,
+    budget: &mut Budget<'_>,
+) -> Result<Val<'a>> {
     if !is_object(&value) {
         return Ok(value);
     }
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
-    let mut members = entries(value);
+    let mut members = entries(value, budget)?;
     for (_, member) in &mut members {
         let taken = std::mem::replace(member, Val::Undefined);
         if !taken.is_null() {
-            *member = clean_nulls(taken, depth + 1)?;
+            *member = clean_nulls(taken, depth + 1, budget)?;
         }
     }
     Ok(Val::Obj(members))
 }
 
 /// `@json` decode: a string is parsed as JSON; text that is not JSON and
-/// values that are not strings come back unchanged.
-pub(crate) fn json_decode(value: Val<'_>) -> Result<Val<'_>> {
+/// values that are not strings come back unchanged. The parsed value is
+/// charged as much as its text.
+pub(crate) fn json_decode<'a>(value: Val<'a>, budget: &mut Budget<'_>) -> Result<Val<'a>> {
     let Some(text) = value.as_str() else {
         return Ok(value);
     };
+    budget.charge_str(text)?;
     match serde_json::from_str::<Value>(text) {
         Ok(parsed) => Ok(Val::Json(Box::new(into_js_order(parsed, 0)?))),
         Err(e) if e.to_string().contains("recursion limit") => Err(Error::Mapping(

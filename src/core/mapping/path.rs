@@ -5,8 +5,10 @@ use serde_json::Value;
 
 use crate::json_doc::{JsonRef, JsonView};
 
+use super::budget::Budget;
 use super::js;
-use super::value::Val;
+use super::value::{clone_in_js_order, Val};
+use crate::error::Result;
 
 /// One step of a lookup path: an object key, which also selects an array
 /// element (or a string's UTF-16 unit) when it is a canonical index, and
@@ -108,8 +110,38 @@ enum Cursor<'v, 'a> {
 /// Segment's `get(payload, path)`: `path.reduce((o, k) => o && o[k], payload)`.
 /// A falsy value met on the way (`0`, `""`, `false`, `null`) is the result.
 /// Only own properties are read: JS prototype members (`toString`…) are
-/// `undefined` here.
-pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
+/// `undefined` here. A value found inside what a directive built is copied,
+/// and the copy charged to `budget`.
+pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path, budget: &mut Budget<'_>) -> Result<Val<'a>> {
+    Ok(match walk(payload, path) {
+        Cursor::Input(v) => Val::Ref(v),
+        Cursor::Owned(v) => Val::Json(Box::new(clone_in_js_order(v, budget, 0)?)),
+        Cursor::Built(v) => v.copy(budget, 0)?,
+        Cursor::Computed(v) => v,
+    })
+}
+
+/// [`get`] on the input record, which is only ever borrowed from.
+pub(crate) fn get_in_record<'a>(record: JsonRef<'a>, path: &Path) -> Val<'a> {
+    match walk(&Val::Ref(record), path) {
+        Cursor::Input(v) => Val::Ref(v),
+        Cursor::Computed(v) => v,
+        // A record is JSON: a walk over it never enters a built value.
+        Cursor::Owned(_) | Cursor::Built(_) => Val::Undefined,
+    }
+}
+
+/// [`get`] for a value that is only looked at (stringified), not kept:
+/// nothing is copied.
+pub(crate) fn read<R>(payload: &Val<'_>, path: &Path, f: impl FnOnce(&Val<'_>) -> R) -> R {
+    match walk(payload, path) {
+        Cursor::Input(v) | Cursor::Owned(v) => f(&Val::Ref(v)),
+        Cursor::Built(v) => f(v),
+        Cursor::Computed(v) => f(&v),
+    }
+}
+
+fn walk<'v, 'a>(payload: &'v Val<'a>, path: &Path) -> Cursor<'v, 'a> {
     let mut cursor = match payload {
         Val::Ref(v) => Cursor::Input(*v),
         Val::Json(v) => Cursor::Owned(JsonRef::from(&**v)),
@@ -121,15 +153,10 @@ pub(crate) fn get<'a>(payload: &Val<'a>, path: &Path) -> Val<'a> {
         }
         match step(&cursor, segment) {
             Some(next) => cursor = next,
-            None => return Val::Undefined,
+            None => return Cursor::Computed(Val::Undefined),
         }
     }
-    match cursor {
-        Cursor::Input(v) => Val::Ref(v),
-        Cursor::Owned(v) => Val::Json(Box::new(v.to_value())),
-        Cursor::Built(v) => v.clone(),
-        Cursor::Computed(v) => v,
-    }
+    cursor
 }
 
 fn is_truthy(cursor: &Cursor<'_, '_>) -> bool {
@@ -198,6 +225,7 @@ pub(crate) const MAX_NESTED_PATH: usize = 64;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::budget::MAX_OUTPUT_BYTES;
     use serde_json::json;
 
     fn keys(raw: &str) -> Vec<String> {
@@ -226,7 +254,13 @@ mod tests {
     fn reads_with_js_semantics() {
         let input = json!({"a": 0, "s": "abc", "arr": [1, 2, 3], "o": {"k": null}});
         let payload = Val::Ref(JsonRef::from(&input));
-        let read = |p: &str| get(&payload, &Path::from_mapping(p)).into_output().unwrap();
+        let mut budget = Budget::new(MAX_OUTPUT_BYTES);
+        let mut read = |p: &str| {
+            get(&payload, &Path::from_mapping(p), &mut budget)
+                .unwrap()
+                .into_output(&mut budget)
+                .unwrap()
+        };
         assert_eq!(read("$.a.b"), Some(json!(0)));
         assert_eq!(read("$.s.length"), Some(json!(3)));
         assert_eq!(read("$.s[1]"), Some(json!("b")));

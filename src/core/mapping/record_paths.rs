@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::js;
-use super::path::{get, Path, PathSegment};
+use super::path::{get_in_record, Path, PathSegment};
 use super::value::Val;
 use crate::json_doc::{JsonRef, JsonView};
 
@@ -133,7 +133,7 @@ pub(crate) fn get_from_record<'a>(
                 }
                 return Val::Undefined;
             }
-            Step::Computed => return get(&Val::Ref(record), &path.path),
+            Step::Computed => return get_in_record(record, &path.path),
         }
     }
     Val::Ref(current)
@@ -143,6 +143,7 @@ pub(crate) fn get_from_record<'a>(
 mod tests {
     use super::*;
     use crate::json_doc::JsonDoc;
+    use crate::mapping::budget::{Budget, MAX_OUTPUT_BYTES};
     use serde_json::json;
 
     #[test]
@@ -186,11 +187,12 @@ mod tests {
                 indices.reverse();
             }
             for i in indices {
+                let mut budget = Budget::new(MAX_OUTPUT_BYTES);
                 let cached = get_from_record(input, &paths[i], &mut prefixes)
-                    .into_output()
+                    .into_output(&mut budget)
                     .unwrap();
-                let plain = get(&Val::Ref(JsonRef::from(&record)), &Path::parse(raw[i]))
-                    .into_output()
+                let plain = get_in_record(JsonRef::from(&record), &Path::parse(raw[i]))
+                    .into_output(&mut budget)
                     .unwrap();
                 assert_eq!(cached, plain, "{}", raw[i]);
             }

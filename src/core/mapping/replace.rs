@@ -3,7 +3,9 @@
 //! a literal, matching is per character (case-folded the way a non-unicode
 //! `/i` RegExp does) and the replacement expands `$$`, `$&`, `` $` `` and `$'`.
 
+use super::budget::{Budget, Text};
 use super::js;
+use crate::error::Result;
 
 /// A replacement string with its `$` patterns resolved once.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,73 +64,84 @@ impl Replacement {
 }
 
 /// Replaces the first (or every, when `global`) occurrence of `pattern`.
+/// The result is built as matches are found, charged to `budget` piece by
+/// piece: `$\`` and `$'` copy the text before or after every match, so one
+/// replacement can ask for the square of the value's length.
 pub(crate) fn replace(
     value: &str,
     pattern: &str,
     replacement: &Replacement,
     global: bool,
     ignore_case: bool,
-) -> String {
-    if pattern.is_empty() {
-        return value.to_owned();
-    }
-    let matches = if ignore_case {
-        find_folded(value, pattern, global)
-    } else {
-        let found = value.match_indices(pattern).map(|(i, m)| (i, i + m.len()));
-        if global {
-            found.collect()
-        } else {
-            found.take(1).collect()
-        }
-    };
-    let mut out = String::with_capacity(value.len());
+    budget: &mut Budget<'_>,
+) -> Result<String> {
+    let mut out = Text::new(budget)?;
     let mut last = 0;
-    for (start, end) in matches {
-        out.push_str(&value[last..start]);
+    let mut substitute = |start: usize, end: usize| -> Result<()> {
+        out.push_str(&value[last..start])?;
         for part in &replacement.parts {
-            match part {
-                Piece::Text(t) => out.push_str(t),
-                Piece::Matched => out.push_str(&value[start..end]),
-                Piece::Before => out.push_str(&value[..start]),
-                Piece::After => out.push_str(&value[end..]),
-            }
+            out.push_str(match part {
+                Piece::Text(t) => t,
+                Piece::Matched => &value[start..end],
+                Piece::Before => &value[..start],
+                Piece::After => &value[end..],
+            })?;
         }
         last = end;
+        Ok(())
+    };
+    if pattern.is_empty() {
+        // Not reached from a mapping (patterns are 1 to 10 characters).
+    } else if ignore_case {
+        for_each_folded(value, pattern, global, &mut substitute)?;
+    } else {
+        let limit = if global { usize::MAX } else { 1 };
+        for (start, found) in value.match_indices(pattern).take(limit) {
+            substitute(start, start + found.len())?;
+        }
     }
-    out.push_str(&value[last..]);
-    out
+    out.push_str(&value[last..])?;
+    Ok(out.out)
 }
 
-/// Byte ranges of case-insensitive matches, leftmost first, no overlaps.
-fn find_folded(value: &str, pattern: &str, global: bool) -> Vec<(usize, usize)> {
+/// Calls `f` with the byte range of each case-insensitive match, leftmost
+/// first, no overlaps (patterns are at most 10 characters: each start is
+/// compared in place).
+fn for_each_folded(
+    value: &str,
+    pattern: &str,
+    global: bool,
+    mut f: impl FnMut(usize, usize) -> Result<()>,
+) -> Result<()> {
     let wanted: Vec<char> = pattern.chars().map(js::canonicalize).collect();
-    let text: Vec<(usize, char)> = value
-        .char_indices()
-        .map(|(i, c)| (i, js::canonicalize(c)))
-        .collect();
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i + wanted.len() <= text.len() {
-        let window = &text[i..i + wanted.len()];
-        if window.iter().zip(&wanted).all(|((_, a), b)| a == b) {
-            let start = window.first().map_or(value.len(), |(b, _)| *b);
-            let end = text.get(i + wanted.len()).map_or(value.len(), |(b, _)| *b);
-            found.push((start, end));
+    let mut at = 0;
+    while let Some(first) = value[at..].chars().next() {
+        let mut end = at;
+        let mut chars = value[at..].chars();
+        let matched = wanted.iter().all(|w| match chars.next() {
+            Some(c) if js::canonicalize(c) == *w => {
+                end += c.len_utf8();
+                true
+            }
+            _ => false,
+        });
+        if matched {
+            f(at, end)?;
             if !global {
                 break;
             }
-            i += wanted.len();
+            at = end;
         } else {
-            i += 1;
+            at += first.len_utf8();
         }
     }
-    found
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::budget::MAX_OUTPUT_BYTES;
 
     fn run(value: &str, pattern: &str, replacement: &str, global: bool, icase: bool) -> String {
         replace(
@@ -137,7 +150,9 @@ mod tests {
             &Replacement::parse(replacement),
             global,
             icase,
+            &mut Budget::new(MAX_OUTPUT_BYTES),
         )
+        .unwrap()
     }
 
     #[test]
@@ -165,5 +180,24 @@ mod tests {
             run("STRASSE straße", "ß", "ss", true, true),
             "STRASSE strasse"
         );
+    }
+
+    #[test]
+    fn text_around_every_match_is_bounded() {
+        // Each of 100,000 matches copies what precedes it: ~5 GB unbounded.
+        let value = "a".repeat(100_000);
+        for (pattern, replacement, ignore_case) in [("a", "$`", false), ("A", "$'", true)] {
+            let mut budget = Budget::new(1 << 20);
+            let replacement = Replacement::parse(replacement);
+            let result = replace(
+                &value,
+                pattern,
+                &replacement,
+                true,
+                ignore_case,
+                &mut budget,
+            );
+            assert!(result.is_err(), "{pattern}");
+        }
     }
 }

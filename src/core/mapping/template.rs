@@ -5,15 +5,24 @@
 //! therefore fully known at compile time; with them, the second pass runs on
 //! the rendered text (a value may itself contain `{{…}}`).
 
+use super::budget::{Budget, Text};
 use super::js;
-use super::path::{get, Path};
-use super::value::{push_js_string, Val};
+use super::path::{read, Path};
+use super::stringify::push_js_string;
+use super::value::Val;
 use crate::error::Result;
 
 #[derive(Debug, Clone)]
 enum Part {
     Text(Box<str>),
     Placeholder(Path),
+}
+
+/// A piece of template text as the regex pass meets it.
+enum Piece<'t> {
+    Text(&'t str),
+    /// The placeholder's name, trimmed.
+    Placeholder(&'t str),
 }
 
 #[derive(Debug, Clone)]
@@ -26,7 +35,7 @@ pub(crate) struct Template {
 
 impl Template {
     pub(crate) fn compile(source: &str) -> Self {
-        let triple = scan(source, 3);
+        let triple = parts(source, 3);
         if triple.iter().any(|p| matches!(p, Part::Placeholder(_))) {
             Self {
                 triple,
@@ -35,18 +44,24 @@ impl Template {
         } else {
             Self {
                 triple: Vec::new(),
-                double: scan(source, 2),
+                double: parts(source, 2),
             }
         }
     }
 
     /// Renders against `payload`; missing and `null` values print as "".
-    pub(crate) fn render(&self, payload: &Val<'_>) -> Result<String> {
+    pub(crate) fn render(&self, payload: &Val<'_>, budget: &mut Budget<'_>) -> Result<String> {
         if self.triple.is_empty() {
-            return render_parts(&self.double, payload);
+            let mut out = Text::new(budget)?;
+            render_parts(&self.double, payload, &mut out)?;
+            return Ok(out.out);
         }
-        let first = render_parts(&self.triple, payload)?;
-        render_parts(&scan(&first, 2), payload)
+        let first = {
+            let mut first = Text::new(budget)?;
+            render_parts(&self.triple, payload, &mut first)?;
+            first.out
+        };
+        render_text(&first, 2, payload, budget)
     }
 
     /// The paths this template reads, or `None` when a value rendered by the
@@ -61,14 +76,63 @@ impl Template {
     }
 }
 
+/// A template known only at run time (`@template` of a directive, or the
+/// second pass over rendered text), rendered as it is scanned: its
+/// placeholders are never collected, however many there are.
+pub(crate) fn render_source(
+    source: &str,
+    payload: &Val<'_>,
+    budget: &mut Budget<'_>,
+) -> Result<String> {
+    let mut triple = false;
+    scan(source, 3, |piece| {
+        triple |= matches!(piece, Piece::Placeholder(_));
+        Ok(())
+    })?;
+    if !triple {
+        return render_text(source, 2, payload, budget);
+    }
+    let first = render_text(source, 3, payload, budget)?;
+    render_text(&first, 2, payload, budget)
+}
+
+fn render_text(
+    text: &str,
+    braces: usize,
+    payload: &Val<'_>,
+    budget: &mut Budget<'_>,
+) -> Result<String> {
+    let mut out = Text::new(budget)?;
+    scan(text, braces, |piece| match piece {
+        Piece::Text(t) => out.push_str(t),
+        Piece::Placeholder(name) => push_value(&mut out, payload, &Path::parse(name)),
+    })?;
+    Ok(out.out)
+}
+
+fn parts(text: &str, braces: usize) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let _ = scan(text, braces, |piece| {
+        parts.push(match piece {
+            Piece::Text(t) => Part::Text(t.into()),
+            Piece::Placeholder(name) => Part::Placeholder(Path::parse(name)),
+        });
+        Ok(())
+    });
+    parts
+}
+
 /// Splits `text` at `{{x}}` (braces = 2) or `{{{x}}}` (braces = 3), as the
 /// regex `\{\{([^}]+)\}\}` finds them, leftmost first, no overlaps.
-fn scan(text: &str, braces: usize) -> Vec<Part> {
+fn scan<'t>(
+    text: &'t str,
+    braces: usize,
+    mut emit: impl FnMut(Piece<'t>) -> Result<()>,
+) -> Result<()> {
     let bytes = text.as_bytes();
     let is_run = |from: usize, b: u8| {
         bytes.len() >= from + braces && bytes[from..from + braces].iter().all(|c| *c == b)
     };
-    let mut parts = Vec::new();
     let (mut last, mut i) = (0, 0);
     while i < bytes.len() {
         if is_run(i, b'{') {
@@ -80,10 +144,11 @@ fn scan(text: &str, braces: usize) -> Vec<Part> {
             let inner_end = inner_start + inner_len;
             if inner_len > 0 && is_run(inner_end, b'}') {
                 if last < i {
-                    parts.push(Part::Text(text[last..i].into()));
+                    emit(Piece::Text(&text[last..i]))?;
                 }
-                let name = js::js_trim(&text[inner_start..inner_end]);
-                parts.push(Part::Placeholder(Path::parse(name)));
+                emit(Piece::Placeholder(js::js_trim(
+                    &text[inner_start..inner_end],
+                )))?;
                 i = inner_end + braces;
                 last = i;
                 continue;
@@ -92,36 +157,45 @@ fn scan(text: &str, braces: usize) -> Vec<Part> {
         i += 1;
     }
     if last < text.len() {
-        parts.push(Part::Text(text[last..].into()));
+        emit(Piece::Text(&text[last..]))?;
     }
-    parts
+    Ok(())
 }
 
-fn render_parts(parts: &[Part], payload: &Val<'_>) -> Result<String> {
-    let mut out = String::new();
+fn render_parts(parts: &[Part], payload: &Val<'_>, out: &mut Text<'_, '_>) -> Result<()> {
     for part in parts {
         match part {
-            Part::Text(t) => out.push_str(t),
-            Part::Placeholder(path) => {
-                let value = get(payload, path);
-                if !value.is_nullish() {
-                    push_js_string(&mut out, &value, 0)?;
-                }
-            }
+            Part::Text(t) => out.push_str(t)?,
+            Part::Placeholder(path) => push_value(out, payload, path)?,
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+fn push_value(out: &mut Text<'_, '_>, payload: &Val<'_>, path: &Path) -> Result<()> {
+    read(payload, path, |value| {
+        if value.is_nullish() {
+            return Ok(());
+        }
+        push_js_string(out, value, 0)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::budget::MAX_OUTPUT_BYTES;
     use serde_json::json;
 
     fn render(tpl: &str, data: serde_json::Value) -> String {
-        Template::compile(tpl)
-            .render(&Val::Ref((&data).into()))
-            .unwrap()
+        let payload = Val::Ref((&data).into());
+        let mut budget = Budget::new(MAX_OUTPUT_BYTES);
+        let compiled = Template::compile(tpl)
+            .render(&payload, &mut budget)
+            .unwrap();
+        let at_run_time = render_source(tpl, &payload, &mut budget).unwrap();
+        assert_eq!(compiled, at_run_time, "{tpl}");
+        compiled
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::budget::{Budget, VALUE_BYTES};
 use super::js;
 use crate::error::{Error, Result};
 use crate::json_doc::{Items, JsonRef, JsonView, Members};
@@ -96,31 +97,39 @@ impl<'a> Val<'a> {
     /// The output value; `None` is a top-level `undefined`. `undefined`
     /// members are dropped and `undefined` array elements become `null`
     /// (Segment's `removeUndefined`, then JSON); every object comes out in JS
-    /// key order.
-    pub(crate) fn into_output(self) -> Result<Option<Value>> {
-        self.into_output_at(0)
+    /// key order. What is copied (record values, mapping keys and
+    /// constants) is charged to `budget`; what the mapping built was
+    /// charged when it was built, and is moved.
+    pub(crate) fn into_output(self, budget: &mut Budget<'_>) -> Result<Option<Value>> {
+        self.into_output_at(budget, 0)
     }
 
-    fn into_output_at(self, depth: usize) -> Result<Option<Value>> {
+    fn into_output_at(self, budget: &mut Budget<'_>, depth: usize) -> Result<Option<Value>> {
         if depth > MAX_DATA_DEPTH {
             return Err(too_deep());
         }
         Ok(Some(match self {
             Val::Undefined => return Ok(None),
-            Val::Ref(v) => clone_in_js_order(v, depth)?,
+            Val::Ref(v) => clone_in_js_order(v, budget, depth)?,
             Val::Str(s) => Value::String(s),
             Val::Json(v) => *v,
             Val::Arr(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
-                    out.push(item.into_output_at(depth + 1)?.unwrap_or(Value::Null));
+                    out.push(
+                        item.into_output_at(budget, depth + 1)?
+                            .unwrap_or(Value::Null),
+                    );
                 }
                 Value::Array(out)
             }
             Val::Obj(members) => {
                 let mut out = Map::with_capacity(members.len());
                 for (key, value) in members {
-                    if let Some(v) = value.into_output_at(depth + 1)? {
+                    if let Some(v) = value.into_output_at(budget, depth + 1)? {
+                        if let Cow::Borrowed(key) = key {
+                            budget.charge(key.len())?;
+                        }
                         out.insert(key.into_owned(), v);
                     }
                 }
@@ -128,34 +137,97 @@ impl<'a> Val<'a> {
             }
         }))
     }
+
+    /// A copy of this value (reading a nested payload twice), charged to
+    /// `budget` for what it copies: borrowed JSON is shared, not copied.
+    pub(crate) fn copy(&self, budget: &mut Budget<'_>, depth: usize) -> Result<Val<'a>> {
+        if depth > MAX_DATA_DEPTH {
+            return Err(too_deep());
+        }
+        Ok(match self {
+            Val::Undefined => Val::Undefined,
+            Val::Ref(v) => Val::Ref(*v),
+            Val::Str(s) => {
+                budget.charge_str(s)?;
+                Val::Str(s.clone())
+            }
+            Val::Json(v) => Val::Json(Box::new(clone_in_js_order(
+                JsonRef::from(&**v),
+                budget,
+                depth,
+            )?)),
+            Val::Arr(items) => {
+                budget.charge_values(items.len())?;
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(item.copy(budget, depth + 1)?);
+                }
+                Val::Arr(out)
+            }
+            Val::Obj(members) => {
+                budget.charge_values(members.len())?;
+                let mut out = Vec::with_capacity(members.len());
+                for (key, item) in members {
+                    if let Cow::Owned(key) = key {
+                        budget.charge(key.len())?;
+                    }
+                    out.push((key.clone(), item.copy(budget, depth + 1)?));
+                }
+                Val::Obj(out)
+            }
+        })
+    }
 }
 
 /// A deep copy of input JSON with every object in JS key order (the record
-/// may come from a source that keeps `"10"` after `"b"`; JS never does).
-pub(crate) fn clone_in_js_order(value: JsonRef<'_>, depth: usize) -> Result<Value> {
+/// may come from a source that keeps `"10"` after `"b"`; JS never does),
+/// charged to `budget`.
+pub(crate) fn clone_in_js_order(
+    value: JsonRef<'_>,
+    budget: &mut Budget<'_>,
+    depth: usize,
+) -> Result<Value> {
     if depth > MAX_DATA_DEPTH {
         return Err(too_deep());
     }
     match value.view() {
-        JsonView::Array(items) => clone_array_in_js_order(items, depth),
-        JsonView::Object(members) => clone_object_in_js_order(members, depth),
-        _ => Ok(value.to_value()),
+        JsonView::Array(items) => clone_array_in_js_order(items, budget, depth),
+        JsonView::Object(members) => clone_object_in_js_order(members, budget, depth),
+        JsonView::String(s) => {
+            budget.charge_str(s)?;
+            Ok(Value::String(s.to_owned()))
+        }
+        _ => {
+            budget.charge(VALUE_BYTES)?;
+            Ok(value.to_value())
+        }
     }
 }
 
 // The two halves of `clone_in_js_order` keep its recursive frame small.
-fn clone_array_in_js_order(items: Items<'_>, depth: usize) -> Result<Value> {
+fn clone_array_in_js_order(
+    items: Items<'_>,
+    budget: &mut Budget<'_>,
+    depth: usize,
+) -> Result<Value> {
+    budget.charge_values(items.len())?;
     let mut out = Vec::with_capacity(items.len());
     for item in items.iter() {
-        out.push(clone_in_js_order(item, depth + 1)?);
+        out.push(clone_in_js_order(item, budget, depth + 1)?);
     }
     Ok(Value::Array(out))
 }
 
-fn clone_object_in_js_order(members: Members<'_>, depth: usize) -> Result<Value> {
+fn clone_object_in_js_order(
+    members: Members<'_>,
+    budget: &mut Budget<'_>,
+    depth: usize,
+) -> Result<Value> {
+    budget.charge_values(members.len())?;
     let mut out = Map::with_capacity(members.len());
     for (k, v) in js::members_in_js_order(members) {
-        out.insert(k.to_owned(), clone_in_js_order(v, depth + 1)?);
+        budget.charge(k.len())?;
+        out.insert(k.to_owned(), clone_in_js_order(v, budget, depth + 1)?);
     }
     Ok(Value::Object(out))
 }
@@ -208,170 +280,4 @@ pub(crate) fn strip_undefined(value: Val<'_>) -> Val<'_> {
         Val::Arr(items) => Val::Arr(items.into_iter().map(strip_undefined).collect()),
         other => other,
     }
-}
-
-/// `String(value)`, appended to `out`. Inside arrays (`Array#join`)
-/// `undefined` and `null` print as "".
-pub(crate) fn push_js_string(out: &mut String, value: &Val<'_>, depth: usize) -> Result<()> {
-    match value {
-        Val::Undefined => out.push_str("undefined"),
-        Val::Str(s) => out.push_str(s),
-        Val::Obj(_) => out.push_str("[object Object]"),
-        Val::Ref(v) => push_json_js_string(out, *v, depth)?,
-        Val::Json(v) => push_json_js_string(out, JsonRef::from(&**v), depth)?,
-        Val::Arr(items) => {
-            if depth > MAX_DATA_DEPTH {
-                return Err(too_deep());
-            }
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if !item.is_nullish() {
-                    push_js_string(out, item, depth + 1)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn push_json_js_string(out: &mut String, value: JsonRef<'_>, depth: usize) -> Result<()> {
-    match value.view() {
-        JsonView::Null => out.push_str("null"),
-        JsonView::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        JsonView::Number(n) => js::push_number(out, &n),
-        JsonView::String(s) => out.push_str(s),
-        JsonView::Object(_) => out.push_str("[object Object]"),
-        JsonView::Array(items) => {
-            if depth > MAX_DATA_DEPTH {
-                return Err(too_deep());
-            }
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if !item.is_null() {
-                    push_json_js_string(out, item, depth + 1)?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `value == ''` (loose equality) for a value that is neither `undefined`
-/// nor `null`: `""`, `0`, `false` and arrays that join to "" are equal.
-pub(crate) fn loosely_equals_empty_string(value: &Val<'_>) -> Result<bool> {
-    let json = match value {
-        Val::Undefined | Val::Obj(_) => return Ok(false),
-        Val::Str(s) => return Ok(s.is_empty()),
-        Val::Arr(_) => {
-            let mut joined = String::new();
-            push_js_string(&mut joined, value, 0)?;
-            return Ok(joined.is_empty());
-        }
-        Val::Ref(v) => *v,
-        Val::Json(v) => JsonRef::from(&**v),
-    };
-    Ok(match json.view() {
-        JsonView::Null | JsonView::Object(_) => false,
-        JsonView::Bool(b) => !b,
-        JsonView::Number(n) => n.as_f64() == Some(0.0),
-        JsonView::String(s) => s.is_empty(),
-        JsonView::Array(_) => {
-            let mut joined = String::new();
-            push_json_js_string(&mut joined, json, 0)?;
-            joined.is_empty()
-        }
-    })
-}
-
-/// `JSON.stringify(value)`; `None` for `undefined`. Object members that are
-/// `undefined` are left out, array slots become `null`, numbers print as JS.
-pub(crate) fn json_stringify(value: &Val<'_>) -> Result<Option<String>> {
-    if value.is_undefined() {
-        return Ok(None);
-    }
-    let mut out = String::new();
-    push_stringified(&mut out, value, 0)?;
-    Ok(Some(out))
-}
-
-fn push_stringified(out: &mut String, value: &Val<'_>, depth: usize) -> Result<()> {
-    if depth > MAX_DATA_DEPTH {
-        return Err(too_deep());
-    }
-    match value {
-        Val::Undefined => out.push_str("null"),
-        Val::Str(s) => js::push_json_string(out, s),
-        Val::Ref(v) => push_json_stringified(out, *v, depth)?,
-        Val::Json(v) => push_json_stringified(out, JsonRef::from(&**v), depth)?,
-        Val::Arr(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_stringified(out, item, depth + 1)?;
-            }
-            out.push(']');
-        }
-        Val::Obj(members) => {
-            out.push('{');
-            let mut first = true;
-            for (key, item) in members.iter().filter(|(_, v)| !v.is_undefined()) {
-                if !first {
-                    out.push(',');
-                }
-                first = false;
-                js::push_json_string(out, key);
-                out.push(':');
-                push_stringified(out, item, depth + 1)?;
-            }
-            out.push('}');
-        }
-    }
-    Ok(())
-}
-
-fn push_json_stringified(out: &mut String, value: JsonRef<'_>, depth: usize) -> Result<()> {
-    if depth > MAX_DATA_DEPTH {
-        return Err(too_deep());
-    }
-    match value.view() {
-        JsonView::Null => out.push_str("null"),
-        JsonView::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        JsonView::Number(n) => {
-            if n.as_f64().is_some_and(f64::is_finite) {
-                js::push_number(out, &n);
-            } else {
-                out.push_str("null");
-            }
-        }
-        JsonView::String(s) => js::push_json_string(out, s),
-        JsonView::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                push_json_stringified(out, item, depth + 1)?;
-            }
-            out.push(']');
-        }
-        JsonView::Object(members) => {
-            out.push('{');
-            for (i, (key, item)) in js::members_in_js_order(members).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                js::push_json_string(out, key);
-                out.push(':');
-                push_json_stringified(out, item, depth + 1)?;
-            }
-            out.push('}');
-        }
-    }
-    Ok(())
 }
