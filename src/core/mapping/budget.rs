@@ -78,6 +78,16 @@ impl<'s> Budget<'s> {
         self.charge(count.saturating_mul(VALUE_BYTES))
     }
 
+    /// Text about to be split into parts (a path into its keys, JSON text
+    /// into its values): its bytes, and a value for each byte `starts_part`
+    /// marks (an upper bound of the parts), so a text of many tiny parts
+    /// costs what its parts will.
+    pub(crate) fn charge_parts(&mut self, text: &str, starts_part: fn(u8) -> bool) -> Result<()> {
+        let parts = 1 + text.bytes().filter(|b| starts_part(*b)).count();
+        self.charge(text.len())?;
+        self.charge_values(parts)
+    }
+
     #[cold]
     #[inline(never)]
     fn exceeded(&self) -> Error {

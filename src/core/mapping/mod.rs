@@ -40,7 +40,8 @@ mod stringify;
 mod template;
 mod value;
 
-use std::collections::HashSet;
+// Keys of the mapping itself (trusted input): a fast hash, no DoS-resistant one.
+use foldhash::HashSet;
 
 use serde_json::Value;
 
@@ -77,7 +78,7 @@ impl Mapping {
         check::precheck(mapping)?;
         let mut compiler = Compiler::default();
         let root = compiler.compile_root(mapping, "mapping", 0, true)?;
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let prefix_count = compiler.prefixes.len();
         let mut input_paths = compiler.paths;
         input_paths.retain(|p| seen.insert(p.clone()));

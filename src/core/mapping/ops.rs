@@ -180,12 +180,12 @@ pub(crate) fn clean_nulls<'a>(
 
 /// `@json` decode: a string is parsed as JSON; text that is not JSON and
 /// values that are not strings come back unchanged. The parsed value is
-/// charged as much as its text.
+/// charged before parsing, as a value per `,` `:` `[` `{` of its text.
 pub(crate) fn json_decode<'a>(value: Val<'a>, budget: &mut Budget<'_>) -> Result<Val<'a>> {
     let Some(text) = value.as_str() else {
         return Ok(value);
     };
-    budget.charge_str(text)?;
+    budget.charge_parts(text, |b| matches!(b, b',' | b':' | b'[' | b'{'))?;
     match serde_json::from_str::<Value>(text) {
         Ok(parsed) => Ok(Val::Json(Box::new(into_js_order(parsed, 0)?))),
         Err(e) if e.to_string().contains("recursion limit") => Err(Error::Mapping(

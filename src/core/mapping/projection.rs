@@ -4,16 +4,26 @@
 //! allocations of a full JSON tree, and the mapping gives the same result on
 //! the projected record as on the whole one.
 
+use foldhash::HashMap;
+
 use super::path::MAX_NESTED_PATH;
 use crate::json_doc::JsonDoc;
+
+/// Children searched in order up to this many, like small JSON objects;
+/// a node with more gets a hash index, so adding or finding a key never
+/// scans a long list (a mapping may read 500,000 fields).
+const SCAN_CHILDREN: usize = 8;
 
 /// The input paths a mapping reads, as a trie over object keys. A node
 /// marked `whole` (or reached through an array) is needed entirely.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct PathTrie {
     whole: bool,
-    /// Few per node: searched in order, like small JSON objects.
+    /// In the order they were first added.
     children: Vec<(String, PathTrie)>,
+    /// Positions in `children` by key, once there are more than
+    /// [`SCAN_CHILDREN`].
+    index: Option<HashMap<Box<str>, usize>>,
 }
 
 impl PathTrie {
@@ -25,17 +35,38 @@ impl PathTrie {
                 return;
             }
             let key = key.as_ref();
-            let at = match node.children.iter().position(|(k, _)| k == key) {
+            let at = match node.position(key) {
                 Some(at) => at,
-                None => {
-                    node.children.push((key.to_owned(), PathTrie::default()));
-                    node.children.len() - 1
-                }
+                None => node.add_child(key),
             };
             node = &mut node.children[at].1;
         }
         node.whole = true;
         node.children.clear();
+        node.index = None;
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.children.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    fn add_child(&mut self, key: &str) -> usize {
+        let at = self.children.len();
+        self.children.push((key.to_owned(), PathTrie::default()));
+        match &mut self.index {
+            Some(index) => {
+                index.insert(key.into(), at);
+            }
+            None if self.children.len() > SCAN_CHILDREN => {
+                let index = self.children.iter().enumerate();
+                self.index = Some(index.map(|(i, (k, _))| (k.as_str().into(), i)).collect());
+            }
+            None => {}
+        }
+        at
     }
 
     /// The whole value under this node is needed.
@@ -49,7 +80,7 @@ impl PathTrie {
     }
 
     pub(crate) fn child(&self, key: &str) -> Option<&PathTrie> {
-        self.children.iter().find(|(k, _)| k == key).map(|(_, t)| t)
+        self.position(key).map(|at| &self.children[at].1)
     }
 
     /// Parses JSON text into a [`JsonDoc`], keeping only what this trie
@@ -103,6 +134,27 @@ mod tests {
             json!([1, 2])
         );
         assert_eq!(parse(&trie(&[&["a"]]), "\"str\"").unwrap(), json!("str"));
+    }
+
+    #[test]
+    fn many_children_keep_their_order_and_are_found() {
+        let keys: Vec<String> = (0..100).rev().map(|i| format!("k{i}")).collect();
+        let mut wide = PathTrie::default();
+        for key in &keys {
+            wide.insert(&[key.as_str(), "x"]);
+            wide.insert(&[key.as_str(), "y"]);
+        }
+        let listed: Vec<&str> = wide.children().map(|(k, _)| k).collect();
+        assert_eq!(listed, keys);
+        for key in &keys {
+            let child = wide.child(key).unwrap();
+            assert_eq!(child.children().count(), 2, "{key}");
+        }
+        assert!(wide.child("k100").is_none());
+        // Asking for a whole child drops its own children.
+        wide.insert(&["k7"]);
+        assert!(wide.child("k7").unwrap().is_whole());
+        assert_eq!(wide.children().count(), 100);
     }
 
     #[test]

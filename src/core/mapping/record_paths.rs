@@ -3,7 +3,7 @@
 //! are numbered at compile time and looked up once per record, and small
 //! objects are searched without hashing.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::js;
 use super::path::{get_in_record, Path, PathSegment};

@@ -34,6 +34,7 @@ pub(super) fn eval_dynamic_path<'a>(
         ));
     };
     cx.budget.site = at;
+    cx.budget.charge_parts(path, |b| matches!(b, b'.' | b'['))?;
     get(payload, &Path::from_mapping(path), &mut cx.budget)
 }
 
