@@ -271,3 +271,41 @@ async fn dry_run_records_the_exact_bodies_and_sends_nothing() {
         .collect();
     assert_eq!(sizes, dry_sizes);
 }
+
+#[tokio::test]
+async fn a_mail_too_large_for_any_request_is_refused_alike_alone_and_in_a_batch() {
+    let fake = fake().await;
+    let template = dynamic_template(&fake);
+    let mut big = mail(0, &template);
+    big["dynamic_template_data"]["essay"] = json!("w".repeat(30_000_000));
+    let mut crowded = mail(1, &template);
+    let cc: Vec<Value> = (0..1000)
+        .map(|i| json!({"email": format!("cc{i}@example.com")}))
+        .collect();
+    crowded["cc"] = json!(cc);
+    let opts = SendOptions {
+        merge: false,
+        ..SendOptions::default()
+    };
+    let report = api(&fake, 1)
+        .send_many(records(vec![big.clone(), crowded.clone()]), opts)
+        .await
+        .unwrap();
+    let batch: Vec<&str> = report.failed.iter().map(|f| f.reason.as_str()).collect();
+    assert_eq!(batch.len(), 2, "{batch:?}");
+    assert!(report.failed.iter().all(|f| f.outcome == Outcome::Invalid));
+    for (payload, batch_reason) in [(big, batch[0]), (crowded, batch[1])] {
+        let single = api(&fake, 1).send_one(payload, opts).await;
+        let Err(Error::PayloadValidation { message, .. }) = single else {
+            panic!("a single send accepted what the batch refused: {single:?}");
+        };
+        assert_eq!(message, batch_reason);
+    }
+    assert!(
+        batch[0].contains("SendGrid accepts less than 30000000"),
+        "{batch:?}"
+    );
+    assert!(batch[1].contains("1001 recipients"), "{batch:?}");
+    // Refused locally: the 30 MB mail was never uploaded.
+    assert_eq!(mail_posts(&fake), 0);
+}

@@ -8,8 +8,8 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::dispatch::{failure_for, message_id, Dispatcher, Settled, Settlement};
-use super::mail::{parse_template_id, prepare, TEMPLATE_MESSAGE};
-use super::merge::{oversize, Batch, Grouper};
+use super::mail::{parse_template_id, prepare, PreparedMail, TEMPLATE_MESSAGE};
+use super::merge::{fitting, Batch, Grouper};
 use super::templates::TemplateCache;
 use crate::actions::input::{next_record, BatchAbort, CancellationToken, InputRecord};
 use crate::client::SendGridClient;
@@ -68,6 +68,12 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Validation and size limits of one mapped payload, the same for a
+/// single send and for each record of a batch.
+fn prepare_sendable(payload: Value, opts: SendOptions) -> Result<PreparedMail> {
+    fitting(prepare(payload, now_ms(), opts.sandbox)?)
+}
+
 /// "Send Email with Dynamic Template" for one client.
 #[derive(Debug, Clone)]
 pub struct MailApi {
@@ -99,7 +105,7 @@ impl MailApi {
         payload: Value,
         opts: SendOptions,
     ) -> Result<SendResult> {
-        let mail = prepare(payload, now_ms(), opts.sandbox)?;
+        let mail = prepare_sendable(payload, opts)?;
         if opts.check_template {
             self.templates
                 .check(&self.client, &mail.template_id)
@@ -226,7 +232,7 @@ impl MailApi {
         opts: SendOptions,
         run: &mut Run,
         stop: &CancellationToken,
-    ) -> Option<super::mail::PreparedMail> {
+    ) -> Option<PreparedMail> {
         let index = record.index;
         let payload = match record.payload {
             Ok(payload) => payload,
@@ -235,18 +241,13 @@ impl MailApi {
                 return None;
             }
         };
-        let mail = match prepare(payload, now_ms(), opts.sandbox) {
+        let mail = match prepare_sendable(payload, opts) {
             Ok(mail) => mail,
             Err(error) => {
                 run.builder.fail(failure_for(index, &error));
                 return None;
             }
         };
-        if let Some(reason) = oversize(&mail) {
-            run.builder
-                .fail(RecordFailure::invalid(index, reason, None));
-            return None;
-        }
         if opts.check_template {
             let checked = tokio::select! {
                 checked = self.templates.check(&self.client, &mail.template_id) => checked,

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::mail::{body_overhead, request_body, PreparedMail};
+use crate::error::{Error, Result};
 
 pub const MAX_PERSONALIZATIONS: usize = 1000;
 pub const MAX_RECIPIENTS: usize = 1000;
@@ -77,8 +78,17 @@ impl Batch {
     }
 }
 
+/// A mail that fits a request on its own, or the reason it never can: the
+/// one size rule of single and batch sends, checked before anything is sent.
+pub fn fitting(mail: PreparedMail) -> Result<PreparedMail> {
+    match oversize(&mail) {
+        Some(reason) => Err(Error::validation(reason, None)),
+        None => Ok(mail),
+    }
+}
+
 /// Why a record can never fit a request, if so.
-pub fn oversize(mail: &PreparedMail) -> Option<String> {
+fn oversize(mail: &PreparedMail) -> Option<String> {
     if mail.recipients > MAX_RECIPIENTS {
         return Some(format!(
             "the email has {} recipients (to + cc + bcc); SendGrid accepts at most {MAX_RECIPIENTS} per request",
@@ -111,7 +121,7 @@ impl Grouper {
         Self::default()
     }
 
-    /// Adds a record (which must pass [`oversize`]); returns the requests
+    /// Adds a record (which must pass [`fitting`]); returns the requests
     /// that are ready to go.
     pub fn push(&mut self, index: usize, mail: PreparedMail) -> Vec<Batch> {
         let mut ready = Vec::new();
