@@ -64,6 +64,12 @@ def test_python_types_become_json() -> None:
         ({"score": float("inf")}, "score: inf is not JSON"),
         ({"d": decimal.Decimal("NaN")}, "d: Decimal('NaN') is not JSON"),
         ({"m": {1: "a"}}, "m: key 1 (int) is not a str"),
+        (
+            {"traits": {"first_name": "Zo\ud800"}},
+            "traits.first_name: str with a lone surrogate is not JSON",
+        ),
+        ({"m": {"\udc80": 1}}, "m: key with a lone surrogate is not JSON"),
+        ({"traits": {"n": 10**400}}, "traits.n: an int of 1329 bits is not JSON"),
     ],
 )
 def test_non_json_input_is_a_type_error_naming_the_path(data: Any, message: str) -> None:

@@ -711,10 +711,11 @@ class Mapping:
     def __getnewargs__(self) -> tuple[Any, ...]:
         """The mapping's source, for pickling."""
 
-def transform(mapping: Mapping_[str, Any], data: Mapping_[str, Any]) -> Any:
+def transform(mapping: Mapping_[str, Any] | Mapping, data: Mapping_[str, Any]) -> Any:
     """Applies a Segment ``mapping`` to one ``data`` record.
 
-    Compiles the mapping each call; use :class:`Mapping` to compile once.
+    A dict is compiled on first use and kept among the 16 most recently used (keyed by its
+    JSON text, so an edited dict compiles again); a :class:`Mapping` is used as compiled.
 
     Returns:
         What the mapping produces for ``data``.

@@ -17,6 +17,7 @@ use crate::batch_input::{is_mapping, json_text};
 use crate::convert::Converter;
 use crate::errors::to_py_err;
 use crate::mapping::{CompiledMapping, Mapping};
+use crate::mapping_cache::{self, Purpose};
 
 /// The two actions and their default mappings.
 #[derive(Debug, Clone, Copy)]
@@ -67,13 +68,27 @@ impl Action {
                 false,
             )?));
         };
-        let source = match mapping.cast::<Mapping>() {
-            Ok(compiled) => compiled.get().inner().source.clone(),
-            Err(_) => Converter::new(mapping.py())
-                .convert(mapping)
-                .map_err(|e| PyTypeError::new_err(format!("mapping: {}", e.value(mapping.py()))))?,
+        let purpose = self.purpose(use_default);
+        if let Ok(compiled) = mapping.cast::<Mapping>() {
+            return compiled
+                .get()
+                .effective(purpose, |source| self.compile(py, source, use_default));
+        }
+        let source = Converter::new(py)
+            .convert(mapping)
+            .map_err(|e| PyTypeError::new_err(format!("mapping: {}", e.value(py))))?;
+        mapping_cache::compiled(purpose, source, |source| {
+            self.compile(py, &source, use_default)
+        })
+    }
+
+    /// What the mapping is compiled for, in the cache of compiled mappings.
+    fn purpose(self, use_default: bool) -> Purpose {
+        let action = match self {
+            Self::UpsertContact => 1,
+            Self::SendDynamicTemplate => 3,
         };
-        Ok(Arc::new(self.compile(py, &source, use_default)?))
+        action + Purpose::from(!use_default)
     }
 
     fn compile(

@@ -9,6 +9,9 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyT
 use sendgrid_core::mapping::PathTrie;
 use serde_json::{Map, Number, Value};
 
+/// Why a str holding a lone surrogate (`"\ud800"`) cannot be converted.
+const LONE_SURROGATE: &str = "with a lone surrogate is not JSON (it has no UTF-8 form)";
+
 /// Deeper input is refused: real events are a handful of levels deep, and
 /// the limit keeps recursion far from the stack's end.
 pub const MAX_DEPTH: usize = 256;
@@ -156,7 +159,7 @@ impl<'py> Converter<'py> {
             return self.nested(obj, |this| this.dict(dict, trie));
         }
         if let Ok(text) = obj.cast::<PyString>() {
-            return Ok(Value::String(text.to_cow()?.into_owned()));
+            return Ok(Value::String(self.text(text)?));
         }
         if obj.is_instance_of::<PyBool>() {
             return Ok(Value::Bool(obj.is_truthy()?));
@@ -260,9 +263,19 @@ impl<'py> Converter<'py> {
         self.dict(&as_dict, trie)
     }
 
+    /// A str's text.
+    fn text(&self, text: &Bound<'py, PyString>) -> PyResult<String> {
+        match text.to_cow() {
+            Ok(text) => Ok(text.into_owned()),
+            Err(_) => Err(self.error(format!("str {LONE_SURROGATE}"))),
+        }
+    }
+
     fn key(&self, key: &Bound<'py, PyAny>) -> PyResult<String> {
         match key.cast::<PyString>() {
-            Ok(text) => Ok(text.to_cow()?.into_owned()),
+            Ok(text) => self
+                .text(text)
+                .map_err(|_| self.error(format!("key {LONE_SURROGATE}"))),
             Err(_) => Err(self.error(format!(
                 "key {} ({}) is not a str",
                 key.repr()?,
@@ -287,8 +300,14 @@ impl<'py> Converter<'py> {
             return Ok(Value::Number(number));
         }
         // Beyond 64 bits a JSON number is a double, as in JavaScript.
-        let as_float: f64 = obj.extract()?;
-        self.float(as_float)
+        match obj.extract::<f64>() {
+            Ok(as_float) => self.float(as_float),
+            // OverflowError: past 1.8e308, no double holds it.
+            Err(_) => Err(self.error(format!(
+                "an int of {} bits is not JSON (too large for a JSON number, a double)",
+                obj.call_method0("bit_length")?
+            ))),
+        }
     }
 
     fn float(&self, v: f64) -> PyResult<Value> {

@@ -22,6 +22,7 @@ mod errors;
 mod flat_contacts;
 mod logging;
 mod mapping;
+mod mapping_cache;
 mod process;
 mod results;
 mod runtime;

@@ -2,7 +2,7 @@
 //! Python. Records are converted only along the paths the mapping reads, and
 //! the mapping itself runs with the GIL released.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::convert::Converter;
 use crate::direct::DirectPlan;
 use crate::errors::to_py_err;
+use crate::mapping_cache::{self, Purpose};
 
 /// A Segment mapping compiled once, applied to many records.
 ///
@@ -22,6 +23,9 @@ use crate::errors::to_py_err;
 #[pyclass(frozen, module = "segment_sendgrid._native")]
 pub struct Mapping {
     inner: Arc<CompiledMapping>,
+    /// The mapping over each action's defaults (or alone), compiled the
+    /// first time a client call takes it: indexed by purpose - 1.
+    effective: [OnceLock<Arc<CompiledMapping>>; 4],
 }
 
 /// A compiled mapping with what the bindings need to feed it: the source
@@ -80,8 +84,28 @@ impl CompiledMapping {
 }
 
 impl Mapping {
-    pub fn inner(&self) -> &Arc<CompiledMapping> {
-        &self.inner
+    fn from_compiled(inner: Arc<CompiledMapping>) -> Self {
+        Self {
+            inner,
+            effective: Default::default(),
+        }
+    }
+
+    /// What a client call runs for this mapping and `purpose` (an action,
+    /// over its defaults or not), compiled once per `Mapping` object.
+    pub fn effective(
+        &self,
+        purpose: Purpose,
+        compile: impl FnOnce(&Value) -> PyResult<CompiledMapping>,
+    ) -> PyResult<Arc<CompiledMapping>> {
+        let Some(cell) = self.effective.get(usize::from(purpose).wrapping_sub(1)) else {
+            return Ok(Arc::new(compile(&self.inner.source)?));
+        };
+        if let Some(compiled) = cell.get() {
+            return Ok(Arc::clone(compiled));
+        }
+        let compiled = Arc::new(compile(&self.inner.source)?);
+        Ok(Arc::clone(cell.get_or_init(|| compiled)))
     }
 }
 
@@ -90,9 +114,8 @@ impl Mapping {
     #[new]
     fn new(mapping: &Bound<'_, PyAny>) -> PyResult<Self> {
         let source = Converter::new(mapping.py()).convert(mapping)?;
-        Ok(Self {
-            inner: Arc::new(CompiledMapping::compile(mapping.py(), source)?),
-        })
+        let compiled = CompiledMapping::compile(mapping.py(), source)?;
+        Ok(Self::from_compiled(Arc::new(compiled)))
     }
 
     /// Maps one record (a dict or any Mapping).
@@ -155,14 +178,23 @@ fn prefix_error(py: Python<'_>, error: PyErr, index: usize) -> PyErr {
     }
 }
 
-/// Applies a Segment ``mapping`` to one ``data`` record (compiles it each call;
-/// use :class:`Mapping` to compile once).
+/// Applies a Segment ``mapping`` (a dict, or a :class:`Mapping`) to one
+/// ``data`` record. The mappings of recent calls stay compiled: calling again
+/// with an equal dict does not compile it again.
 #[pyfunction]
 pub fn transform<'py>(
     mapping: &Bound<'py, PyAny>,
     data: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    Mapping::new(mapping)?.apply(data)
+    let py = mapping.py();
+    if let Ok(compiled) = mapping.cast::<Mapping>() {
+        return compiled.get().apply(data);
+    }
+    let source = Converter::new(py).convert(mapping)?;
+    let compiled = mapping_cache::compiled(mapping_cache::TRANSFORM, source, |source| {
+        CompiledMapping::compile(py, source)
+    })?;
+    compiled.apply_to_python(&mut Converter::new(py), data)
 }
 
 /// Segment's default mapping of ``action``: ``"upsert_contact"`` or
