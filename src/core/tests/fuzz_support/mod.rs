@@ -1,0 +1,5 @@
+//! Generators, checks and the seed corpus of `fuzz_mapping.rs`.
+
+pub mod checks;
+pub mod corpus;
+pub mod gen;
