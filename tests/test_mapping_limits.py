@@ -95,7 +95,7 @@ def test_single_send_refuses_locally_the_mail_a_batch_refuses(
 def test_unconvertible_values_fail_their_record_naming_the_field(
     fake_sendgrid: FakeSendGrid,
 ) -> None:
-    events = [
+    events: list[dict[str, Any]] = [
         {"traits": {"email": "a@example.com", "first_name": "Zo\ud800"}},
         {"traits": {"email": "b@example.com", "first_name": "Bo", "plan": 10**400}},
         {"traits": {"email": "c@example.com"}},
