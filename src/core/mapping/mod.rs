@@ -114,7 +114,10 @@ impl Mapping {
 
     /// Applies the mapping to one record (Segment's `transform`). `Ok(None)`
     /// is JS `undefined`: the whole mapping is one directive that resolved
-    /// to nothing. Object members that resolve to nothing are left out.
+    /// to nothing. Object members that resolve to nothing are left out. A
+    /// record whose output would pass the output limit (see
+    /// [`with_output_limit`](Self::with_output_limit)) fails with
+    /// [`Error::Mapping`] naming the directive.
     pub fn apply<'a>(&self, input: impl Into<JsonRef<'a>>) -> Result<Option<Value>> {
         let input = input.into();
         check_record(input)?;
