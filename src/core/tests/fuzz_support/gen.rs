@@ -277,9 +277,7 @@ pub fn explosive() -> impl Strategy<Value = Value> {
         proptest::sample::select(&["$.s", "$.a", "$.arr", "$.o"][..]),
     )
         .prop_map(|(levels, path)| {
-            let chain = levels
-                .into_iter()
-                .fold(json!({"@path": path}), |inner, how| grow(inner, how));
+            let chain = levels.into_iter().fold(json!({"@path": path}), grow);
             json!({ "v": chain })
         })
 }
