@@ -70,8 +70,9 @@ fn entries<'a>(value: Val<'a>, budget: &mut Budget<'_>) -> Result<Vec<Member<'a>
 }
 
 fn string_entries<'a>(s: &str, budget: &mut Budget<'_>) -> Result<Vec<Member<'a>>> {
-    // Each unit: an index key and a one-unit string.
-    budget.charge_values(js::utf16_len(s).saturating_mul(2))?;
+    // Each unit becomes a member holding an index key and a one-unit
+    // string: about 64 bytes of memory (8 values) for 1 to 4 of text.
+    budget.charge_values(js::utf16_len(s).saturating_mul(8))?;
     budget.charge(s.len())?;
     Ok(js::utf16_units(s)
         .enumerate()
