@@ -80,3 +80,21 @@ def test_the_cli_verbose_flag_prints_the_records_on_stderr(tmp_path: Path) -> No
     assert "segment_sendgrid" not in quiet.err
     assert "INFO segment_sendgrid.upsert: import job" in loud.err, loud.err
     assert KEY not in loud.err
+
+
+def test_nothing_is_printed_when_logging_is_not_configured(tmp_path: Path) -> None:
+    """Records go to ``logging`` only: an application that configured nothing
+    sees no output from the library, not even its warnings."""
+    import subprocess
+    import sys
+
+    code = (
+        "import segment_sendgrid as sg\n"
+        "from segment_sendgrid.testing import FakeSendGrid\n"
+        "with FakeSendGrid() as fake:\n"
+        "    report = fake.client().upsert_contacts([{'traits': {'email': 'bad'}}])\n"
+        "    assert len(report.failed) == 1\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""

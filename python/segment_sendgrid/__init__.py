@@ -6,6 +6,7 @@ pipelines, with Segment's mappings and validation and a Rust core.
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 from segment_sendgrid._native import (
@@ -36,6 +37,9 @@ from segment_sendgrid.errors import (
     ServerError,
     TransportError,
 )
+# A library's records are the application's to show: without logging
+# configured, Python's last-resort handler would print our warnings on stderr.
+logging.getLogger("segment_sendgrid").addHandler(logging.NullHandler())
 
 if DEBUG_BUILD:
     warnings.warn(
