@@ -37,6 +37,7 @@ from segment_sendgrid.errors import (
     ServerError,
     TransportError,
 )
+
 # A library's records are the application's to show: without logging
 # configured, Python's last-resort handler would print our warnings on stderr.
 logging.getLogger("segment_sendgrid").addHandler(logging.NullHandler())
