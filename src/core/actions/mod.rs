@@ -1,7 +1,10 @@
 //! Segment's SendGrid actions, one module each, and the types their batch
 //! entry points share.
 
+pub mod accounting;
+pub mod call_args;
 pub mod input;
+pub mod records;
 pub mod send;
 pub mod upsert;
 

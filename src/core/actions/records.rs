@@ -1,0 +1,107 @@
+//! Turning one caller record into what a batch run takes, the same for
+//! every binding: JSON text is parsed as far as the mapping reads it, a
+//! record already in JSON form is mapped as it is, and a failure becomes
+//! the record's `RecordFailure` rather than the run's error.
+
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::mapping::Mapping;
+use crate::report::RecordFailure;
+
+/// A mapping result of JS `undefined` (the whole mapping resolved to
+/// nothing) is sent as an empty object, as Segment does.
+fn or_empty(mapped: Option<Value>) -> Value {
+    mapped.unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+/// The mapped payload of one record given as JSON text (a JSONL line):
+/// parse → `JsonDoc` → mapping. Errors are the record's (bad JSON, not an
+/// object, a mapping error).
+pub fn map_json_text(mapping: &Mapping, text: &str) -> Result<Value, Error> {
+    let record = mapping.parse_record(text)?;
+    mapping.apply(&record).map(or_empty)
+}
+
+/// The mapped payload of one record already converted to JSON.
+pub fn map_json_value(mapping: &Mapping, record: &Value) -> Result<Value, Error> {
+    mapping.apply(record).map(or_empty)
+}
+
+/// `map_json_value` as a batch record's payload: a mapping error is the
+/// record's `invalid` failure at `index`.
+pub fn record_from_value<P: From<Value>>(
+    mapping: &Mapping,
+    index: usize,
+    record: &Value,
+) -> Result<P, RecordFailure> {
+    map_json_value(mapping, record)
+        .map(P::from)
+        .map_err(|err| RecordFailure::invalid(index, err.to_string(), None))
+}
+
+/// A payload made from JSON text by `prepare` (an action's own path, or
+/// [`map_json_text`]) as a batch record's payload: its error is the
+/// record's failure at `index`.
+pub fn record_from_text<P>(index: usize, prepared: Result<P, Error>) -> Result<P, RecordFailure> {
+    prepared.map_err(|err| RecordFailure::from_error(index, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::report::Outcome;
+
+    fn mapping(source: Value) -> Mapping {
+        Mapping::compile(&source).expect("mapping compiles")
+    }
+
+    #[test]
+    fn text_is_parsed_and_mapped() {
+        let m = mapping(json!({"email": {"@path": "$.traits.email"}}));
+        let out = map_json_text(&m, r#"{"traits":{"email":"a@b.c","x":1}}"#).unwrap();
+        assert_eq!(out, json!({"email": "a@b.c"}));
+    }
+
+    #[test]
+    fn undefined_result_is_an_empty_object() {
+        let m = mapping(json!({"@path": "$.missing"}));
+        assert_eq!(map_json_text(&m, "{}").unwrap(), json!({}));
+        assert_eq!(map_json_value(&m, &json!({})).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn bad_text_is_a_validation_error() {
+        let m = mapping(json!({"email": {"@path": "$.email"}}));
+        assert!(matches!(
+            map_json_text(&m, "{not json"),
+            Err(Error::PayloadValidation { .. })
+        ));
+        assert!(matches!(
+            map_json_text(&m, "[1]"),
+            Err(Error::PayloadValidation { .. })
+        ));
+    }
+
+    #[test]
+    fn value_records_map_like_text_records() {
+        let m = mapping(json!({"email": {"@path": "$.email"}, "n": 3}));
+        let value = json!({"email": "x@y.z"});
+        let from_text = map_json_text(&m, &value.to_string()).unwrap();
+        let from_value: Value = record_from_value(&m, 0, &value).unwrap();
+        assert_eq!(from_text, from_value);
+    }
+
+    #[test]
+    fn failures_carry_the_record_index() {
+        let m = mapping(json!({"email": {"@path": "$.email"}}));
+        let failed = record_from_text::<Value>(7, map_json_text(&m, "nope")).unwrap_err();
+        assert_eq!(failed.index, 7);
+        assert_eq!(failed.outcome, Outcome::Invalid);
+        let failed = record_from_value::<Value>(&m, 4, &json!("not an object")).unwrap_err();
+        assert_eq!(failed.index, 4);
+        assert_eq!(failed.outcome, Outcome::Invalid);
+    }
+}
