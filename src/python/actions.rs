@@ -1,18 +1,22 @@
 //! What both clients' action methods share: resolving the mapping that runs
-//! (the user's over Segment's defaults), converting single events, options.
+//! (the user's over Segment's defaults), converting single events, gathering
+//! the keyword arguments of the batch methods.
 
 use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use sendgrid_core::actions::send::SendOptions;
+use sendgrid_core::actions::call_args::{SendArgs, UpsertArgs};
+use sendgrid_core::actions::records::{map_json_text, map_json_value};
 use sendgrid_core::actions::upsert::UpsertOptions;
-use sendgrid_core::config::seconds;
 use sendgrid_core::mapping::effective_mapping;
 use sendgrid_core::{ClientConfig, Error};
 use serde_json::Value;
 
-use crate::arguments::ListIdsArg;
+use crate::arguments::{
+    CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg, WaitArg,
+    WaitTimeoutArg,
+};
 use crate::batch_input::{is_mapping, json_text};
 use crate::convert::Converter;
 use crate::errors::to_py_err;
@@ -108,52 +112,53 @@ impl Action {
 pub fn map_single_event(event: &Bound<'_, PyAny>, mapping: &CompiledMapping) -> PyResult<Value> {
     let output = if let Some(text) = json_text(event) {
         let text = text.map_err(|reason| to_py_err(Error::validation(reason, None)))?;
-        let record = mapping.compiled.parse_record(&text).map_err(to_py_err)?;
-        mapping.compiled.apply(&record)
+        map_json_text(&mapping.compiled, &text)
     } else if is_mapping(event)? {
         let record = mapping.convert_record(&mut Converter::new(event.py()), event)?;
-        mapping.compiled.apply(&record)
+        map_json_value(&mapping.compiled, &record)
     } else {
         let kind = event.get_type().name()?;
         return Err(PyTypeError::new_err(format!(
             "event must be a mapping (dict) or its JSON text, got {kind}"
         )));
     };
-    let output = output.map_err(to_py_err)?;
-    Ok(output.unwrap_or_else(|| Value::Object(Default::default())))
+    output.map_err(to_py_err)
 }
 
-pub fn upsert_options(
-    config: &ClientConfig,
+/// The batch upsert's keyword arguments, gathered once for both clients
+/// (each is its own type, so they cannot be passed in the wrong order).
+pub fn upsert_args(
     list_ids: Option<ListIdsArg>,
-    wait: bool,
-    wait_timeout: f64,
-    dry_run: bool,
-) -> PyResult<UpsertOptions> {
-    let wait_timeout = seconds("wait_timeout", wait_timeout, false).map_err(to_py_err)?;
-    Ok(UpsertOptions {
+    wait: WaitArg,
+    wait_timeout: WaitTimeoutArg,
+    dry_run: DryRunArg,
+) -> UpsertArgs {
+    UpsertArgs {
         list_ids: list_ids.map(|l| l.0),
-        wait,
-        wait_timeout,
-        dry_run,
-        ..UpsertOptions::for_client(config)
-    })
+        wait: wait.0,
+        wait_timeout: wait_timeout.0,
+        dry_run: dry_run.0,
+    }
 }
 
-pub fn send_options(
-    config: &ClientConfig,
-    sandbox: bool,
-    check_template: bool,
-    merge: bool,
-    retry_ambiguous: bool,
-    dry_run: bool,
-) -> SendOptions {
-    SendOptions {
-        sandbox,
-        check_template,
-        merge,
-        retry_ambiguous,
-        max_concurrency: Some(config.max_concurrency),
-        dry_run,
+/// The batch send's keyword arguments, gathered once for both clients.
+pub fn send_args(
+    sandbox: SandboxArg,
+    check_template: CheckTemplateArg,
+    merge: MergeArg,
+    retry_ambiguous: RetryAmbiguousArg,
+    dry_run: DryRunArg,
+) -> SendArgs {
+    SendArgs {
+        sandbox: sandbox.0,
+        check_template: check_template.0,
+        merge: merge.0,
+        retry_ambiguous: retry_ambiguous.0,
+        dry_run: dry_run.0,
     }
+}
+
+/// The options of an upsert run; a bad `wait_timeout` raises `ConfigError`.
+pub fn upsert_options(config: &ClientConfig, args: UpsertArgs) -> PyResult<UpsertOptions> {
+    args.options(config).map_err(to_py_err)
 }

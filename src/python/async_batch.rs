@@ -12,10 +12,11 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use sendgrid_core::actions::accounting::{account_for_all, report_of};
 use sendgrid_core::actions::{BatchAbort, CancellationToken};
 
 use crate::awaitables::start_on_runtime;
-use crate::batch_outcome::{account_for_all, finish, report_of};
+use crate::batch_outcome::finish;
 use crate::batch_report::BatchReport;
 
 type Outcome = Result<sendgrid_core::BatchReport, BatchAbort>;

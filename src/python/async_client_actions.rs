@@ -5,7 +5,9 @@
 use futures::stream;
 use pyo3::prelude::*;
 
-use crate::actions::{map_single_event, send_options, upsert_options, Action};
+use sendgrid_core::actions::call_args::SendArgs;
+
+use crate::actions::{map_single_event, send_args, upsert_args, upsert_options, Action};
 use crate::arguments::{
     CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg,
     TemplateIdArg, UseDefaultMappingArg, WaitArg, WaitTimeoutArg,
@@ -62,13 +64,8 @@ impl AsyncClient {
         dry_run: DryRunArg,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
-        let options = upsert_options(
-            self.handle.config(),
-            list_ids,
-            wait.0,
-            wait_timeout.0,
-            dry_run.0,
-        )?;
+        let args = upsert_args(list_ids, wait, wait_timeout, dry_run);
+        let options = upsert_options(self.handle.config(), args)?;
         let records = collect_records(py, events, &mapping, FlatContacts::new(&mapping))?;
         let contacts = self.handle.parts(py)?.contacts.clone();
         awaitable_batch(py, records.len(), move |stop| async move {
@@ -95,14 +92,7 @@ impl AsyncClient {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let payload = map_single_event(event, &mapping)?;
-        let options = send_options(
-            self.handle.config(),
-            sandbox.0,
-            check_template.0,
-            false,
-            false,
-            false,
-        );
+        let options = SendArgs::single(sandbox.0, check_template.0).options(self.handle.config());
         let mail = self.handle.parts(py)?.mail.clone();
         awaitable(py, async move {
             mail.send_one(payload, options).await.map(SendResult::from)
@@ -129,15 +119,8 @@ impl AsyncClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
-        let config = self.handle.config();
-        let options = send_options(
-            config,
-            sandbox.0,
-            check_template.0,
-            merge.0,
-            retry_ambiguous.0,
-            dry_run.0,
-        );
+        let args = send_args(sandbox, check_template, merge, retry_ambiguous, dry_run);
+        let options = args.options(self.handle.config());
         let records = collect_records(py, events, &mapping, MappedJson)?;
         let mail = self.handle.parts(py)?.mail.clone();
         awaitable_batch(py, records.len(), move |stop| async move {

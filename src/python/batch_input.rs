@@ -21,6 +21,7 @@ use futures::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
+use sendgrid_core::actions::records::{map_json_text, record_from_text, record_from_value};
 use sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
 use sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
 use serde_json::Value;
@@ -52,11 +53,7 @@ pub trait Prepare {
     /// The payload of a record given as JSON text (GIL released): parsed
     /// as far as the mapping reads it, then mapped.
     fn from_json_text(mapping: &Mapping, text: &str) -> Result<Self::Payload, Error> {
-        let record = mapping.parse_record(text)?;
-        let mapped = mapping.apply(&record)?;
-        Ok(mapped
-            .unwrap_or_else(|| Value::Object(Default::default()))
-            .into())
+        map_json_text(mapping, text).map(Self::Payload::from)
     }
 }
 
@@ -227,13 +224,8 @@ fn map_record<R: Prepare>(
 ) -> InputRecord<R::Payload> {
     let payload = read.and_then(|staged| match staged {
         Staged::Ready(payload) => Ok(payload),
-        Staged::Text(text) => R::from_json_text(&mapping.compiled, &text)
-            .map_err(|err| RecordFailure::from_error(index, err)),
-        Staged::Input(input) => match mapping.compiled.apply(&input) {
-            Ok(Some(payload)) => Ok(payload.into()),
-            Ok(None) => Ok(Value::Object(Default::default()).into()),
-            Err(err) => Err(RecordFailure::invalid(index, err.to_string(), None)),
-        },
+        Staged::Text(text) => record_from_text(index, R::from_json_text(&mapping.compiled, &text)),
+        Staged::Input(input) => record_from_value(&mapping.compiled, index, &input),
     });
     InputRecord { index, payload }
 }

@@ -1,8 +1,10 @@
 //! Accounting for a batch run that may have stopped early: every record
 //! the caller handed over (read from its input) appears in the final
-//! report, those the run never took as `not_sent`.
+//! report, those the run never took as `not_sent`; and which error, if
+//! any, the call raises with it.
 
 use crate::actions::BatchAbort;
+use crate::error::Error;
 use crate::report::{BatchReport, Outcome, RecordFailure};
 
 /// The reason given to records read but never handed to the run.
@@ -30,6 +32,47 @@ pub fn account_for_all(mut report: BatchReport, read: usize) -> BatchReport {
     report
 }
 
+/// The error a batch call raises: the caller's own (its input failed, or
+/// it was interrupted), or the run's (bad key, missing scope).
+#[derive(Debug, PartialEq)]
+pub enum Raised<E> {
+    Input(E),
+    Run(Error),
+}
+
+/// How a batch call ends: its report, or an error raised with the report
+/// of every record read attached.
+#[derive(Debug, PartialEq)]
+pub enum Ending<E> {
+    Done(BatchReport),
+    Raise {
+        error: Raised<E>,
+        report: BatchReport,
+    },
+}
+
+/// Settles a run that took `read` records from the caller's input: the
+/// records it never took are `not_sent`. A whole-run error wins over an
+/// input error, unless `interrupted` (the caller stopped the run for its
+/// error: Ctrl-C, `SystemExit`), whose error then is the one raised.
+pub fn settle<E>(
+    outcome: Result<BatchReport, BatchAbort>,
+    input_error: Option<E>,
+    read: usize,
+    interrupted: bool,
+) -> Ending<E> {
+    let (error, report) = match (outcome, input_error) {
+        (Ok(report), None) => return Ending::Done(account_for_all(report, read)),
+        (Ok(report), Some(error)) => (Raised::Input(error), report),
+        (Err(abort), Some(error)) if interrupted => (Raised::Input(error), abort.report),
+        (Err(abort), _) => (Raised::Run(abort.error), abort.report),
+    };
+    Ending::Raise {
+        error,
+        report: account_for_all(report, read),
+    }
+}
+
 fn not_sent_failure(index: usize) -> RecordFailure {
     RecordFailure {
         index,
@@ -45,7 +88,6 @@ fn not_sent_failure(index: usize) -> RecordFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
 
     fn settled(total: usize, with_ids: bool) -> BatchReport {
         BatchReport {
@@ -89,11 +131,58 @@ mod tests {
 
     #[test]
     fn an_aborted_run_gives_its_partial_report() {
-        let abort = BatchAbort {
-            error: Error::validation("bad key", None),
-            report: settled(1, false),
-        };
-        assert_eq!(report_of(Err(abort)), settled(1, false));
+        assert_eq!(report_of(Err(abort(1))), settled(1, false));
         assert_eq!(report_of(Ok(settled(2, false))), settled(2, false));
+    }
+
+    fn abort(total: usize) -> BatchAbort {
+        BatchAbort {
+            error: Error::config("bad key"),
+            report: settled(total, false),
+        }
+    }
+
+    #[test]
+    fn a_clean_run_is_done_with_every_record() {
+        let ending = settle::<&str>(Ok(settled(2, false)), None, 3, false);
+        let Ending::Done(report) = ending else {
+            panic!("expected Done")
+        };
+        assert_eq!((report.total, report.failed.len()), (3, 1));
+    }
+
+    #[test]
+    fn an_input_error_is_raised_with_the_report() {
+        let ending = settle(Ok(settled(1, false)), Some("input"), 2, false);
+        let Ending::Raise { error, report } = ending else {
+            panic!("expected Raise")
+        };
+        assert_eq!(error, Raised::Input("input"));
+        assert_eq!(report.total, 2);
+    }
+
+    #[test]
+    fn the_run_error_wins_unless_interrupted() {
+        let ending = settle(Err(abort(1)), Some("input"), 4, false);
+        assert!(matches!(
+            ending,
+            Ending::Raise { error: Raised::Run(Error::Config(_)), ref report } if report.total == 4
+        ));
+        let ending = settle(Err(abort(1)), Some("ctrl-c"), 4, true);
+        assert!(matches!(
+            ending,
+            Ending::Raise {
+                error: Raised::Input("ctrl-c"),
+                ..
+            }
+        ));
+        let ending = settle::<&str>(Err(abort(0)), None, 0, false);
+        assert!(matches!(
+            ending,
+            Ending::Raise {
+                error: Raised::Run(_),
+                ..
+            }
+        ));
     }
 }
