@@ -134,19 +134,8 @@ def _add_action(parser: argparse.ArgumentParser) -> None:
     _add_output(parser)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="segment-sendgrid",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    from segment_sendgrid import __version__
-
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.required = True
-
+def _add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``demo`` command: the main job on a local emulator."""
     demo = commands.add_parser(
         "demo",
         help="the main job on a local emulator: upsert contacts, send template mail",
@@ -173,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection(demo)
     _add_output(demo)
 
+
+def _add_upsert_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``upsert-contacts`` command."""
     upsert = commands.add_parser(
         "upsert-contacts",
         help="upsert Marketing Campaigns contacts from INPUT",
@@ -191,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait", action="store_true", help="wait until SendGrid has processed the import jobs"
     )
 
+
+def _add_send_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``send-emails`` command."""
     send = commands.add_parser(
         "send-emails",
         help="send Dynamic Template mail, one per record of INPUT",
@@ -208,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not look the template up before sending",
     )
 
+
+def _add_emulator_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``emulator`` command."""
     emulator = commands.add_parser(
         "emulator",
         help="serve the SendGrid emulator until interrupted",
@@ -216,6 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--port", type=_port, default=3030, metavar="N", help="default: 3030 (0 = any free)"
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segment-sendgrid",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from segment_sendgrid import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    _add_demo_command(commands)
+    _add_upsert_command(commands)
+    _add_send_command(commands)
+    _add_emulator_command(commands)
     return parser
 
 

@@ -69,13 +69,7 @@ def make_client(args: argparse.Namespace, key: str) -> Any:
 
 def run_action(args: argparse.Namespace) -> int:
     """upsert-contacts / send-emails: read INPUT, run the batch, report."""
-    from segment_sendgrid import (
-        AuthenticationError,
-        ConfigError,
-        ForbiddenError,
-        MappingError,
-        SendGridError,
-    )
+    from segment_sendgrid import ConfigError, MappingError
 
     key = api_key(args.api_key_env)
     mapping = load_mapping(args.mapping)
@@ -84,6 +78,39 @@ def run_action(args: argparse.Namespace) -> int:
     client = make_client(args, key)
     dead = DeadLetter(args.failed_out)
     progress = Progress(args.command, quiet=args.quiet)
+    source_name = "<stdin>" if args.input == "-" else args.input
+    on_bad = _bad_line_reporter(progress, source_name)
+    try:
+        source = RecordSource(args.input, on_bad=on_bad, on_record=progress.record)
+    except CliError:
+        dead.close()
+        raise
+    started = time.monotonic()
+    try:
+        report, error, code = _run_batch(client, args, source, mapping)
+    except (MappingError, ConfigError) as exc:
+        progress.clear()
+        source.close()
+        dead.close()
+        where = f"{args.mapping}: " if args.mapping and isinstance(exc, MappingError) else ""
+        raise CliError(f"{where}{exc}") from None
+    progress.clear()
+    if error is not None and code == RECORDS_FAILED:
+        # Read the rest so that every line is accounted for below.
+        for _ in source:
+            pass
+    summary = _summary(args, source, report, error, time.monotonic() - started)
+    failed = list(report.failed) if report is not None else []
+    with_lines = _collect(source, failed + _stopped(report, source, error), dead, summary, on_bad)
+    summary.records = source.read + len(source.bad)
+    summary.failed = with_lines
+    source.close()
+    dead.close()
+    return _conclude(args, summary, report, error, code)
+
+
+def _bad_line_reporter(progress: Progress, source_name: str) -> Callable[[BadLine], None]:
+    """Counts bad input lines; says the first few, then that there are more."""
     reported = [0]
 
     def on_bad(bad: BadLine) -> None:
@@ -94,21 +121,21 @@ def run_action(args: argparse.Namespace) -> int:
         elif reported[0] == REPORTED_BAD_LINES + 1:
             progress.message(f"{source_name}: more bad lines (all go to the failed records)")
 
-    source_name = "<stdin>" if args.input == "-" else args.input
-    try:
-        source = RecordSource(args.input, on_bad=on_bad, on_record=progress.record)
-    except CliError:
-        dead.close()
-        raise
+    return on_bad
+
+
+def _run_batch(
+    client: Any, args: argparse.Namespace, source: RecordSource, mapping: dict[str, Any] | None
+) -> tuple[Any, BaseException | None, int]:
+    """Runs the command's batch: (report, the error that stopped it, exit code).
+    A mapping or configuration error propagates: nothing was sent."""
+    from segment_sendgrid import AuthenticationError, ForbiddenError, SendGridError
+
     common: dict[str, Any] = {
         "mapping": mapping,
         "use_default_mapping": not args.no_default_mapping,
         "dry_run": args.dry_run,
     }
-    started = time.monotonic()
-    report: Any = None
-    error: BaseException | None = None
-    code = OK
     try:
         if args.command == "upsert-contacts":
             report = client.upsert_contacts(
@@ -121,48 +148,43 @@ def run_action(args: argparse.Namespace) -> int:
                 check_template=not args.no_check_template,
                 **common,
             )
-    except (MappingError, ConfigError) as exc:
-        progress.clear()
-        source.close()
-        dead.close()
-        where = f"{args.mapping}: " if args.mapping and isinstance(exc, MappingError) else ""
-        raise CliError(f"{where}{exc}") from None
+        return report, None, OK
     except CliError as exc:
         # The input could not be read further (raised by RecordSource).
-        error, code = exc, USAGE
-        report = getattr(exc, "report", None)
+        error: BaseException = exc
+        code = USAGE
     except (AuthenticationError, ForbiddenError) as exc:
         error, code = exc, AUTH
-        report = getattr(exc, "report", None)
     except SendGridError as exc:
         # A problem of the whole run (e.g. the field definitions could not be
-        # fetched): what was read is in exc.report; the rest is read below.
+        # fetched): what was read is in exc.report; the rest is read after.
         error, code = exc, RECORDS_FAILED
-        report = getattr(exc, "report", None)
     except KeyboardInterrupt as exc:
         # Ctrl-C: the run started no request after it and waited for those in
         # flight; exc.report says what became of every record read (the rest
         # of the input is not read).
         error, code = exc, INTERRUPTED
-        report = getattr(exc, "report", None)
-    progress.clear()
-    if error is not None and code == RECORDS_FAILED:
-        for _ in source:
-            pass
-    elapsed = time.monotonic() - started
+    return getattr(error, "report", None), error, code
 
+
+def _summary(
+    args: argparse.Namespace,
+    source: RecordSource,
+    report: Any,
+    error: BaseException | None,
+    seconds: float,
+) -> Summary:
+    """The run's summary, with the report's figures when there is one."""
     summary = Summary(
         command=args.command,
         input=source.name,
         dry_run=args.dry_run,
         failed_out=args.failed_out,
-        seconds=elapsed,
+        seconds=seconds,
         bad_lines=len(source.bad),
         error=_describe(error),
     )
-    failed: list[Any] = []
     if report is not None:
-        failed = list(report.failed)
         summary.accepted = report.accepted
         summary.requests = report.requests
         summary.retries = report.retries
@@ -170,18 +192,26 @@ def run_action(args: argparse.Namespace) -> int:
         summary.imports = [job.to_dict() for job in report.imports]
         summary.message_ids = sum(1 for m in report.message_ids if m is not None)
         summary.request_bodies = len(report.request_bodies)
-    # Records read after the run stopped were never sent.
+    return summary
+
+
+def _stopped(report: Any, source: RecordSource, error: BaseException | None) -> list[Any]:
+    """Records read after the run stopped: they were never sent."""
     settled = report.total if report is not None else 0
-    stopped = [
+    return [
         _Unsent(index, f"not sent: the run stopped ({type(error).__name__})")
         for index in range(settled, source.read)
     ]
-    with_lines = _collect(source, failed + stopped, dead, summary, on_bad)
-    summary.records = source.read + len(source.bad)
-    summary.failed = with_lines
-    source.close()
-    dead.close()
 
+
+def _conclude(
+    args: argparse.Namespace,
+    summary: Summary,
+    report: Any,
+    error: BaseException | None,
+    code: int,
+) -> int:
+    """Writes the dry run's bodies and the summary; the exit code."""
     if args.dry_run and report is not None:
         write_bodies(report.request_bodies)
     emit(summary, as_json=args.json, to_stderr=args.dry_run)
