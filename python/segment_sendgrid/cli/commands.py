@@ -129,7 +129,13 @@ def _run_batch(
 ) -> tuple[Any, BaseException | None, int]:
     """Runs the command's batch: (report, the error that stopped it, exit code).
     A mapping or configuration error propagates: nothing was sent."""
-    from segment_sendgrid import AuthenticationError, ForbiddenError, SendGridError
+    from segment_sendgrid import (
+        AuthenticationError,
+        ConfigError,
+        ForbiddenError,
+        MappingError,
+        SendGridError,
+    )
 
     common: dict[str, Any] = {
         "mapping": mapping,
@@ -149,6 +155,9 @@ def _run_batch(
                 **common,
             )
         return report, None, OK
+    except (MappingError, ConfigError):
+        # SendGridErrors too, but the caller's to turn into a usage error.
+        raise
     except CliError as exc:
         # The input could not be read further (raised by RecordSource).
         error: BaseException = exc
