@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod emulator;
 pub mod error;
+pub(crate) mod js;
 pub mod json_doc;
 pub mod json_kind;
 pub mod mapping;

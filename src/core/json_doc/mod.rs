@@ -13,10 +13,13 @@
 //! members are binary-searched through a sorted index instead).
 
 mod parse;
+mod path_trie;
 mod view;
 
 use serde_json::Value;
 
+pub use path_trie::PathTrie;
+pub(crate) use path_trie::MAX_NESTED_PATH;
 pub use view::{Items, JsonRef, JsonView, Members};
 
 /// Objects up to this size are searched in order, comparing lengths first:
@@ -60,7 +63,7 @@ enum Slot {
 }
 
 /// A parsed JSON document. Built by [`JsonDoc::parse`] (or, keeping only
-/// what a mapping reads, [`PathTrie::parse_doc`](crate::mapping::PathTrie::parse_doc))
+/// what a mapping reads, [`PathTrie::parse_doc`])
 /// and read through [`JsonDoc::root`].
 ///
 /// Objects keep their members in the order the text gave them; a key given
@@ -80,14 +83,6 @@ pub struct JsonDoc {
     /// in `sorted` (objects close in order, so this is sorted too).
     indexes: Vec<(u32, u32)>,
     sorted: Vec<u32>,
-}
-
-/// `text` parsed keeping only what `trie` selects.
-pub(crate) fn parse_projected(
-    text: &str,
-    trie: &crate::mapping::PathTrie,
-) -> serde_json::Result<JsonDoc> {
-    parse::parse(text, Some(trie))
 }
 
 impl JsonDoc {

@@ -11,8 +11,8 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use super::PathTrie;
 use super::{JsonDoc, Slot, Span, SCAN_MAX};
-use crate::mapping::PathTrie;
 
 /// A document being built.
 struct Builder {

@@ -145,7 +145,7 @@ impl<'b, 's> Text<'b, 's> {
     /// A number as JS prints it (at most 25 bytes, charged once written).
     pub(crate) fn push_number(&mut self, n: &serde_json::Number) -> Result<()> {
         let before = self.out.len();
-        super::js::push_number(&mut self.out, n);
+        crate::js::push_number(&mut self.out, n);
         self.budget.charge(self.out.len() - before)
     }
 }

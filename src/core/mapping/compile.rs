@@ -16,12 +16,12 @@ use super::check::{
     child_at, describe, error_at, is_directive_like, misshapen_directive, too_deep,
 };
 use super::check::{LIQUID_UNSUPPORTED, MAX_MAPPING_DEPTH};
-use super::js;
 use super::node::Node;
 use super::path::{Path, PathSegment};
 use super::record_paths::PrefixTable;
 use super::template::Template;
 use crate::error::Result;
+use crate::js;
 
 /// Segment's key for a directive wrapped around all the other fields.
 const ROOT_DIRECTIVE_KEY: &str = "__segment_internal_directive";

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::js;
 use crate::error::{Error, Result};
+use crate::js;
 
 /// Upsert Contact fields whose default is
 /// `@if exists $.traits.X then $.traits.X else $.properties.X`, in Segment's

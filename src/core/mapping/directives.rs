@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 
 use super::check::{child_at, describe, error_at, is_directive_like};
 use super::compile::{Compiler, StringOr};
-use super::js;
 use super::node::{
     ArrayPathNode, CaseNode, Condition, FlattenNode, IfNode, JsonMode, JsonNode, Node, ReplaceNode,
     SecondReplace, TransformNode, MAX_REPLACE_LEN,
@@ -13,6 +12,7 @@ use super::node::{
 use super::path::Path;
 use super::replace::Replacement;
 use crate::error::Result;
+use crate::js;
 
 impl Compiler {
     /// The options object of a directive: a plain object, not another

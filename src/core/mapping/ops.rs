@@ -8,9 +8,9 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use super::budget::Budget;
-use super::js;
 use super::value::{into_js_order, sort_members_js, too_deep, Member, Val, MAX_DATA_DEPTH};
 use crate::error::{Error, Result};
+use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
 /// The own enumerable members of a value, as `Object.assign` and

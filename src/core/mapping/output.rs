@@ -15,9 +15,9 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::budget::{Budget, VALUE_BYTES};
-use super::js;
 use super::value::{Val, MAX_DATA_DEPTH};
 use crate::error::Result;
+use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
 /// The result of [`Mapping::apply_borrowed`](super::Mapping::apply_borrowed).

@@ -6,9 +6,9 @@ use serde_json::Value;
 use crate::json_doc::{JsonRef, JsonView};
 
 use super::budget::Budget;
-use super::js;
 use super::value::{clone_in_js_order, Val};
 use crate::error::Result;
+use crate::js;
 
 /// One step of a lookup path: an object key, which also selects an array
 /// element (or a string's UTF-16 unit) when it is a canonical index, and
@@ -216,11 +216,9 @@ fn length<'v, 'a>(n: usize) -> Cursor<'v, 'a> {
     Cursor::Computed(Val::Json(Box::new(Value::from(n))))
 }
 
-/// Path tries and field plans keep at most this many keys of a path as
-/// nested nodes, which their users walk recursively. Longer paths are cut
-/// there (a trie then selects the whole value) or left to the engine, which
-/// walks paths without recursion.
-pub(crate) const MAX_NESTED_PATH: usize = 64;
+/// How many keys of a path field plans nest (the document's path tries cut
+/// paths at the same depth).
+pub(crate) use crate::json_doc::MAX_NESTED_PATH;
 
 #[cfg(test)]
 mod tests {

@@ -5,9 +5,9 @@
 
 use foldhash::HashMap;
 
-use super::js;
 use super::path::{get_in_record, Path, PathSegment};
 use super::value::Val;
+use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
 /// Ids for the prefixes of the paths that read the input record, shared

@@ -4,8 +4,8 @@
 //! `/i` RegExp does) and the replacement expands `$$`, `$&`, `` $` `` and `$'`.
 
 use super::budget::{Budget, Text};
-use super::js;
 use crate::error::Result;
+use crate::js;
 
 /// A replacement string with its `$` patterns resolved once.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,6 @@ use std::borrow::Cow;
 
 use super::apply::{eval, Cx};
 use super::check::error_at;
-use super::js;
 use super::node::{
     ArrayPathNode, CaseNode, FlattenNode, JsonMode, JsonNode, Node, ReplaceNode, TransformNode,
     MAX_REPLACE_LEN,
@@ -18,6 +17,7 @@ use super::stringify::{js_string, json_stringify};
 use super::template::render_source;
 use super::value::{clone_in_js_order, strip_undefined, Val};
 use crate::error::Result;
+use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
 pub(super) fn eval_dynamic_path<'a>(

@@ -5,9 +5,9 @@
 //! same long string many times, a `@json` of a `@json`).
 
 use super::budget::{Budget, Text};
-use super::js;
 use super::value::{too_deep, Member, Val, MAX_DATA_DEPTH};
 use crate::error::Result;
+use crate::js;
 use crate::json_doc::{Items, JsonRef, JsonView, Members};
 
 /// `String(value)`, appended to `out`. Inside arrays (`Array#join`)

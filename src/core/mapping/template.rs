@@ -6,11 +6,11 @@
 //! the rendered text (a value may itself contain `{{…}}`).
 
 use super::budget::{Budget, Text};
-use super::js;
 use super::path::{read, Path};
 use super::stringify::push_js_string;
 use super::value::Val;
 use crate::error::Result;
+use crate::js;
 
 #[derive(Debug, Clone)]
 enum Part {

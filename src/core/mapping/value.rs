@@ -11,8 +11,8 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::budget::{Budget, VALUE_BYTES};
-use super::js;
 use crate::error::{Error, Result};
+use crate::js;
 use crate::json_doc::{Items, JsonRef, JsonView, Members};
 
 /// How deep input data may be for the operations that walk it (building

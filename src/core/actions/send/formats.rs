@@ -1,9 +1,12 @@
 //! The string formats and JavaScript conversions Segment's pipeline applies:
 //! ajv-formats' `email` and `date-time` checks, `new Date(text)` for the
-//! accepted date-times, and JS `String(value)` / `JSON.stringify`.
+//! accepted date-times, and header values (JS `String(value)` /
+//! `JSON.stringify`, from [`crate::js`]).
 
 use chrono::{NaiveDate, NaiveTime};
 use serde_json::Value;
+
+use crate::js;
 
 /// ajv-formats' `email` format (the same regex in "fast" and "full" mode):
 /// dot-separated atoms of `[a-z0-9!#$%&'*+/=?^_`{|}~-]`, `@`, then at least
@@ -135,71 +138,11 @@ impl DateTimeParts {
     }
 }
 
-/// JS `String(number)`.
-pub fn js_number(number: &serde_json::Number) -> String {
-    if let Some(i) = number.as_i64().filter(|i| i.unsigned_abs() < (1 << 53)) {
-        return i.to_string();
-    }
-    let float = number.as_f64().unwrap_or(f64::NAN);
-    ryu_js::Buffer::new().format(float).to_owned()
-}
-
-/// JS `String(value)` for scalars; `None` for objects and arrays.
-pub fn js_scalar_string(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(js_number(n)),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null => Some("null".to_owned()),
-        Value::Array(_) | Value::Object(_) => None,
-    }
-}
-
 /// Header and custom_args values: scalars as JS `String()`, objects and
-/// arrays as their compact JSON (D3) instead of `[object Object]` / `a,b`.
+/// arrays as their compact `JSON.stringify` text (D3) instead of
+/// `[object Object]` / `a,b`.
 pub fn header_value_string(value: &Value) -> String {
-    js_scalar_string(value).unwrap_or_else(|| js_json(value))
-}
-
-/// `JSON.stringify(value)`: compact, numbers spelled the JS way.
-pub fn js_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_js_json(value, &mut out);
-    out
-}
-
-fn write_js_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Number(n) => out.push_str(&js_number(n)),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_js_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                write_js_json(item, out);
-            }
-            out.push('}');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
-
-/// JS `String.prototype.trim()`: Unicode white space plus the BOM.
-pub fn js_trim(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    js::scalar_to_string(value).unwrap_or_else(|| js::stringify(value))
 }
 
 #[cfg(test)]
@@ -260,6 +203,5 @@ mod tests {
         assert_eq!(header_value_string(&json!(null)), "null");
         assert_eq!(header_value_string(&json!({"a": 1.0})), r#"{"a":1}"#);
         assert_eq!(header_value_string(&json!(["a", "b"])), r#"["a","b"]"#);
-        assert_eq!(js_trim("\u{feff} \t"), "");
     }
 }

@@ -5,9 +5,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::formats::{header_value_string, js_trim, parse_date_time};
+use super::formats::{header_value_string, parse_date_time};
 use super::payload::{validate_schema, Address, SendPayload};
 use crate::error::{Error, Result};
+use crate::js::js_trim;
 
 pub const RESERVED_HEADERS: [&str; 12] = [
     "x-sg-id",

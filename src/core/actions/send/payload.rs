@@ -6,8 +6,9 @@
 
 use serde_json::{Map, Value};
 
-use super::formats::{is_email, js_number, js_trim, parse_date_time};
+use super::formats::{is_email, parse_date_time};
 use crate::error::{Error, Result};
+use crate::js::{js_trim, number_to_string};
 use crate::json_kind::a_json_type;
 
 /// An address after the schema stage.
@@ -133,7 +134,7 @@ fn type_error(label: &str, expected: &str, value: &Value, field: &str) -> Error 
 fn coerce_string(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(js_number(n)),
+        Value::Number(n) => Some(number_to_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Null => Some(String::new()),
         Value::Array(items) if items.len() == 1 && !items[0].is_array() => coerce_string(&items[0]),

@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::js_json;
+use crate::js;
 
 /// SendGrid's limits for `PUT /v3/marketing/contacts`.
 pub const MAX_CONTACTS_PER_REQUEST: usize = 30_000;
@@ -55,7 +55,7 @@ fn prefix(list_ids: &[String]) -> Vec<u8> {
             if i > 0 {
                 out.push(b',');
             }
-            js_json::write_string(&mut out, id);
+            js::write_json_string(&mut out, id);
         }
         out.extend_from_slice(b"],");
     }

@@ -8,8 +8,8 @@
 use serde_json::{Map, Value};
 
 use super::fields::FieldDefinitions;
-use super::js_json;
 use crate::error::Error;
+use crate::js;
 
 /// Segment's message when no identifier is left after validation.
 pub const NO_IDENTIFIER: &str = "Contact must have at least one identifying field included (email, phone_number_id, external_id, anonymous_id).";
@@ -109,9 +109,9 @@ pub fn build_contact(
         if i > 0 {
             json.push(b',');
         }
-        js_json::write_string(&mut json, key);
+        js::write_json_string(&mut json, key);
         json.push(b':');
-        js_json::write_value(&mut json, value);
+        js::write_json(&mut json, value);
     }
     json.push(b'}');
 
@@ -165,7 +165,7 @@ fn convert_custom_fields(
             Value::Null => continue,
             Value::String(_) | Value::Number(_) => value.clone(),
             Value::Bool(_) | Value::Array(_) | Value::Object(_) => {
-                Value::String(js_json::stringify(value))
+                Value::String(js::stringify(value))
             }
         };
         converted.insert(id.to_owned(), sent);

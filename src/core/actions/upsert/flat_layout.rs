@@ -9,9 +9,9 @@ use super::contact::{
     is_truthy_identifier, Contact, ContactError, IDENTIFIERS, NOT_COPIED, RENAMED,
 };
 use super::flat::Scalar;
-use super::js_json;
 use super::payload::{coerce, spec, Field, Kind};
 use crate::error::Error;
+use crate::js;
 
 /// Most flat mappings have fewer members than this (Segment's default has 17):
 /// their layouts and per-record lists need no heap.
@@ -173,10 +173,10 @@ impl ContactLayout {
 impl Kept<'_> {
     fn write(&self, out: &mut Vec<u8>) {
         match self {
-            Self::As(Scalar::Str(s)) => js_json::write_string(out, s),
+            Self::As(Scalar::Str(s)) => js::write_json_string(out, s),
             Self::As(Scalar::Null) => out.extend_from_slice(b"null"),
-            Self::As(other) => js_json::write_value(out, &other.to_value()),
-            Self::Coerced(value) => js_json::write_value(out, value),
+            Self::As(other) => js::write_json(out, &other.to_value()),
+            Self::Coerced(value) => js::write_json(out, value),
         }
     }
 

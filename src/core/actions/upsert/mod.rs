@@ -21,7 +21,6 @@ pub mod flat;
 mod flat_layout;
 pub mod imports;
 pub mod isolate;
-pub mod js_json;
 mod lookup;
 pub mod payload;
 mod run;

@@ -6,8 +6,8 @@
 
 use serde_json::{Map, Value};
 
-use super::js_json;
 use crate::error::Error;
+use crate::js;
 use crate::json_kind::a_json_type;
 
 /// The JSON-schema type of one action field.
@@ -112,7 +112,7 @@ fn remove_empty_values(payload: Map<String, Value>) -> Map<String, Value> {
 pub(super) fn coerce(field: &Field, value: &mut Value) -> Result<(), Error> {
     let coerced = match (field.kind, &*value) {
         (Kind::NullableString, Value::String(_) | Value::Null) => return Ok(()),
-        (Kind::NullableString, Value::Number(n)) => Value::String(js_json::number_to_string(n)),
+        (Kind::NullableString, Value::Number(n)) => Value::String(js::number_to_string(n)),
         (Kind::NullableString, Value::Bool(b)) => Value::String(b.to_string()),
         (Kind::NullableString, Value::Array(items)) if items.len() == 1 => {
             match unwrap_nullable_string(&items[0]) {
@@ -141,7 +141,7 @@ fn unwrap_nullable_string(item: &Value) -> Option<Value> {
     match item {
         Value::Null => Some(Value::String(String::new())),
         Value::String(s) if s.is_empty() => Some(Value::Null),
-        Value::Number(n) => Some(Value::String(js_json::number_to_string(n))),
+        Value::Number(n) => Some(Value::String(js::number_to_string(n))),
         Value::Bool(b) => Some(Value::String(b.to_string())),
         _ => None,
     }

@@ -1,6 +1,7 @@
-//! JavaScript semantics that Segment's mapping language inherits from its
-//! TypeScript implementation: key enumeration order, truthiness, `String()`
-//! of numbers, `trim()`, UTF-16 lengths and `JSON.stringify` string escaping.
+//! JavaScript semantics Segment's code has because it runs under Node, in
+//! one place for the mapping engine and both actions: key enumeration order,
+//! truthiness, `String()` of numbers and scalars, `trim()`, UTF-16 lengths and
+//! `JSON.stringify` (string escaping and whole values).
 
 use std::fmt::Write;
 
@@ -107,6 +108,24 @@ pub(crate) fn push_number(out: &mut String, n: &Number) {
     }
 }
 
+/// `String(n)`: a JSON number as JS prints it.
+pub(crate) fn number_to_string(n: &Number) -> String {
+    let mut out = String::new();
+    push_number(&mut out, n);
+    out
+}
+
+/// `String(value)` for scalars; `None` for objects and arrays.
+pub(crate) fn scalar_to_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(number_to_string(n)),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => Some("null".to_owned()),
+        Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
 /// `String.prototype.trim()`: JS WhiteSpace and LineTerminator characters,
 /// which differ from Rust's `char::is_whitespace` (U+FEFF yes, U+0085 no).
 pub(crate) fn js_trim(s: &str) -> &str {
@@ -201,6 +220,56 @@ pub(crate) fn json_string_pieces(s: &str, mut emit: impl FnMut(&str)) {
     emit(&s[start..]);
 }
 
+/// `JSON.stringify(value)` (compact): numbers as `String(n)`, object keys
+/// in JS enumeration order, strings escaped as Node escapes them.
+pub(crate) fn stringify(value: &Value) -> String {
+    let mut out = Vec::with_capacity(64);
+    write_json(&mut out, value);
+    // Only valid UTF-8 is ever written: the input strings and ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `JSON.stringify(value)` to `out`.
+pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => out.extend_from_slice(number_to_string(n).as_bytes()),
+        Value::String(s) => write_json_string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            for (i, (key, item)) in entries_in_js_order(map).into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_string(out, key);
+                out.push(b':');
+                write_json(out, item);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string literal, escaped as `JSON.stringify` escapes it.
+pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    json_string_pieces(text, |piece| out.extend_from_slice(piece.as_bytes()));
+    out.push(b'"');
+}
+
 /// Whether any byte is `"`, `\` or below 0x20, eight bytes at a time.
 fn needs_json_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
@@ -281,13 +350,89 @@ mod tests {
         assert_eq!(s, "-42");
     }
 
+    /// Every code point Node's `String.prototype.trim` strips (v20,
+    /// `("a"+c+"a"+c).trim()` over all of U+0000..U+10FFFF): WhiteSpace and
+    /// LineTerminator, and not U+0085 (NEL), which Rust's `is_whitespace` has.
+    const NODE_TRIMMED: [u32; 25] = [
+        0x9, 0xA, 0xB, 0xC, 0xD, 0x20, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+        0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+        0xFEFF,
+    ];
+
+    #[test]
+    fn trim_strips_exactly_what_node_strips() {
+        let trimmed: Vec<u32> = (0..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| {
+                let s = format!("{c}a{c}");
+                js_trim(&s) == "a"
+            })
+            .map(u32::from)
+            .collect();
+        assert_eq!(trimmed, NODE_TRIMMED);
+        assert_eq!(js_trim("\u{85}a\u{85}"), "\u{85}a\u{85}");
+    }
+
     #[test]
     fn trim_and_utf16() {
         assert_eq!(js_trim("\u{feff} a \u{3000}"), "a");
-        assert_eq!(js_trim("\u{85}a"), "\u{85}a");
+        assert_eq!(js_trim("\u{feff} \t"), "");
         assert_eq!(utf16_len("a😀é"), 4);
         let units: Vec<String> = utf16_units("a😀").collect();
         assert_eq!(units, ["a", "\u{fffd}", "\u{fffd}"]);
+    }
+
+    #[test]
+    fn string_of_numbers_as_javascript_writes_it() {
+        let cases = [
+            ("1e21", "1e+21"),
+            ("5e-7", "5e-7"),
+            ("1e-7", "1e-7"),
+            ("0.30000000000000004", "0.30000000000000004"),
+            ("-0.5", "-0.5"),
+            ("123456789012345680000", "123456789012345680000"),
+            ("-2.25e-10", "-2.25e-10"),
+            ("100", "100"),
+            ("1.5", "1.5"),
+            ("15555550123", "15555550123"),
+            ("9007199254740992", "9007199254740992"),
+            ("9007199254740993", "9007199254740992"),
+            ("-9007199254740993", "-9007199254740992"),
+            ("18446744073709551615", "18446744073709552000"),
+            ("-0.0", "0"),
+        ];
+        for (input, expected) in cases {
+            let value: Value = serde_json::from_str(input).unwrap();
+            let Value::Number(n) = value else { panic!() };
+            assert_eq!(number_to_string(&n), expected, "{input}");
+        }
+        assert_eq!(scalar_to_string(&Value::Null).as_deref(), Some("null"));
+        assert_eq!(
+            scalar_to_string(&Value::Bool(true)).as_deref(),
+            Some("true")
+        );
+        assert_eq!(scalar_to_string(&Value::Array(vec![])), None);
+    }
+
+    #[test]
+    fn stringify_uses_js_key_order_and_escaping() {
+        let value: Value = serde_json::from_str(
+            r#"{"b":1,"10":2,"a":{"z":0,"2":1,"1":2},"2":3,"-1":4,"01":5,"4294967295":6,"4294967294":7}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            stringify(&value),
+            r#"{"2":3,"10":2,"4294967294":7,"b":1,"a":{"1":2,"2":1,"z":0},"-1":4,"01":5,"4294967295":6}"#
+        );
+        let value = serde_json::json!({"q": "a\"b\\c", "ctl": "\u{0}\u{7}", "ls": "\u{2028}", "slash": "</x>"});
+        assert_eq!(
+            stringify(&value),
+            "{\"q\":\"a\\\"b\\\\c\",\"ctl\":\"\\u0000\\u0007\",\"ls\":\"\u{2028}\",\"slash\":\"</x>\"}"
+        );
+        assert_eq!(
+            stringify(&serde_json::json!([1, true, null, "a", 1e21, {"a": 1.0}])),
+            r#"[1,true,null,"a",1e+21,{"a":1}]"#
+        );
     }
 
     #[test]

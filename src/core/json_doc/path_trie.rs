@@ -6,8 +6,13 @@
 
 use foldhash::HashMap;
 
-use super::path::MAX_NESTED_PATH;
-use crate::json_doc::JsonDoc;
+use super::JsonDoc;
+
+/// Path tries (and the mapping's field plans) keep at most this many keys of
+/// a path as nested nodes, which their users walk recursively. Longer paths
+/// are cut there (a trie then selects the whole value) or left to the mapping
+/// engine, which walks paths without recursion.
+pub(crate) const MAX_NESTED_PATH: usize = 64;
 
 /// Children searched in order up to this many, like small JSON objects;
 /// a node with more gets a hash index, so adding or finding a key never
@@ -87,7 +92,7 @@ impl PathTrie {
     /// selects (objects keep the selected keys; arrays and selected leaves
     /// are parsed whole).
     pub fn parse_doc(&self, json: &str) -> serde_json::Result<JsonDoc> {
-        crate::json_doc::parse_projected(json, self)
+        super::parse::parse(json, Some(self))
     }
 }
 
@@ -188,23 +193,5 @@ mod tests {
             json!({})
         );
         assert!(parse(&selective, &format!(r#"{{"a": {deep}}}"#)).is_err());
-    }
-
-    #[test]
-    fn a_mapping_gives_the_same_result_on_the_projected_record() {
-        use crate::mapping::{default_mapping, Mapping};
-        let text = r#"{"type": "identify", "anonymousId": "a1", "userId": "u",
-            "traits": {"email": "x@example.com", "first_name": "Zoë", "address": {"city": "Paris"},
-                       "plan": "pro"}, "context": {"ip": "1.2.3.4"}}"#;
-        let full: Value = serde_json::from_str(text).unwrap();
-        for action in ["upsert_contact", "send_dynamic_template"] {
-            let mapping = Mapping::compile(&default_mapping(action).unwrap()).unwrap();
-            let projected = mapping.reads().parse_doc(text).unwrap();
-            assert!(projected.root().members().unwrap().get("context").is_none());
-            assert_eq!(
-                mapping.apply(&projected).unwrap(),
-                mapping.apply(&full).unwrap()
-            );
-        }
     }
 }
