@@ -103,7 +103,8 @@ impl JsonDoc {
     }
 
     /// Bytes held: a measure of how much memory the document takes.
-    pub fn heap_size(&self) -> usize {
+    #[cfg(test)]
+    fn heap_size(&self) -> usize {
         self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.keys.capacity() * std::mem::size_of::<Span>()
             + self.text.capacity()

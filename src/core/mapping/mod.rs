@@ -196,11 +196,6 @@ fn check_record(input: JsonRef<'_>) -> Result<()> {
     )))
 }
 
-/// Compiles `mapping` and applies it to `input` once.
-pub fn transform(mapping: &Value, input: &Value) -> Result<Option<Value>> {
-    Mapping::compile(mapping)?.apply(input)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

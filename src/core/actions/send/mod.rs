@@ -2,15 +2,15 @@
 //! (payload, mail), template pre-flight (templates, variables), merging,
 //! and sending that never double-sends (dispatch, isolate).
 
-pub mod api;
-pub mod dispatch;
-pub mod formats;
-pub mod isolate;
+pub(crate) mod api;
+pub(crate) mod dispatch;
+pub(crate) mod formats;
+pub(crate) mod isolate;
 pub mod mail;
-pub mod merge;
-pub mod payload;
-pub mod templates;
-pub mod variables;
+pub(crate) mod merge;
+pub(crate) mod payload;
+pub(crate) mod templates;
+pub(crate) mod variables;
 
 pub use api::{MailApi, SendOptions, SendResult};
 pub use mail::{prepare, PreparedMail};

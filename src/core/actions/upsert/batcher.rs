@@ -31,6 +31,8 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// Size of [`Chunk::body`], without building it.
+    #[cfg(test)]
     pub fn body_len(&self) -> usize {
         body_len(&self.list_ids, self.pieces.iter().map(|p| p.json.len()))
     }
@@ -64,7 +66,8 @@ fn prefix(list_ids: &[String]) -> Vec<u8> {
 }
 
 /// Size of the body holding contacts of the given sizes.
-pub fn body_len(list_ids: &[String], sizes: impl Iterator<Item = usize>) -> usize {
+#[cfg(test)]
+fn body_len(list_ids: &[String], sizes: impl Iterator<Item = usize>) -> usize {
     let (count, total) = sizes.fold((0usize, 0usize), |(n, sum), s| (n + 1, sum + s));
     prefix(list_ids).len() + total + count.saturating_sub(1) + 2
 }

@@ -13,18 +13,18 @@
 //! definitions of [`fields`].
 
 mod api;
-pub mod batcher;
+pub(crate) mod batcher;
 pub mod contact;
 mod errors_file;
 pub mod fields;
 pub mod flat;
 mod flat_layout;
-pub mod imports;
-pub mod isolate;
+pub(crate) mod imports;
+pub(crate) mod isolate;
 mod lookup;
 pub mod payload;
 mod run;
-pub mod sent;
+pub(crate) mod sent;
 mod verify;
 
 pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertPayload, UpsertResult};

@@ -65,10 +65,6 @@ impl SentRequest {
         self.indexes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.indexes.is_empty()
-    }
-
     /// The input index of the contact at `position` of the request.
     pub fn index(&self, position: usize) -> usize {
         self.indexes[position]
