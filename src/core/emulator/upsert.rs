@@ -150,41 +150,14 @@ fn validate_contact(
         }
         match key {
             FieldKey::Identifier(kind) => {
-                let name = IDENTIFIERS[kind];
-                let Value::String(text) = value else {
-                    return Err(ErrorItem::new(at(name), format!("{name} must be a string")));
-                };
-                let text = if kind == 0 { text.to_lowercase() } else { text };
-                let valid = match kind {
-                    0 => text.len() <= 254 && is_valid_email(&text),
-                    1 => is_e164(&text),
-                    _ => !text.is_empty() && text.len() <= 254,
-                };
-                if !valid {
-                    return Err(ErrorItem::new(at(name), format!("{name} '{text}' is not valid")));
-                }
-                input.identifiers[kind] = Some(text);
+                input.identifiers[kind] = Some(validate_identifier(index, kind, value)?);
             }
             FieldKey::Alternates => {
                 let alternates = validate_alternates(&at("alternate_emails"), value)?;
                 input.fields.push(("alternate_emails", alternates));
             }
             FieldKey::Custom => {
-                let Value::Object(custom) = value else {
-                    return Err(ErrorItem::new(at("custom_fields"), "custom_fields must be an object"));
-                };
-                for (id, value) in custom {
-                    let Some(field) = fields.field(&id) else {
-                        return Err(ErrorItem::new(
-                            at(&format!("custom_fields.{id}")),
-                            format!("custom field id '{id}' does not exist; custom fields are keyed by field id"),
-                        ));
-                    };
-                    if let Some(problem) = custom_value_error(&field.field_type, &value) {
-                        return Err(ErrorItem::new(at(&format!("custom_fields.{id}")), problem));
-                    }
-                    input.custom_fields.push((id, value));
-                }
+                validate_custom_fields(index, value, fields, &mut input)?;
             }
             FieldKey::Text(i) => {
                 let (name, max) = TEXT_FIELDS[i];
@@ -211,6 +184,61 @@ fn validate_contact(
         ));
     }
     Ok(input)
+}
+
+/// An identifier (`IDENTIFIERS[kind]`): a valid string, the email
+/// lower-cased.
+fn validate_identifier(index: usize, kind: usize, value: Value) -> Result<String, ErrorItem> {
+    let name = IDENTIFIERS[kind];
+    let at = || format!("contacts[{index}].{name}");
+    let Value::String(text) = value else {
+        return Err(ErrorItem::new(at(), format!("{name} must be a string")));
+    };
+    let text = if kind == 0 { text.to_lowercase() } else { text };
+    let valid = match kind {
+        0 => text.len() <= 254 && is_valid_email(&text),
+        1 => is_e164(&text),
+        _ => !text.is_empty() && text.len() <= 254,
+    };
+    if !valid {
+        return Err(ErrorItem::new(
+            at(),
+            format!("{name} '{text}' is not valid"),
+        ));
+    }
+    Ok(text)
+}
+
+/// `custom_fields`: an object keyed by existing field ids, each value of its
+/// field's type; added to `input` in order.
+fn validate_custom_fields(
+    index: usize,
+    value: Value,
+    fields: &FieldStore,
+    input: &mut ContactInput,
+) -> Result<(), ErrorItem> {
+    let at = |field: &str| format!("contacts[{index}].{field}");
+    let Value::Object(custom) = value else {
+        return Err(ErrorItem::new(
+            at("custom_fields"),
+            "custom_fields must be an object",
+        ));
+    };
+    for (id, value) in custom {
+        let Some(field) = fields.field(&id) else {
+            return Err(ErrorItem::new(
+                at(&format!("custom_fields.{id}")),
+                format!(
+                    "custom field id '{id}' does not exist; custom fields are keyed by field id"
+                ),
+            ));
+        };
+        if let Some(problem) = custom_value_error(&field.field_type, &value) {
+            return Err(ErrorItem::new(at(&format!("custom_fields.{id}")), problem));
+        }
+        input.custom_fields.push((id, value));
+    }
+    Ok(())
 }
 
 fn validate_alternates(field: &str, value: Value) -> Result<Value, ErrorItem> {

@@ -175,7 +175,30 @@ fn send_at_seconds(text: &str, now_ms: i64) -> Result<i64> {
 }
 
 /// Segment's `validate` (same order) and `send` body construction.
-fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
+fn build(mut p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
+    let checked = check(&mut p, now_ms)?;
+    let (person, recipients) = personalization(&mut p, checked.send_at);
+    let template_id = checked.template_id.clone();
+    let message = message(p, checked, sandbox);
+    Ok(PreparedMail {
+        message: Value::Object(message).to_string(),
+        personalization: Value::Object(person).to_string(),
+        recipients,
+        template_id,
+    })
+}
+
+/// The fields Segment (or SendGrid) refuses when malformed, parsed.
+struct Checked {
+    group_id: Option<i64>,
+    template_id: String,
+    categories: Option<Vec<String>>,
+    send_at: Option<i64>,
+}
+
+/// Segment's checks of a payload, in Segment's order (the first failure is
+/// the record's error). Takes the categories out of `p`.
+fn check(p: &mut SendPayload, now_ms: i64) -> Result<Checked> {
     let group_id = match p.group_id.as_deref().filter(|g| !g.is_empty()) {
         None => None,
         Some(text) => match parse_group_id(text) {
@@ -183,22 +206,50 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
             _ => return Err(invalid(GROUP_ID_MESSAGE, "group_id")),
         },
     };
-    let from_email = p.from.email.clone().unwrap_or_default();
     if let Some(domain) = p.domain.as_deref().filter(|d| !d.is_empty()) {
-        let from_domain = from_email.rsplit_once('@').map_or("", |(_, d)| d);
-        let matches = from_domain == domain
-            || from_domain
-                .strip_suffix(domain)
-                .is_some_and(|head| head.ends_with('.'));
-        if !matches {
-            return Err(invalid(DOMAIN_MESSAGE, "domain"));
-        }
+        check_from_domain(p.from.email.as_deref().unwrap_or_default(), domain)?;
     }
     let template_id = parse_template_id(&p.template_id)
         .filter(|id| id.starts_with("d-"))
         .ok_or_else(|| invalid(TEMPLATE_MESSAGE, "template_id"))?
         .to_owned();
-    let headers = p.headers.unwrap_or_default();
+    if let Some(headers) = &p.headers {
+        check_headers(headers)?;
+    }
+    let categories = p.categories.take().map(check_categories).transpose()?;
+    let send_at = match p.send_at.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(text) => Some(send_at_seconds(text, now_ms)?),
+    };
+    if let Some(pool) = p.ip_pool_name.as_deref().filter(|s| !s.is_empty()) {
+        if !(2..=64).contains(&pool.chars().count()) {
+            return Err(invalid(IP_POOL_MESSAGE, "ip_pool_name"));
+        }
+    }
+    Ok(Checked {
+        group_id,
+        template_id,
+        categories,
+        send_at,
+    })
+}
+
+/// The sender's address must be at `domain` or one of its subdomains.
+fn check_from_domain(from_email: &str, domain: &str) -> Result<()> {
+    let from_domain = from_email.rsplit_once('@').map_or("", |(_, d)| d);
+    let matches = from_domain == domain
+        || from_domain
+            .strip_suffix(domain)
+            .is_some_and(|head| head.ends_with('.'));
+    if matches {
+        Ok(())
+    } else {
+        Err(invalid(DOMAIN_MESSAGE, "domain"))
+    }
+}
+
+/// No header may be one SendGrid reserves (compared case-insensitively).
+fn check_headers(headers: &Map<String, Value>) -> Result<()> {
     let reserved = |key: &String| {
         let key = key.to_lowercase();
         RESERVED_HEADERS.iter().any(|r| r.to_lowercase() == key)
@@ -212,21 +263,17 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
             "headers",
         ));
     }
-    let categories = p.categories.map(check_categories).transpose()?;
-    let cc = recipients_json(p.cc);
-    let bcc = recipients_json(p.bcc);
-    let send_at = match p.send_at.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(text) => Some(send_at_seconds(text, now_ms)?),
-    };
-    if let Some(pool) = p.ip_pool_name.as_deref().filter(|s| !s.is_empty()) {
-        if !(2..=64).contains(&pool.chars().count()) {
-            return Err(invalid(IP_POOL_MESSAGE, "ip_pool_name"));
-        }
-    }
+    Ok(())
+}
 
+/// The one personalization (`to`, `cc`, `bcc`, headers, template data,
+/// custom_args, `send_at`) and how many recipients it has. Takes those
+/// fields out of `p`.
+fn personalization(p: &mut SendPayload, send_at: Option<i64>) -> (Map<String, Value>, usize) {
+    let cc = recipients_json(p.cc.take());
+    let bcc = recipients_json(p.bcc.take());
     let mut person = Map::new();
-    let to_email = p.to.email.unwrap_or_default();
+    let to_email = p.to.email.take().unwrap_or_default();
     person.insert(
         "to".into(),
         json!([address_json(&to_email, p.to.name.as_ref())]),
@@ -238,19 +285,25 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
     if let Some(bcc) = bcc {
         person.insert("bcc".into(), Value::Array(bcc));
     }
+    let headers = p.headers.take().unwrap_or_default();
     person.insert("headers".into(), Value::Object(stringified(&headers)));
-    if let Some(data) = p.dynamic_template_data {
+    if let Some(data) = p.dynamic_template_data.take() {
         person.insert("dynamic_template_data".into(), Value::Object(data));
     }
     // Segment drops an empty custom_args; emptiness is judged after D17.
-    let custom_args = p.custom_args.map(|args| stringified(&args));
+    let custom_args = p.custom_args.take().map(|args| stringified(&args));
     if let Some(args) = custom_args.filter(|a| !a.is_empty()) {
         person.insert("custom_args".into(), Value::Object(args));
     }
     if let Some(seconds) = send_at {
         person.insert("send_at".into(), json!(seconds));
     }
+    (person, recipients)
+}
 
+/// The message fields shared by every personalization.
+fn message(p: SendPayload, checked: Checked, sandbox: bool) -> Map<String, Value> {
+    let from_email = p.from.email.unwrap_or_default();
     let mut message = Map::new();
     message.insert(
         "from".into(),
@@ -263,11 +316,11 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
         "reply_to".into(),
         address_json(&reply_email, reply_name.as_ref()),
     );
-    message.insert("template_id".into(), Value::String(template_id.clone()));
-    if let Some(categories) = categories {
+    message.insert("template_id".into(), Value::String(checked.template_id));
+    if let Some(categories) = checked.categories {
         message.insert("categories".into(), json!(categories));
     }
-    if let Some(group_id) = group_id {
+    if let Some(group_id) = checked.group_id {
         message.insert("asm".into(), json!({ "group_id": group_id }));
     }
     if let Some(pool) = p.ip_pool_name.filter(|s| !s.is_empty()) {
@@ -279,12 +332,7 @@ fn build(p: SendPayload, now_ms: i64, sandbox: bool) -> Result<PreparedMail> {
             json!({ "sandbox_mode": { "enable": true } }),
         );
     }
-    Ok(PreparedMail {
-        message: Value::Object(message).to_string(),
-        personalization: Value::Object(person).to_string(),
-        recipients,
-        template_id,
-    })
+    message
 }
 
 /// The request body for `personalizations` sharing `message`.
