@@ -323,21 +323,13 @@ impl SendGridClient {
                 Ok(response) => self.read_answer(response, &method, &target).await,
                 Err(err) => Err(self.transport_error(&err, &method, target.shown)),
             };
-            if log::log_enabled!(target: "segment_sendgrid::client", log::Level::Debug) {
-                let answer = match &outcome {
-                    Ok(answer) => format!("{} ({} bytes)", answer.status, answer.body.len()),
-                    Err(Error::Api { status, body, .. }) => {
-                        format!("{status} ({} bytes)", body.len())
-                    }
-                    Err(_) => "no answer".to_owned(),
-                };
-                log::debug!(
-                    target: "segment_sendgrid::client",
-                    "{method} {route}: {answer} in {} ms, {} bytes sent",
-                    started.elapsed().as_millis(),
-                    body.as_ref().map_or(0, Bytes::len)
-                );
-            }
+            log_attempt(
+                &method,
+                route,
+                &outcome,
+                started,
+                body.as_ref().map_or(0, Bytes::len),
+            );
             let error = match outcome {
                 Ok(mut answer) => {
                     answer.retries = retries;
@@ -527,4 +519,27 @@ impl SendGridClient {
             _ => None,
         }
     }
+}
+
+/// Debug log of one attempt: the answer's status and size, the time taken.
+fn log_attempt(
+    method: &Method,
+    route: &str,
+    outcome: &Result<ApiResponse>,
+    started: std::time::Instant,
+    sent_bytes: usize,
+) {
+    if !log::log_enabled!(target: "segment_sendgrid::client", log::Level::Debug) {
+        return;
+    }
+    let answer = match outcome {
+        Ok(answer) => format!("{} ({} bytes)", answer.status, answer.body.len()),
+        Err(Error::Api { status, body, .. }) => format!("{status} ({} bytes)", body.len()),
+        Err(_) => "no answer".to_owned(),
+    };
+    log::debug!(
+        target: "segment_sendgrid::client",
+        "{method} {route}: {answer} in {} ms, {sent_bytes} bytes sent",
+        started.elapsed().as_millis(),
+    );
 }

@@ -120,52 +120,14 @@ pub async fn deliver(
                 status: 400,
                 errors,
                 ..
-            } => {
-                if pieces.len() == 1 || errors.iter().any(names_list_ids) {
-                    outcome.failures.extend(
-                        pieces
-                            .iter()
-                            .map(|p| rejected(p.index, 400, errors, &error)),
-                    );
-                    continue;
-                }
-                let culprits = find_culprits(errors, &pieces);
-                log::info!(
-                    target: "segment_sendgrid::upsert",
-                    "SendGrid refused a request of {} contacts (400): isolating the records at fault ({} named by the error)",
-                    pieces.len(), culprits.len()
-                );
-                if culprits.is_empty() {
-                    if splits.spend() {
-                        split_in_half(&mut queue, pieces);
-                    } else {
-                        // The error names no record and halving finds none:
-                        // it is about the requests (a proxy's 400 page, say).
-                        log::warn!(target: "segment_sendgrid::upsert", "a 400 that names no contact kept failing both halves; stopped isolating after {} splits", splits.spent);
-                        let mut unsettled = pieces;
-                        unsettled.extend(queue.drain(..).flatten());
-                        outcome.failures.extend(
-                            unsettled
-                                .iter()
-                                .map(|p| rejected(p.index, 400, &[], &error)),
-                        );
-                    }
-                    continue;
-                }
-                splits.progress();
-                let mut rest = Vec::with_capacity(pieces.len() - culprits.len());
-                for (position, piece) in pieces.into_iter().enumerate() {
-                    match culprits.get(&position) {
-                        Some(details) => {
-                            outcome
-                                .failures
-                                .push(rejected(piece.index, 400, details, &error))
-                        }
-                        None => rest.push(piece),
-                    }
-                }
-                queue.push_front(rest);
-            }
+            } => isolate_bad_request(
+                pieces,
+                errors,
+                &error,
+                &mut splits,
+                &mut queue,
+                &mut outcome,
+            ),
             Error::Api { status: 413, .. } if pieces.len() > 1 => {
                 split_in_half(&mut queue, pieces);
             }
@@ -181,6 +143,57 @@ pub async fn deliver(
         }
     }
     outcome
+}
+
+/// A 400 for `pieces`: the records it names fail and the rest go back at the
+/// front of `queue`; an error naming no record halves the request (within
+/// the split budget), and a one-record request or a list error fails whole.
+fn isolate_bad_request(
+    pieces: Vec<Piece>,
+    errors: &[ApiErrorDetail],
+    error: &Error,
+    splits: &mut SplitBudget,
+    queue: &mut VecDeque<Vec<Piece>>,
+    outcome: &mut ChunkOutcome,
+) {
+    if pieces.len() == 1 || errors.iter().any(names_list_ids) {
+        outcome
+            .failures
+            .extend(pieces.iter().map(|p| rejected(p.index, 400, errors, error)));
+        return;
+    }
+    let culprits = find_culprits(errors, &pieces);
+    log::info!(
+        target: "segment_sendgrid::upsert",
+        "SendGrid refused a request of {} contacts (400): isolating the records at fault ({} named by the error)",
+        pieces.len(), culprits.len()
+    );
+    if culprits.is_empty() {
+        if splits.spend() {
+            split_in_half(queue, pieces);
+        } else {
+            // The error names no record and halving finds none:
+            // it is about the requests (a proxy's 400 page, say).
+            log::warn!(target: "segment_sendgrid::upsert", "a 400 that names no contact kept failing both halves; stopped isolating after {} splits", splits.spent);
+            let mut unsettled = pieces;
+            unsettled.extend(queue.drain(..).flatten());
+            outcome
+                .failures
+                .extend(unsettled.iter().map(|p| rejected(p.index, 400, &[], error)));
+        }
+        return;
+    }
+    splits.progress();
+    let mut rest = Vec::with_capacity(pieces.len() - culprits.len());
+    for (position, piece) in pieces.into_iter().enumerate() {
+        match culprits.get(&position) {
+            Some(details) => outcome
+                .failures
+                .push(rejected(piece.index, 400, details, error)),
+            None => rest.push(piece),
+        }
+    }
+    queue.push_front(rest);
 }
 
 /// How many halvings a 400 that names no record may cost before the
