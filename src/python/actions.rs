@@ -6,11 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use sendgrid_core::actions::call_args::{SendArgs, UpsertArgs};
-use sendgrid_core::actions::records::{map_json_text, map_json_value};
-use sendgrid_core::actions::upsert::UpsertOptions;
-use sendgrid_core::mapping::effective_mapping;
-use sendgrid_core::{ClientConfig, Error};
+use segment_sendgrid_core::actions::call_args::{SendArgs, UpsertArgs};
+use segment_sendgrid_core::actions::records::{map_json_text, map_json_value};
+use segment_sendgrid_core::actions::upsert::UpsertOptions;
+use segment_sendgrid_core::mapping::effective_mapping;
+use segment_sendgrid_core::{ClientConfig, Error};
 use serde_json::Value;
 
 use crate::arguments::{

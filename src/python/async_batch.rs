@@ -12,14 +12,14 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use sendgrid_core::actions::accounting::{account_for_all, report_of};
-use sendgrid_core::actions::{BatchAbort, CancellationToken};
+use segment_sendgrid_core::actions::accounting::{account_for_all, report_of};
+use segment_sendgrid_core::actions::{BatchAbort, CancellationToken};
 
 use crate::awaitables::start_on_runtime;
 use crate::batch_outcome::finish;
 use crate::batch_report::BatchReport;
 
-type Outcome = Result<sendgrid_core::BatchReport, BatchAbort>;
+type Outcome = Result<segment_sendgrid_core::BatchReport, BatchAbort>;
 
 /// The run's outcome, for whichever of the two awaitables asks (the run's
 /// task failing, e.g. a panic, is the `Err`).
@@ -58,7 +58,7 @@ where
         let joined = match started.get().cloned() {
             Some(run) => run.await,
             // Cancelled before the run started: nothing was sent.
-            None => Ok(Ok(sendgrid_core::BatchReport::default())),
+            None => Ok(Ok(segment_sendgrid_core::BatchReport::default())),
         };
         let report = report_of(joined.map_err(PyRuntimeError::new_err)?);
         Ok(BatchReport::from(account_for_all(report, read)))

@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 use pyo3_async_runtimes::generic::{self, ContextExt};
 use pyo3_async_runtimes::TaskLocals;
-use sendgrid_core::Error;
+use segment_sendgrid_core::Error;
 use tokio::runtime::Handle;
 
 use crate::errors::to_py_err;

@@ -21,9 +21,9 @@ use futures::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use sendgrid_core::actions::records::{map_json_text, record_from_text, record_from_value};
-use sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
-use sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
+use segment_sendgrid_core::actions::records::{map_json_text, record_from_text, record_from_value};
+use segment_sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
+use segment_sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 

@@ -3,9 +3,9 @@
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use sendgrid_core::actions::accounting::{account_for_all, settle, Ending, Raised};
-use sendgrid_core::actions::BatchAbort;
-use sendgrid_core::BatchReport;
+use segment_sendgrid_core::actions::accounting::{account_for_all, settle, Ending, Raised};
+use segment_sendgrid_core::actions::BatchAbort;
+use segment_sendgrid_core::BatchReport;
 
 use crate::errors::to_py_err;
 
@@ -18,7 +18,7 @@ pub fn interrupts(py: Python<'_>, error: &PyErr) -> bool {
 }
 
 /// Turns a run's outcome into the report or the exception to raise (see
-/// `sendgrid_core::actions::accounting::settle`): `read` records were taken
+/// `segment_sendgrid_core::actions::accounting::settle`): `read` records were taken
 /// from the input, `interrupted` when the caller stopped the run.
 pub fn finish(
     py: Python<'_>,

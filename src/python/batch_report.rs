@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use sendgrid_core::report as core;
+use segment_sendgrid_core::report as core;
 
 use crate::results::{list_of, ImportJob, RecordFailure};
 
@@ -210,8 +210,8 @@ impl SendResult {
     }
 }
 
-impl From<sendgrid_core::actions::upsert::UpsertResult> for UpsertResult {
-    fn from(r: sendgrid_core::actions::upsert::UpsertResult) -> Self {
+impl From<segment_sendgrid_core::actions::upsert::UpsertResult> for UpsertResult {
+    fn from(r: segment_sendgrid_core::actions::upsert::UpsertResult) -> Self {
         Self {
             job_id: r.job_id,
             status_code: r.status_code,
@@ -219,8 +219,8 @@ impl From<sendgrid_core::actions::upsert::UpsertResult> for UpsertResult {
     }
 }
 
-impl From<sendgrid_core::actions::send::SendResult> for SendResult {
-    fn from(r: sendgrid_core::actions::send::SendResult) -> Self {
+impl From<segment_sendgrid_core::actions::send::SendResult> for SendResult {
+    fn from(r: segment_sendgrid_core::actions::send::SendResult) -> Self {
         Self {
             message_id: r.message_id,
             status_code: r.status_code,

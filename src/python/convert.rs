@@ -6,7 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use sendgrid_core::mapping::PathTrie;
+use segment_sendgrid_core::mapping::PathTrie;
 use serde_json::{Map, Number, Value};
 
 /// Why a str holding a lone surrogate (`"\ud800"`) cannot be converted.

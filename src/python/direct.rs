@@ -2,7 +2,7 @@
 //! mappings) evaluated straight on Python dicts: no JSON tree is built, output
 //! keys are interned once, and string values are passed through untouched.
 //!
-//! The semantics are the engine's (see `sendgrid_core::mapping::FieldPlan`).
+//! The semantics are the engine's (see `segment_sendgrid_core::mapping::FieldPlan`).
 //! Whenever a record needs more than plain dict lookups and scalar values
 //! (a list or string on a path, a nested object as a value, a non-dict
 //! record, a non-finite float) the evaluator gives up on that record and
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 use pythonize::pythonize;
-use sendgrid_core::mapping::FieldPlan;
+use segment_sendgrid_core::mapping::FieldPlan;
 use serde_json::Value;
 
 use crate::convert::{exact_type, int_within_64_bits, Exact};

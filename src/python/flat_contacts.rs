@@ -7,9 +7,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use sendgrid_core::actions::upsert::flat::{payload_from_json, ContactLayout, Scalar};
-use sendgrid_core::actions::upsert::UpsertPayload;
-use sendgrid_core::{Error, Mapping, RecordFailure};
+use segment_sendgrid_core::actions::upsert::flat::{payload_from_json, ContactLayout, Scalar};
+use segment_sendgrid_core::actions::upsert::UpsertPayload;
+use segment_sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::Number;
 use smallvec::SmallVec;
 

@@ -1,4 +1,4 @@
-//! `segment_sendgrid._native`: the PyO3 bindings over `sendgrid_core`.
+//! `segment_sendgrid._native`: the PyO3 bindings over `segment_sendgrid_core`.
 //!
 //! This layer only converts: Python arguments into core values (before the
 //! GIL is released or a future is entered), core results into Python

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use sendgrid_core::Error;
+use segment_sendgrid_core::Error;
 use tokio::runtime::Runtime;
 
 use crate::errors::to_py_err;

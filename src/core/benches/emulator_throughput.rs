@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sendgrid_core::emulator::{EmulatorOptions, FakeSendGrid};
+use segment_sendgrid_core::emulator::{EmulatorOptions, FakeSendGrid};
 use serde_json::json;
 
 fn arg(name: &str, default: u64) -> u64 {

@@ -8,8 +8,8 @@
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
-use sendgrid_core::actions::upsert::flat::{encode_mapped_contact, payload_from_json};
-use sendgrid_core::mapping::{default_mapping, Mapping};
+use segment_sendgrid_core::actions::upsert::flat::{encode_mapped_contact, payload_from_json};
+use segment_sendgrid_core::mapping::{default_mapping, Mapping};
 use serde_json::{json, Value};
 
 const EVENTS: usize = 1_000;

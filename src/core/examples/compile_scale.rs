@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use sendgrid_core::Mapping;
+use segment_sendgrid_core::Mapping;
 use serde_json::{json, Map, Value};
 
 // The allocator the Python extension ships with.

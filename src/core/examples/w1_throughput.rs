@@ -14,13 +14,13 @@
 
 use std::time::Instant;
 
-use sendgrid_core::actions::upsert::contact::build_contact;
-use sendgrid_core::actions::upsert::fields::FieldDefinitions;
-use sendgrid_core::actions::upsert::flat::payload_from_json;
-use sendgrid_core::actions::upsert::payload::validate_payload;
-use sendgrid_core::actions::upsert::UpsertPayload;
-use sendgrid_core::json_doc::JsonDoc;
-use sendgrid_core::{default_mapping, Mapping};
+use segment_sendgrid_core::actions::upsert::contact::build_contact;
+use segment_sendgrid_core::actions::upsert::fields::FieldDefinitions;
+use segment_sendgrid_core::actions::upsert::flat::payload_from_json;
+use segment_sendgrid_core::actions::upsert::payload::validate_payload;
+use segment_sendgrid_core::actions::upsert::UpsertPayload;
+use segment_sendgrid_core::json_doc::JsonDoc;
+use segment_sendgrid_core::{default_mapping, Mapping};
 use serde_json::{json, Value};
 
 // The allocator the Python extension ships with.

@@ -8,7 +8,7 @@
 //! supported: a mapping that uses it fails to compile.
 //!
 //! ```
-//! use sendgrid_core::mapping::Mapping;
+//! use segment_sendgrid_core::mapping::Mapping;
 //! use serde_json::json;
 //!
 //! let mapping = Mapping::compile(&json!({
@@ -17,7 +17,7 @@
 //! }))?;
 //! let out = mapping.apply(&json!({"traits": {"email": "a@b.c", "name": "Ann"}}))?;
 //! assert_eq!(out, Some(json!({"email": "a@b.c", "greeting": "Hi Ann"})));
-//! # Ok::<(), sendgrid_core::Error>(())
+//! # Ok::<(), segment_sendgrid_core::Error>(())
 //! ```
 
 mod apply;

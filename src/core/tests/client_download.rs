@@ -5,8 +5,8 @@
 mod common;
 
 use common::static_server as server;
-use sendgrid_core::config::{ClientConfig, ClientSettings};
-use sendgrid_core::{Error, SendGridClient};
+use segment_sendgrid_core::config::{ClientConfig, ClientSettings};
+use segment_sendgrid_core::{Error, SendGridClient};
 
 const KEY: &str = "SG.download-test-key";
 

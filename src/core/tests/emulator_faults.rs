@@ -5,7 +5,7 @@ mod common;
 
 use common::{call, client, http, start};
 use reqwest::Method;
-use sendgrid_core::{Error, Idempotency};
+use segment_sendgrid_core::{Error, Idempotency};
 use serde_json::json;
 
 fn contacts_body(email: &str) -> Vec<u8> {
@@ -57,7 +57,7 @@ async fn after_processing_applies_the_request_then_fails() {
     let template = fake
         .add_template(
             "T",
-            vec![sendgrid_core::emulator::VersionSpec {
+            vec![segment_sendgrid_core::emulator::VersionSpec {
                 name: "v".into(),
                 active: true,
                 ..Default::default()

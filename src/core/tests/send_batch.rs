@@ -6,9 +6,9 @@ mod send_support;
 
 use std::collections::HashMap;
 
+use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
+use segment_sendgrid_core::{Error, Outcome};
 use send_emulated::*;
-use sendgrid_core::actions::send::{MailApi, SendOptions};
-use sendgrid_core::{Error, Outcome};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -121,16 +121,16 @@ async fn a_timeout_after_sending_is_unknown_and_not_resent() {
     let fake = fake().await;
     let template = dynamic_template(&fake);
     fake.set_latency(1500);
-    let settings = sendgrid_core::config::ClientSettings {
+    let settings = segment_sendgrid_core::config::ClientSettings {
         api_key: Some(fake.api_key()),
         endpoint: fake.url(),
         max_retries: 3,
         timeout_s: 0.3,
         ..Default::default()
     };
-    let config = sendgrid_core::ClientConfig::from_settings(settings, None, "t").unwrap();
+    let config = segment_sendgrid_core::ClientConfig::from_settings(settings, None, "t").unwrap();
     let api = MailApi::new(std::sync::Arc::new(
-        sendgrid_core::SendGridClient::new(config).unwrap(),
+        segment_sendgrid_core::SendGridClient::new(config).unwrap(),
     ));
     let payloads = (0..3).map(|i| mail(i, &template)).collect();
     let opts = SendOptions {

@@ -6,12 +6,12 @@ mod send_emulated;
 mod send_support;
 
 use futures::stream;
+use segment_sendgrid_core::actions::input::InputRecord;
+use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
+use segment_sendgrid_core::emulator::EmulatorOptions;
+use segment_sendgrid_core::{Error, Outcome, RecordFailure};
 use send_emulated::*;
 use send_support::client;
-use sendgrid_core::actions::input::InputRecord;
-use sendgrid_core::actions::send::{MailApi, SendOptions};
-use sendgrid_core::emulator::EmulatorOptions;
-use sendgrid_core::{Error, Outcome, RecordFailure};
 use serde_json::{json, Value};
 
 #[tokio::test]

@@ -9,11 +9,11 @@ mod upsert_support;
 use std::time::{Duration, Instant};
 
 use futures::stream;
-use sendgrid_core::actions::input::{CancellationToken, InputRecord};
-use sendgrid_core::actions::send::{MailApi, SendOptions};
-use sendgrid_core::client::RetryTiming;
-use sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions};
-use sendgrid_core::{BatchReport, Outcome};
+use segment_sendgrid_core::actions::input::{CancellationToken, InputRecord};
+use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
+use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions};
+use segment_sendgrid_core::{BatchReport, Outcome};
 
 const LATENCY_MS: u64 = 100;
 /// When the test stops the run.

@@ -5,10 +5,10 @@ mod upsert_support;
 
 use std::time::Duration;
 
-use sendgrid_core::actions::upsert::ChunkLimits;
-use sendgrid_core::client::RetryTiming;
-use sendgrid_core::emulator::EmulatorOptions;
-use sendgrid_core::Outcome;
+use segment_sendgrid_core::actions::upsert::ChunkLimits;
+use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::emulator::EmulatorOptions;
+use segment_sendgrid_core::Outcome;
 use serde_json::{json, Value};
 use upsert_support::*;
 

@@ -8,9 +8,9 @@ mod upsert_support;
 
 use common::static_server;
 use futures::stream;
-use sendgrid_core::actions::upsert::{InputRecord, PollTiming, UpsertOptions};
-use sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions};
-use sendgrid_core::{Outcome, RecordFailure};
+use segment_sendgrid_core::actions::upsert::{InputRecord, PollTiming, UpsertOptions};
+use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions};
+use segment_sendgrid_core::{Outcome, RecordFailure};
 use serde_json::{json, Value};
 use std::time::Duration;
 use upsert_support::*;
@@ -34,7 +34,7 @@ fn downloads(em: &EmulatorHandle) -> Vec<Value> {
         .collect()
 }
 
-fn waiting(api: &sendgrid_core::actions::upsert::ContactsApi) -> UpsertOptions {
+fn waiting(api: &segment_sendgrid_core::actions::upsert::ContactsApi) -> UpsertOptions {
     let mut opts = options(api);
     opts.wait = true;
     opts.poll = PollTiming {

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
-use sendgrid_core::config::{ClientConfig, ClientSettings};
-use sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
-use sendgrid_core::SendGridClient;
+use segment_sendgrid_core::config::{ClientConfig, ClientSettings};
+use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
+use segment_sendgrid_core::SendGridClient;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

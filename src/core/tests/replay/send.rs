@@ -4,10 +4,10 @@
 //! error must match. The test crate must declare `mod send_support;`.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use sendgrid_core::actions::input::InputRecord;
-use sendgrid_core::actions::send::{MailApi, SendOptions};
-use sendgrid_core::mapping::{effective_mapping, Mapping};
-use sendgrid_core::Error;
+use segment_sendgrid_core::actions::input::InputRecord;
+use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
+use segment_sendgrid_core::mapping::{effective_mapping, Mapping};
+use segment_sendgrid_core::Error;
 use serde_json::{json, Value};
 
 use super::recorded_body;

@@ -11,11 +11,11 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use futures::stream;
-use sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
-use sendgrid_core::client::RetryTiming;
-use sendgrid_core::config::ClientSettings;
-use sendgrid_core::mapping::{effective_mapping, Mapping};
-use sendgrid_core::{ClientConfig, Error, RecordFailure, SendGridClient};
+use segment_sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
+use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::config::ClientSettings;
+use segment_sendgrid_core::mapping::{effective_mapping, Mapping};
+use segment_sendgrid_core::{ClientConfig, Error, RecordFailure, SendGridClient};
 use serde_json::{json, Value};
 
 use super::event_of;

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream;
-use sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
-use sendgrid_core::client::RetryTiming;
-use sendgrid_core::config::ClientSettings;
-use sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
-use sendgrid_core::{BatchReport, ClientConfig, SendGridClient};
+use segment_sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
+use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::config::ClientSettings;
+use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
+use segment_sendgrid_core::{BatchReport, ClientConfig, SendGridClient};
 use serde_json::{json, Value};
 
 pub const CONTACTS: &str = "/v3/marketing/contacts";
