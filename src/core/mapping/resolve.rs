@@ -20,6 +20,17 @@ use crate::error::Result;
 use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
+/// The string a dynamic directive's argument evaluated to, or Segment's
+/// "expected string" error naming the directive.
+fn expect_str<'v>(value: &'v Val<'_>, directive: &str, at: &str) -> Result<&'v str> {
+    value.as_str().ok_or_else(|| {
+        error_at(
+            at,
+            format!("{directive}: expected string, got {}", value.type_name()),
+        )
+    })
+}
+
 pub(super) fn eval_dynamic_path<'a>(
     inner: &'a Node,
     at: &'a str,
@@ -27,12 +38,7 @@ pub(super) fn eval_dynamic_path<'a>(
     cx: &mut Cx<'a, '_>,
 ) -> Result<Val<'a>> {
     let path = eval(inner, payload, cx)?;
-    let Some(path) = path.as_str() else {
-        return Err(error_at(
-            at,
-            format!("@path: expected string, got {}", path.type_name()),
-        ));
-    };
+    let path = expect_str(&path, "@path", at)?;
     cx.budget.site = at;
     cx.budget.charge_parts(path, |b| matches!(b, b'.' | b'['))?;
     get(payload, &Path::from_mapping(path), &mut cx.budget)
@@ -45,12 +51,7 @@ pub(super) fn eval_dynamic_template<'a>(
     cx: &mut Cx<'a, '_>,
 ) -> Result<Val<'a>> {
     let source = eval(inner, payload, cx)?;
-    let Some(source) = source.as_str() else {
-        return Err(error_at(
-            at,
-            format!("@template: expected string, got {}", source.type_name()),
-        ));
-    };
+    let source = expect_str(&source, "@template", at)?;
     cx.budget.site = at;
     render_source(source, payload, &mut cx.budget).map(Val::Str)
 }
