@@ -12,7 +12,6 @@ use crate::results::{list_of, ImportJob, RecordFailure};
     frozen,
     get_all,
     eq,
-    skip_from_py_object,
     module = "segment_sendgrid._native"
 )]
 #[derive(Clone, PartialEq)]
@@ -138,7 +137,6 @@ impl From<core::BatchReport> for BatchReport {
     frozen,
     get_all,
     eq,
-    skip_from_py_object,
     module = "segment_sendgrid._native"
 )]
 #[derive(Clone, PartialEq)]
@@ -174,7 +172,6 @@ impl UpsertResult {
     frozen,
     get_all,
     eq,
-    skip_from_py_object,
     module = "segment_sendgrid._native"
 )]
 #[derive(Clone, PartialEq)]
