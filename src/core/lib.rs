@@ -16,6 +16,7 @@ mod json_kind;
 pub mod mapping;
 pub mod rate_limit;
 pub mod report;
+pub mod table;
 mod secret;
 mod wait_budget;
 

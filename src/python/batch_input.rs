@@ -21,7 +21,10 @@ use futures::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use segment_sendgrid_core::actions::records::{map_json_text, record_from_text, record_from_value};
+use segment_sendgrid_core::actions::records::{
+    map_doc, record_from_text, record_from_value, table_records,
+};
+use segment_sendgrid_core::json_doc::{DocWriter, JsonDoc};
 use segment_sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
 use segment_sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
 use serde_json::Value;
@@ -31,6 +34,7 @@ use crate::batch_outcome::{before_sending, finish, interrupts};
 use crate::convert::Converter;
 use crate::mapping::CompiledMapping;
 use crate::runtime::{blocking_runtime, run_blocking};
+use crate::table_input::{TableChunk, TableReader};
 
 /// Records read per GIL round trip.
 const CHUNK: usize = 512;
@@ -53,7 +57,13 @@ pub trait Prepare {
     /// The payload of a record given as JSON text (GIL released): parsed
     /// as far as the mapping reads it, then mapped.
     fn from_json_text(mapping: &Mapping, text: &str) -> Result<Self::Payload, Error> {
-        map_json_text(mapping, text).map(Self::Payload::from)
+        Self::from_doc(mapping, &mapping.parse_record(text)?)
+    }
+
+    /// The payload of a record in document form: parsed JSON text, or a
+    /// table's row (GIL released).
+    fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<Self::Payload, Error> {
+        map_doc(mapping, record).map(Self::Payload::from)
     }
 }
 
@@ -85,6 +95,65 @@ enum Staged<P> {
 
 /// A record read and staged, or why it cannot be.
 type Read<P> = (usize, Result<Staged<P>, RecordFailure>);
+
+/// Records read on the Python thread, to be mapped with the GIL released.
+enum Chunk<P> {
+    /// From an iterable: each record staged.
+    Records(Vec<Read<P>>),
+    /// Rows of an Arrow batch.
+    Rows(TableChunk),
+}
+
+impl<P> Chunk<P> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Records(records) => records.is_empty(),
+            Self::Rows(rows) => rows.is_empty(),
+        }
+    }
+}
+
+/// What a chunk read returns: the chunk, the exception that stopped reading
+/// (the input's, or one that must propagate), and whether the input is over.
+type ChunkRead<P> = (Chunk<P>, Option<PyErr>, bool);
+
+/// Where a batch's records come from: a Python iterable, or an Arrow table.
+enum Source<'py, 'm, R> {
+    Iterable(Reader<'py, 'm, R>),
+    Table(TableReader),
+}
+
+impl<'py, 'm, R: Prepare> Source<'py, 'm, R> {
+    /// An Arrow table (PyCapsule interface) or any iterable. A table whose
+    /// columns the mapping cannot read raises here, before anything is sent.
+    fn new(records: &Bound<'py, PyAny>, mapping: &'m CompiledMapping, prepare: R) -> PyResult<Self> {
+        match TableReader::open(records, &mapping.compiled)? {
+            Some(table) => Ok(Self::Table(table)),
+            None => Ok(Self::Iterable(Reader::new(records, mapping, prepare)?)),
+        }
+    }
+
+    fn next_chunk(&mut self) -> ChunkRead<R::Payload> {
+        match self {
+            Self::Iterable(reader) => {
+                let (records, error, done) = reader.next_chunk();
+                (Chunk::Records(records), error, done)
+            }
+            Self::Table(table) => {
+                let (rows, error, done) = table.next_chunk(CHUNK);
+                let chunk = rows.map_or_else(|| Chunk::Records(Vec::new()), Chunk::Rows);
+                (chunk, error, done)
+            }
+        }
+    }
+
+    fn read(&self) -> usize {
+        match self {
+            Self::Iterable(reader) => reader.read,
+            Self::Table(table) => table.read(),
+        }
+    }
+}
 
 /// Reads a Python iterable chunk by chunk, staging each record.
 struct Reader<'py, 'm, R> {
@@ -230,6 +299,25 @@ fn map_record<R: Prepare>(
     InputRecord { index, payload }
 }
 
+/// Maps one chunk (GIL released).
+fn map_chunk<R: Prepare>(
+    mapping: &CompiledMapping,
+    chunk: Chunk<R::Payload>,
+) -> Vec<InputRecord<R::Payload>> {
+    match chunk {
+        Chunk::Records(records) => records
+            .into_iter()
+            .map(|read| map_record::<R>(mapping, read))
+            .collect(),
+        Chunk::Rows(rows) => {
+            let mut doc = DocWriter::new();
+            table_records(rows.batch(), rows.rows(), rows.first_index(), &mut doc, |record| {
+                R::from_doc(&mapping.compiled, record)
+            })
+        }
+    }
+}
+
 /// The stream of records a run reads.
 pub type RecordStream<P> = Pin<Box<dyn Stream<Item = InputRecord<P>> + Send>>;
 
@@ -250,7 +338,7 @@ where
     Fut: Future<Output = Result<BatchReport, BatchAbort>> + Send + 'static,
 {
     let runtime = blocking_runtime(py)?;
-    let mut reader = Reader::new(records, mapping, prepare)?;
+    let mut reader = Source::new(records, mapping, prepare)?;
     // Chunks, not records, cross the channel: one wake-up per CHUNK records.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord<R::Payload>>>(2);
     let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
@@ -274,12 +362,12 @@ where
         }
         let sender = tx.clone();
         let delivered = run_blocking(py, async move {
-            let mapped: Vec<InputRecord<R::Payload>> = chunk
-                .into_iter()
-                .map(|converted| map_record::<R>(mapping, converted))
-                .collect();
+            if chunk.is_empty() {
+                return true;
+            }
+            let mapped = map_chunk::<R>(mapping, chunk);
             // An error means the run stopped (bad key …): stop reading.
-            mapped.is_empty() || sender.send(mapped).await.is_ok()
+            sender.send(mapped).await.is_ok()
         });
         match delivered {
             Ok(true) => {}
@@ -297,7 +385,7 @@ where
     drop(tx);
     let outcome = wait_for_run(py, run, &stop, &mut input_error)?;
     let interrupted = stop.is_cancelled();
-    finish(py, outcome, input_error, reader.read, interrupted)
+    finish(py, outcome, input_error, reader.read(), interrupted)
 }
 
 /// Waits for the run to end, GIL released. A signal's exception (Ctrl-C)
@@ -338,19 +426,14 @@ pub fn collect_records<R: Prepare>(
     mapping: &CompiledMapping,
     prepare: R,
 ) -> PyResult<Vec<InputRecord<R::Payload>>> {
-    let mut reader = Reader::new(records, mapping, prepare)?;
+    let mut reader = Source::new(records, mapping, prepare)?;
     let mut all = Vec::new();
     loop {
         let (chunk, error, done) = reader.next_chunk();
         if let Some(error) = error {
-            return Err(before_sending(py, error, reader.read));
+            return Err(before_sending(py, error, reader.read()));
         }
-        let mapped: Vec<InputRecord<R::Payload>> = py.detach(|| {
-            chunk
-                .into_iter()
-                .map(|c| map_record::<R>(mapping, c))
-                .collect()
-        });
+        let mapped = py.detach(|| map_chunk::<R>(mapping, chunk));
         all.extend(mapped);
         if done {
             return Ok(all);

@@ -7,7 +7,8 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use segment_sendgrid_core::actions::upsert::flat::{payload_from_json, ContactLayout, Scalar};
+use segment_sendgrid_core::actions::upsert::flat::{payload_from_doc, ContactLayout, Scalar};
+use segment_sendgrid_core::json_doc::JsonDoc;
 use segment_sendgrid_core::actions::upsert::UpsertPayload;
 use segment_sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::Number;
@@ -74,8 +75,8 @@ impl Prepare for FlatContacts {
         }))
     }
 
-    fn from_json_text(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {
-        payload_from_json(mapping, text)
+    fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<UpsertPayload, Error> {
+        payload_from_doc(mapping, record)
     }
 }
 

@@ -26,6 +26,7 @@ mod mapping_cache;
 mod process;
 mod results;
 mod runtime;
+mod table_input;
 
 use pyo3::prelude::*;
 

@@ -3,9 +3,14 @@
 //! record already in JSON form is mapped as it is, and a failure becomes
 //! the record's `RecordFailure` rather than the run's error.
 
+use std::ops::Range;
+
 use serde_json::Value;
 
+use super::InputRecord;
 use crate::error::Error;
+use crate::json_doc::{DocWriter, JsonDoc};
+use crate::table::BatchRows;
 use crate::mapping::Mapping;
 use crate::report::RecordFailure;
 
@@ -19,8 +24,35 @@ fn or_empty(mapped: Option<Value>) -> Value {
 /// parse → `JsonDoc` → mapping. Errors are the record's (bad JSON, not an
 /// object, a mapping error).
 pub fn map_json_text(mapping: &Mapping, text: &str) -> Result<Value, Error> {
-    let record = mapping.parse_record(text)?;
-    mapping.apply(&record).map(or_empty)
+    map_doc(mapping, &mapping.parse_record(text)?)
+}
+
+/// The mapped payload of one record in document form (a table's row).
+pub fn map_doc(mapping: &Mapping, record: &JsonDoc) -> Result<Value, Error> {
+    mapping.apply(record).map(or_empty)
+}
+
+/// Rows `rows` of a bound batch as batch records, the first numbered
+/// `first_index`: each row is written into `doc` and made a payload by
+/// `prepare` (the path JSON text takes once parsed); a cell with no JSON
+/// form, or `prepare`'s error, is the record's failure.
+pub fn table_records<P>(
+    batch: &BatchRows,
+    rows: Range<usize>,
+    first_index: usize,
+    doc: &mut DocWriter,
+    mut prepare: impl FnMut(&JsonDoc) -> Result<P, Error>,
+) -> Vec<InputRecord<P>> {
+    rows.enumerate()
+        .map(|(offset, row)| {
+            let index = first_index + offset;
+            let payload = match batch.write_row(row, doc) {
+                Ok(()) => prepare(doc.finish()).map_err(|err| RecordFailure::from_error(index, err)),
+                Err(cell) => Err(RecordFailure::invalid(index, cell.into_reason(), None)),
+            };
+            InputRecord { index, payload }
+        })
+        .collect()
 }
 
 /// The mapped payload of one record already converted to JSON.

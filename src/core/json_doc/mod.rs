@@ -15,12 +15,14 @@
 mod parse;
 mod path_trie;
 mod view;
+mod write;
 
 use serde_json::Value;
 
 pub use path_trie::PathTrie;
 pub(crate) use path_trie::MAX_NESTED_PATH;
 pub use view::{Items, JsonRef, JsonView, Members};
+pub use write::DocWriter;
 
 /// Objects up to this size are searched in order, comparing lengths first:
 /// cheaper than hashing or bisecting, and the keys are contiguous, so the

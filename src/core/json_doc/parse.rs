@@ -14,15 +14,15 @@ use serde_json::Value;
 use super::PathTrie;
 use super::{JsonDoc, Slot, Span, SCAN_MAX};
 
-/// A document being built.
-struct Builder {
+/// A document being built (also by [`super::write::DocWriter`]).
+pub(super) struct Builder {
     doc: JsonDoc,
     /// Children (with their keys) of the containers still open.
-    pending: Vec<(Span, Slot)>,
+    pub(super) pending: Vec<(Span, Slot)>,
 }
 
 impl Builder {
-    fn new(text_len: usize) -> Self {
+    pub(super) fn new(text_len: usize) -> Self {
         let mut slots = Vec::with_capacity(text_len / 16 + 4);
         slots.push(Slot::Null);
         let mut keys = Vec::with_capacity(slots.capacity());
@@ -40,7 +40,19 @@ impl Builder {
         }
     }
 
-    fn push_text(&mut self, s: &str) -> Span {
+    /// Empties the document, keeping its buffers.
+    pub(super) fn clear(&mut self) {
+        let doc = &mut self.doc;
+        doc.slots.truncate(1);
+        doc.keys.truncate(1);
+        doc.text.clear();
+        doc.key_text.clear();
+        doc.indexes.clear();
+        doc.sorted.clear();
+        self.pending.clear();
+    }
+
+    pub(super) fn push_text(&mut self, s: &str) -> Span {
         let at = self.doc.text.len() as u32;
         self.doc.text.push_str(s);
         Span {
@@ -49,7 +61,7 @@ impl Builder {
         }
     }
 
-    fn push_key(&mut self, s: &str) -> Span {
+    pub(super) fn push_key(&mut self, s: &str) -> Span {
         let at = self.doc.key_text.len() as u32;
         self.doc.key_text.push_str(s);
         Span {
@@ -59,7 +71,7 @@ impl Builder {
     }
 
     /// Moves the children gathered since `start` into place.
-    fn close(&mut self, start: usize, container: fn(Span) -> Slot) -> Slot {
+    pub(super) fn close(&mut self, start: usize, container: fn(Span) -> Slot) -> Slot {
         let span = Span {
             at: self.doc.slots.len() as u32,
             len: (self.pending.len() - start) as u32,
@@ -91,6 +103,30 @@ impl Builder {
     fn finish(mut self, root: Slot) -> JsonDoc {
         self.doc.slots[0] = root;
         self.doc
+    }
+
+    /// The document with `root` as its value, kept for reuse.
+    pub(super) fn set_root(&mut self, root: Slot) -> &JsonDoc {
+        self.doc.slots[0] = root;
+        &self.doc
+    }
+
+    /// Among the members gathered since `start`, a key given twice keeps its
+    /// first place and its last value (`JSON.parse`, a Python dict).
+    pub(super) fn dedupe_members(&mut self, start: usize) {
+        let mut seen = SeenKeys::default();
+        let mut kept = start;
+        for i in start..self.pending.len() {
+            let (key, slot) = self.pending[i];
+            match seen.earlier(self, start, kept, key) {
+                Some(first) => self.pending[first].1 = slot,
+                None => {
+                    self.pending[kept] = (key, slot);
+                    kept += 1;
+                }
+            }
+        }
+        self.pending.truncate(kept);
     }
 }
 
@@ -192,7 +228,8 @@ impl<'de> Visitor<'de> for Build<'_, '_> {
                 b: &mut *self.b,
                 trie: child,
             })?;
-            match seen.earlier(self.b, start, key) {
+            let end = self.b.pending.len();
+            match seen.earlier(self.b, start, end, key) {
                 // `JSON.parse`: a repeated key keeps its first place, its last value.
                 Some(i) => self.b.pending[i].1 = slot,
                 None => self.b.pending.push((key, slot)),
@@ -215,15 +252,16 @@ struct SeenKeys {
 const SCAN_MEMBERS: usize = 32;
 
 impl SeenKeys {
-    /// Where `key` already is among the members gathered since `start`.
-    fn earlier(&mut self, b: &Builder, start: usize, key: Span) -> Option<usize> {
+    /// Where `key` already is among the members `start..end` gathered so
+    /// far (`key` goes at `end` when it is new).
+    fn earlier(&mut self, b: &Builder, start: usize, end: usize, key: Span) -> Option<usize> {
         let text = b.doc.key(key);
-        let members = &b.pending[start..];
+        let members = &b.pending[start..end];
         if let Some(index) = &mut self.index {
             return match index.get(text) {
                 Some(&i) => Some(i),
                 None => {
-                    index.insert(text.into(), b.pending.len());
+                    index.insert(text.into(), end);
                     None
                 }
             };
@@ -236,7 +274,7 @@ impl SeenKeys {
                 .collect();
             let found = index.get(text).copied();
             if found.is_none() {
-                index.insert(text.into(), b.pending.len());
+                index.insert(text.into(), end);
             }
             self.index = Some(index);
             return found;

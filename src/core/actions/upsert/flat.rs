@@ -15,7 +15,7 @@ use super::api::UpsertPayload;
 use super::contact::Contact;
 pub use super::flat_layout::ContactLayout;
 use crate::error::Error;
-use crate::json_doc::{JsonRef, JsonView};
+use crate::json_doc::{JsonDoc, JsonRef, JsonView};
 use crate::mapping::{Mapped, Mapping, MemberValue};
 use smallvec::SmallVec;
 
@@ -85,8 +85,13 @@ pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<Contact, Erro
 /// result is flat, else the mapped payload is left to the run. Errors are
 /// the record's: text that is not JSON, or a mapping error.
 pub fn payload_from_json(mapping: &Mapping, text: &str) -> Result<UpsertPayload, Error> {
-    let record = mapping.parse_record(text)?;
-    let Some(mapped) = mapping.apply_borrowed(&record)? else {
+    payload_from_doc(mapping, &mapping.parse_record(text)?)
+}
+
+/// [`payload_from_json`] of a record already in document form (a table's
+/// row): the same stages, without the parse.
+pub fn payload_from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<UpsertPayload, Error> {
+    let Some(mapped) = mapping.apply_borrowed(record)? else {
         return Ok(UpsertPayload::Mapped(Value::Object(Map::new())));
     };
     if let Some(encoded) = encode_mapped_contact(&mapped) {
