@@ -7,6 +7,9 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use segment_sendgrid_core::mapping::PathTrie;
+use segment_sendgrid_core::table::values::{
+    decimal_number, float_number, iso_civil_instant, not_a_json_number,
+};
 use serde_json::{Map, Number, Value};
 
 /// Why a str holding a lone surrogate (`"\ud800"`) cannot be converted.
@@ -19,6 +22,7 @@ pub const MAX_DEPTH: usize = 256;
 /// Python types checked by `isinstance` (limited API: no direct FFI checks).
 struct ExtraTypes {
     datetime: Py<PyType>,
+    uuid: Py<PyType>,
     date: Py<PyType>,
     time: Py<PyType>,
     decimal: Py<PyType>,
@@ -37,6 +41,7 @@ fn extra_types(py: Python<'_>) -> PyResult<&ExtraTypes> {
         };
         Ok(ExtraTypes {
             datetime: get(&datetime, "datetime")?,
+            uuid: get(&py.import("uuid")?, "UUID")?,
             date: get(&datetime, "date")?,
             time: get(&datetime, "time")?,
             decimal: get(&py.import("decimal")?, "Decimal")?,
@@ -186,8 +191,17 @@ impl<'py> Converter<'py> {
     fn uncommon(&mut self, obj: &Bound<'py, PyAny>, trie: Option<&PathTrie>) -> PyResult<Value> {
         let types = extra_types(self.py)?;
         let is = |t: &Py<PyType>| obj.is_instance(t.bind(self.py));
-        if is(&types.datetime)? || is(&types.date)? || is(&types.time)? {
+        // The rule tables follow too (`segment_sendgrid_core::table::values`).
+        if is(&types.datetime)? {
+            return instant(obj)
+                .map(Value::String)
+                .map_err(|reason| self.error(reason));
+        }
+        if is(&types.date)? || is(&types.time)? {
             return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+        }
+        if is(&types.uuid)? {
+            return Ok(Value::String(obj.str()?.extract()?));
         }
         if is(&types.decimal)? {
             return self.decimal(obj);
@@ -311,29 +325,41 @@ impl<'py> Converter<'py> {
     }
 
     fn float(&self, v: f64) -> PyResult<Value> {
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| {
-            // Spelled as Python prints it: nan, inf, -inf.
-            let shown = if v.is_nan() {
-                "nan".to_owned()
-            } else {
-                v.to_string()
-            };
-            self.error(format!(
-                "{shown} is not JSON (NaN and infinities have no JSON form)"
-            ))
-        })
+        float_number(v)
+            .ok()
+            .and_then(Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| self.error(not_a_json_number(v)))
     }
 
     fn decimal(&self, obj: &Bound<'py, PyAny>) -> PyResult<Value> {
         let text: String = obj.str()?.to_cow()?.into_owned();
-        if let Ok(v) = text.parse::<i64>() {
-            return Ok(Value::Number(v.into()));
-        }
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => self.float(v),
-            _ => Err(self.error(format!("Decimal('{text}') is not JSON"))),
-        }
+        decimal_number(&text)
+            .map(Value::Number)
+            .ok_or_else(|| self.error(format!("Decimal('{text}') is not a JSON number")))
     }
+}
+
+/// A `datetime` (a pandas `Timestamp` too) as JavaScript's `toISOString()`
+/// writes it: in UTC, to the millisecond; a naive one is taken as UTC.
+fn instant(obj: &Bound<'_, PyAny>) -> Result<String, String> {
+    let read = || -> PyResult<((i64, i64, i64), i64, i64)> {
+        let field = |name: &str| obj.getattr(name)?.extract::<i64>();
+        let date = (field("year")?, field("month")?, field("day")?);
+        let seconds = (field("hour")? * 60 + field("minute")?) * 60 + field("second")?;
+        let micros = seconds * 1_000_000 + field("microsecond")?;
+        let offset = obj.call_method0("utcoffset")?;
+        let offset_micros = if offset.is_none() {
+            0
+        } else {
+            let part = |name: &str| offset.getattr(name)?.extract::<i64>();
+            (part("days")? * 86_400 + part("seconds")?) * 1_000_000 + part("microseconds")?
+        };
+        Ok((date, micros, offset_micros))
+    };
+    let (date, micros, offset) =
+        read().map_err(|_| format!("{} is not a valid datetime", type_name(obj)))?;
+    iso_civil_instant(date, micros, offset)
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

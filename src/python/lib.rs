@@ -26,6 +26,7 @@ mod mapping_cache;
 mod process;
 mod results;
 mod runtime;
+mod table_files;
 mod table_input;
 
 use pyo3::prelude::*;
@@ -49,6 +50,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mapping::Mapping>()?;
     m.add_function(wrap_pyfunction!(mapping::transform, m)?)?;
     m.add_function(wrap_pyfunction!(mapping::default_mapping, m)?)?;
+    m.add_function(wrap_pyfunction!(table_files::read_parquet, m)?)?;
+    m.add_function(wrap_pyfunction!(table_files::read_parquet_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(table_files::nest_column_names, m)?)?;
     m.add_class::<emulator::FakeSendGrid>()?;
     m.add_class::<results::RecordFailure>()?;
     m.add_class::<results::ImportJob>()?;

@@ -57,6 +57,27 @@ pub fn iso_instant(ms: i64) -> Result<String, String> {
     })
 }
 
+/// A wall-clock instant (a Python `datetime`: its date, microseconds into
+/// the day, and UTC offset in microseconds, 0 when naive) as
+/// [`iso_instant`] writes it.
+pub fn iso_civil_instant(
+    (year, month, day): (i64, i64, i64),
+    micros_of_day: i64,
+    offset_micros: i64,
+) -> Result<String, String> {
+    let date = i32::try_from(year)
+        .ok()
+        .zip(u32::try_from(month).ok().zip(u32::try_from(day).ok()))
+        .and_then(|(y, (m, d))| NaiveDate::from_ymd_opt(y, m, d))
+        .ok_or_else(|| format!("{year:04}-{month:02}-{day:02} is not a date"))?;
+    let days = date.signed_duration_since(NaiveDate::default()).num_days();
+    let micros = days
+        .checked_mul(86_400_000_000)
+        .and_then(|m| m.checked_add(micros_of_day)?.checked_sub(offset_micros))
+        .ok_or_else(|| format!("{year:04}-{month:02}-{day:02} is outside a JavaScript Date's range"))?;
+    iso_instant(micros.div_euclid(1000))
+}
+
 /// Floor division of a count of `unit`s into milliseconds (`per_ms` units
 /// per millisecond), or multiplication when the unit is coarser.
 pub fn to_millis(value: i64, unit: TimeUnit) -> Option<i64> {
@@ -133,6 +154,18 @@ mod tests {
         assert_eq!(iso_instant(JS_DATE_MAX_MS).unwrap(), "+275760-09-13T00:00:00.000Z");
         assert!(iso_instant(JS_DATE_MAX_MS + 1).is_err());
         assert!(iso_instant(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn wall_clock_instants_are_taken_to_utc() {
+        // 2024-05-01T14:30:00.123456+02:00
+        let micros = (14 * 3600 + 30 * 60) * 1_000_000 + 123_456;
+        assert_eq!(
+            iso_civil_instant((2024, 5, 1), micros, 7_200_000_000).unwrap(),
+            "2024-05-01T12:30:00.123Z"
+        );
+        assert_eq!(iso_civil_instant((1, 1, 1), 0, 0).unwrap(), "0001-01-01T00:00:00.000Z");
+        assert!(iso_civil_instant((2024, 2, 30), 0, 0).is_err());
     }
 
     #[test]
