@@ -6,6 +6,7 @@ Everything here is re-exported by ``segment_sendgrid`` (and ``FakeSendGrid`` by
 ``segment_sendgrid.types``.
 """
 
+import os
 from collections.abc import Iterable
 from collections.abc import Mapping as Mapping_
 from types import TracebackType
@@ -14,7 +15,9 @@ from typing import Any, Literal, final
 from segment_sendgrid.types import (
     ActionName,
     BatchReportDict,
+    ArrowStreamExportable,
     Event,
+    Events,
     ImportJobDict,
     Outcome,
     RecordFailureDict,
@@ -33,6 +36,9 @@ __all__ = [
     "UpsertResult",
     "__version__",
     "default_mapping",
+    "nest_column_names",
+    "read_parquet",
+    "read_parquet_rows",
     "transform",
 ]
 
@@ -152,7 +158,7 @@ class Client:
         """
     def upsert_contacts(
         self,
-        events: Iterable[Event],
+        events: Events,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -170,7 +176,9 @@ class Client:
         Arguments:
             events: Any iterable of events: mappings, or their JSON text as ``str`` or
                 ``bytes`` (parsed in Rust with the GIL released, as far as the mapping
-                reads). Text that is not a JSON object fails as that record alone.
+                reads). Text that is not a JSON object fails as that record alone. Or a
+                table (``segment_sendgrid.types.Table``: pyarrow, pandas, polars, DuckDB):
+                its rows are the events, read batch by batch in Rust.
             mapping: As in :meth:`upsert_contact`.
             use_default_mapping: As in :meth:`upsert_contact`.
             list_ids: As in :meth:`upsert_contact`; records with different lists never
@@ -193,7 +201,9 @@ class Client:
             ForbiddenError: The key lacks a scope (403), likewise with ``.report``.
             SendGridError: Another problem of the whole run (e.g. a look-up that keeps
                 failing), likewise with ``.report``.
-            MappingError: The mapping cannot compile (before anything is read).
+            MappingError: The mapping cannot compile (before anything is read), or a table
+                column it reads has no JSON form (binary, say), or the table's column
+                names do not nest (before anything is sent).
             ConfigError: ``wait_timeout`` is out of range.
             TypeError: ``events`` is not iterable, or an argument has the wrong type.
             Exception: An exception raised by the ``events`` iterable is re-raised, with
@@ -238,7 +248,7 @@ class Client:
         """
     def send_dynamic_templates(
         self,
-        events: Iterable[Event],
+        events: Events,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -279,7 +289,9 @@ class Client:
                 the partial report, records not sent being ``not_sent``.
             ForbiddenError: The key lacks a scope (403), likewise with ``.report``.
             SendGridError: Another problem of the whole run, likewise with ``.report``.
-            MappingError: The mapping cannot compile (before anything is read).
+            MappingError: The mapping cannot compile (before anything is read), or a table
+                column it reads has no JSON form (binary, say), or the table's column
+                names do not nest (before anything is sent).
             TypeError: ``events`` is not iterable, or an argument has the wrong type.
             Exception: An exception raised by the ``events`` iterable is re-raised, with
                 ``.report`` attached, once the records read before it are settled.
@@ -374,7 +386,7 @@ class AsyncClient:
         """
     async def upsert_contacts(
         self,
-        events: Iterable[Event],
+        events: Events,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -422,7 +434,7 @@ class AsyncClient:
         """
     async def send_dynamic_templates(
         self,
-        events: Iterable[Event],
+        events: Events,
         *,
         mapping: Mapping_[str, Any] | Mapping | None = None,
         use_default_mapping: bool = True,
@@ -958,3 +970,23 @@ class FakeSendGrid:
         Raises:
             ValueError: ``base`` is not an ``http(s)://`` origin.
         """
+
+def read_parquet(path: str | os.PathLike[str], batch_size: int = 65536) -> ArrowStreamExportable:
+    """A Parquet file as a stream of record batches, read row group by row group.
+
+    Raises:
+        ConfigError: The file cannot be read or is not Parquet.
+    """
+
+def read_parquet_rows(
+    path: str | os.PathLike[str], indexes: list[int]
+) -> list[tuple[str | None, str | None]]:
+    """The rows at ``indexes`` (ascending, 0-based) of a Parquet file: each
+    ``(JSON text, None)``, or ``(None, why)`` when a cell has no JSON form."""
+
+def nest_column_names(names: list[str]) -> list[list[str]]:
+    """A table header's key paths (``traits.email`` → ``["traits", "email"]``).
+
+    Raises:
+        ValueError: A name is empty, repeated, or both a value and a parent.
+    """

@@ -17,13 +17,17 @@ against what the library accepts and produces, the ``TypedDict`` keys against wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal, TypeAlias, TypedDict
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Protocol, TypeAlias, TypedDict
 
 __all__ = [
     "ActionName",
+    "ArrowArrayExportable",
+    "ArrowStreamExportable",
     "BatchReportDict",
     "Event",
+    "Events",
+    "Table",
     "ImportJobDict",
     "Outcome",
     "RecordFailureDict",
@@ -33,6 +37,27 @@ __all__ = [
 #: ``collections.abc.Mapping``), or its JSON text as ``str`` or UTF-8 ``bytes`` (e.g. a
 #: JSONL line or a Kafka message), which is parsed in Rust.
 Event: TypeAlias = Mapping[str, Any] | str | bytes
+
+
+class ArrowStreamExportable(Protocol):
+    """A table with the Arrow PyCapsule stream interface: a pyarrow ``Table`` or
+    ``RecordBatchReader``, a pandas (>= 2.2) or polars ``DataFrame``, a DuckDB result."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+
+class ArrowArrayExportable(Protocol):
+    """One record batch with the Arrow PyCapsule array interface (a pyarrow ``RecordBatch``)."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+
+
+#: A table whose rows are events (column names are keys; a dotted name nests), read in
+#: Rust batch by batch without a Python object per row.
+Table: TypeAlias = ArrowStreamExportable | ArrowArrayExportable
+
+#: What the batch methods take: an iterable of events, or a table.
+Events: TypeAlias = Iterable[Event] | Table
 
 #: What became of a record that was not accepted (``RecordFailure.outcome``):
 #:

@@ -22,3 +22,6 @@ pub use cells::{BatchRows, CellError};
 pub use columns::{nest_columns, ColumnError};
 pub use parquet_file::{parquet_rows, ParquetBatches};
 pub use plan::RowPlan;
+
+#[cfg(test)]
+mod tests;
