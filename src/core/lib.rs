@@ -16,8 +16,8 @@ mod json_kind;
 pub mod mapping;
 pub mod rate_limit;
 pub mod report;
-pub mod table;
 mod secret;
+pub mod table;
 mod wait_budget;
 
 pub use client::{Idempotency, SendGridClient};

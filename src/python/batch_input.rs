@@ -22,10 +22,11 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
 use segment_sendgrid_core::actions::records::{
-    map_doc, record_from_text, record_from_value, table_records,
+    map_doc, record_from_text, record_from_value, table_records, RowPayload,
 };
-use segment_sendgrid_core::json_doc::{DocWriter, JsonDoc};
 use segment_sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
+use segment_sendgrid_core::json_doc::JsonDoc;
+use segment_sendgrid_core::table::RowPlan;
 use segment_sendgrid_core::{BatchReport, Error, Mapping, RecordFailure};
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -65,7 +66,17 @@ pub trait Prepare {
     fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<Self::Payload, Error> {
         map_doc(mapping, record).map(Self::Payload::from)
     }
+
+    /// The action's own path from a table's rows to payloads, when the
+    /// mapping and the table's schema allow one; `None`: rows go through
+    /// [`from_doc`](Self::from_doc).
+    fn table_direct(_: &Mapping, _: &RowPlan) -> Option<TableDirect<Self::Payload>> {
+        None
+    }
 }
+
+/// An action's fast path from a table's rows (see `RowPayload`).
+pub type TableDirect<P> = Box<RowPayload<P>>;
 
 /// Mapped JSON payloads, for actions without a faster path.
 pub struct MappedJson;
@@ -118,17 +129,24 @@ impl<P> Chunk<P> {
 type ChunkRead<P> = (Chunk<P>, Option<PyErr>, bool);
 
 /// Where a batch's records come from: a Python iterable, or an Arrow table.
-enum Source<'py, 'm, R> {
+enum Source<'py, 'm, R: Prepare> {
     Iterable(Reader<'py, 'm, R>),
-    Table(TableReader),
+    Table(TableReader, Option<TableDirect<R::Payload>>),
 }
 
 impl<'py, 'm, R: Prepare> Source<'py, 'm, R> {
     /// An Arrow table (PyCapsule interface) or any iterable. A table whose
     /// columns the mapping cannot read raises here, before anything is sent.
-    fn new(records: &Bound<'py, PyAny>, mapping: &'m CompiledMapping, prepare: R) -> PyResult<Self> {
+    fn new(
+        records: &Bound<'py, PyAny>,
+        mapping: &'m CompiledMapping,
+        prepare: R,
+    ) -> PyResult<Self> {
         match TableReader::open(records, &mapping.compiled)? {
-            Some(table) => Ok(Self::Table(table)),
+            Some(table) => {
+                let direct = R::table_direct(&mapping.compiled, table.plan());
+                Ok(Self::Table(table, direct))
+            }
             None => Ok(Self::Iterable(Reader::new(records, mapping, prepare)?)),
         }
     }
@@ -139,7 +157,7 @@ impl<'py, 'm, R: Prepare> Source<'py, 'm, R> {
                 let (records, error, done) = reader.next_chunk();
                 (Chunk::Records(records), error, done)
             }
-            Self::Table(table) => {
+            Self::Table(table, _) => {
                 let (rows, error, done) = table.next_chunk(CHUNK);
                 let chunk = rows.map_or_else(|| Chunk::Records(Vec::new()), Chunk::Rows);
                 (chunk, error, done)
@@ -150,7 +168,15 @@ impl<'py, 'm, R: Prepare> Source<'py, 'm, R> {
     fn read(&self) -> usize {
         match self {
             Self::Iterable(reader) => reader.read,
-            Self::Table(table) => table.read(),
+            Self::Table(table, _) => table.read(),
+        }
+    }
+
+    /// The action's fast path for the table's rows, if any.
+    fn direct(&self) -> Option<&TableDirect<R::Payload>> {
+        match self {
+            Self::Table(_, direct) => direct.as_ref(),
+            Self::Iterable(_) => None,
         }
     }
 }
@@ -303,18 +329,20 @@ fn map_record<R: Prepare>(
 fn map_chunk<R: Prepare>(
     mapping: &CompiledMapping,
     chunk: Chunk<R::Payload>,
+    direct: Option<&TableDirect<R::Payload>>,
 ) -> Vec<InputRecord<R::Payload>> {
     match chunk {
         Chunk::Records(records) => records
             .into_iter()
             .map(|read| map_record::<R>(mapping, read))
             .collect(),
-        Chunk::Rows(rows) => {
-            let mut doc = DocWriter::new();
-            table_records(rows.batch(), rows.rows(), rows.first_index(), &mut doc, |record| {
-                R::from_doc(&mapping.compiled, record)
-            })
-        }
+        Chunk::Rows(rows) => table_records(
+            rows.batch(),
+            rows.rows(),
+            rows.first_index(),
+            direct.map(|d| d.as_ref()),
+            |record| R::from_doc(&mapping.compiled, record),
+        ),
     }
 }
 
@@ -361,11 +389,12 @@ where
             break;
         }
         let sender = tx.clone();
+        let direct = reader.direct();
         let delivered = run_blocking(py, async move {
             if chunk.is_empty() {
                 return true;
             }
-            let mapped = map_chunk::<R>(mapping, chunk);
+            let mapped = map_chunk::<R>(mapping, chunk, direct);
             // An error means the run stopped (bad key …): stop reading.
             sender.send(mapped).await.is_ok()
         });
@@ -433,7 +462,8 @@ pub fn collect_records<R: Prepare>(
         if let Some(error) = error {
             return Err(before_sending(py, error, reader.read()));
         }
-        let mapped = py.detach(|| map_chunk::<R>(mapping, chunk));
+        let direct = reader.direct();
+        let mapped = py.detach(|| map_chunk::<R>(mapping, chunk, direct));
         all.extend(mapped);
         if done {
             return Ok(all);

@@ -8,12 +8,7 @@ use crate::results::{list_of, ImportJob, RecordFailure};
 
 /// The result of a batch call. Invariant: ``accepted + len(failed) == total``
 /// and every input index is either accepted or appears once in ``failed``.
-#[pyclass(
-    frozen,
-    get_all,
-    eq,
-    module = "segment_sendgrid._native"
-)]
+#[pyclass(frozen, get_all, eq, module = "segment_sendgrid._native")]
 #[derive(Clone, PartialEq)]
 pub struct BatchReport {
     total: usize,
@@ -133,12 +128,7 @@ impl From<core::BatchReport> for BatchReport {
 }
 
 /// The result of a single ``upsert_contact``: SendGrid queued an import job.
-#[pyclass(
-    frozen,
-    get_all,
-    eq,
-    module = "segment_sendgrid._native"
-)]
+#[pyclass(frozen, get_all, eq, module = "segment_sendgrid._native")]
 #[derive(Clone, PartialEq)]
 pub struct UpsertResult {
     job_id: String,
@@ -168,12 +158,7 @@ impl UpsertResult {
 }
 
 /// The result of a single ``send_dynamic_template`` (sandbox sends answer 200).
-#[pyclass(
-    frozen,
-    get_all,
-    eq,
-    module = "segment_sendgrid._native"
-)]
+#[pyclass(frozen, get_all, eq, module = "segment_sendgrid._native")]
 #[derive(Clone, PartialEq)]
 pub struct SendResult {
     message_id: Option<String>,

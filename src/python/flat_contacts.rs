@@ -8,13 +8,15 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
 use segment_sendgrid_core::actions::upsert::flat::{payload_from_doc, ContactLayout, Scalar};
-use segment_sendgrid_core::json_doc::JsonDoc;
+use segment_sendgrid_core::actions::upsert::flat_table::FlatTable;
 use segment_sendgrid_core::actions::upsert::UpsertPayload;
+use segment_sendgrid_core::json_doc::JsonDoc;
+use segment_sendgrid_core::table::RowPlan;
 use segment_sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::Number;
 use smallvec::SmallVec;
 
-use crate::batch_input::Prepare;
+use crate::batch_input::{Prepare, TableDirect};
 use crate::batch_outcome::interrupts;
 use crate::convert::{exact_type, int_within_64_bits, Exact};
 use crate::direct::FlatValue;
@@ -77,6 +79,13 @@ impl Prepare for FlatContacts {
 
     fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<UpsertPayload, Error> {
         payload_from_doc(mapping, record)
+    }
+
+    fn table_direct(mapping: &Mapping, plan: &RowPlan) -> Option<TableDirect<UpsertPayload>> {
+        let table = FlatTable::new(mapping, plan)?;
+        Some(Box::new(move |batch, row, index| {
+            table.payload(batch, row, index)
+        }))
     }
 }
 

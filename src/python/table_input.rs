@@ -89,6 +89,11 @@ impl TableReader {
         }))
     }
 
+    /// What is read of the table's rows.
+    pub fn plan(&self) -> &RowPlan {
+        &self.plan
+    }
+
     /// Rows handed out so far.
     pub fn read(&self) -> usize {
         self.read

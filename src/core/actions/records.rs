@@ -10,9 +10,9 @@ use serde_json::Value;
 use super::InputRecord;
 use crate::error::Error;
 use crate::json_doc::{DocWriter, JsonDoc};
-use crate::table::BatchRows;
 use crate::mapping::Mapping;
 use crate::report::RecordFailure;
+use crate::table::BatchRows;
 
 /// A mapping result of JS `undefined` (the whole mapping resolved to
 /// nothing) is sent as an empty object, as Segment does.
@@ -32,22 +32,42 @@ pub fn map_doc(mapping: &Mapping, record: &JsonDoc) -> Result<Value, Error> {
     mapping.apply(record).map(or_empty)
 }
 
+/// An action's fast path from a table's row: (batch, row, input index) →
+/// the record's payload or failure.
+pub type RowPayload<P> = dyn Fn(&BatchRows, usize, usize) -> Result<P, RecordFailure> + Send + Sync;
+
 /// Rows `rows` of a bound batch as batch records, the first numbered
-/// `first_index`: each row is written into `doc` and made a payload by
-/// `prepare` (the path JSON text takes once parsed); a cell with no JSON
-/// form, or `prepare`'s error, is the record's failure.
+/// `first_index`. An action's own fast path (`direct`: row, index) makes
+/// the payload when it has one; otherwise each row is written into `doc`
+/// and made a payload by `prepare` (the path JSON text takes once parsed).
+/// A cell with no JSON form, or either path's error, is the record's
+/// failure.
 pub fn table_records<P>(
     batch: &BatchRows,
     rows: Range<usize>,
     first_index: usize,
-    doc: &mut DocWriter,
+    direct: Option<&RowPayload<P>>,
     mut prepare: impl FnMut(&JsonDoc) -> Result<P, Error>,
 ) -> Vec<InputRecord<P>> {
+    if let Some(direct) = direct {
+        return rows
+            .enumerate()
+            .map(|(offset, row)| {
+                let index = first_index + offset;
+                let payload = direct(batch, row, index);
+                InputRecord { index, payload }
+            })
+            .collect();
+    }
+    let mut doc = DocWriter::new();
+    let doc = &mut doc;
     rows.enumerate()
         .map(|(offset, row)| {
             let index = first_index + offset;
             let payload = match batch.write_row(row, doc) {
-                Ok(()) => prepare(doc.finish()).map_err(|err| RecordFailure::from_error(index, err)),
+                Ok(()) => {
+                    prepare(doc.finish()).map_err(|err| RecordFailure::from_error(index, err))
+                }
                 Err(cell) => Err(RecordFailure::invalid(index, cell.into_reason(), None)),
             };
             InputRecord { index, payload }

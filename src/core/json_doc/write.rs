@@ -166,7 +166,10 @@ mod tests {
         w.i64(Some("a"), 3);
         w.end_map();
         let doc = w.finish();
-        assert_eq!(serde_json::to_string(&doc.root()).unwrap(), r#"{"a":3,"b":2}"#);
+        assert_eq!(
+            serde_json::to_string(&doc.root()).unwrap(),
+            r#"{"a":3,"b":2}"#
+        );
         let parsed = JsonDoc::parse(r#"{"a":1,"b":2,"a":3}"#).unwrap();
         assert_eq!(value(doc), value(&parsed));
     }

@@ -4,9 +4,7 @@
 //! plain lists), so writing a cell is one match and one read.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Decimal128Type, Decimal256Type, Float64Type, Int64Type, UInt64Type,
-};
+use arrow_array::types::{Decimal128Type, Decimal256Type, Float64Type, Int64Type, UInt64Type};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
     StringArray, StringViewArray, UInt64Array,
@@ -28,20 +26,20 @@ pub struct CellError {
     reason: String,
 }
 
-enum Step {
+pub(super) enum Step {
     Key(String),
     Index(usize),
 }
 
 impl CellError {
-    fn new(reason: String) -> Self {
+    pub(super) fn new(reason: String) -> Self {
         Self {
             steps: Vec::new(),
             reason,
         }
     }
 
-    fn at(mut self, step: Step) -> Self {
+    pub(super) fn at(mut self, step: Step) -> Self {
         self.steps.push(step);
         self
     }
@@ -68,21 +66,24 @@ impl CellError {
 /// The rows of one batch, ready to be written; see [`RowPlan::bind`].
 pub struct BatchRows {
     members: Vec<(String, Bound)>,
+    /// The columns read, by their plan's leaf number.
+    pub(super) columns: Vec<Column>,
     len: usize,
 }
 
 enum Bound {
     Group(Vec<(String, Bound)>),
-    Column(Column),
+    /// A leaf number.
+    Column(usize),
 }
 
 /// An array bound to its plan: its validity, then its cells.
-struct Column {
-    nulls: Option<NullBuffer>,
-    cells: Cells,
+pub(super) struct Column {
+    pub(super) nulls: Option<NullBuffer>,
+    pub(super) cells: Cells,
 }
 
-enum Offsets {
+pub(super) enum Offsets {
     Small(OffsetBuffer<i32>),
     Large(OffsetBuffer<i64>),
 }
@@ -96,7 +97,7 @@ impl Offsets {
     }
 }
 
-enum Cells {
+pub(super) enum Cells {
     Null,
     Bool(BooleanArray),
     Int(Int64Array),
@@ -128,21 +129,31 @@ fn cast(array: &ArrayRef, to: &DataType) -> Result<ArrayRef, Error> {
 impl RowPlan {
     /// Binds one batch (of the plan's schema) for writing its rows.
     pub fn bind(&self, batch: &RecordBatch) -> Result<BatchRows, Error> {
+        let mut columns = Vec::with_capacity(self.leaves());
+        let members = bind_members(&self.members, batch, &mut columns)?;
         Ok(BatchRows {
-            members: bind_members(&self.members, batch)?,
+            members,
+            columns,
             len: batch.num_rows(),
         })
     }
 }
 
-fn bind_members(members: &[Member], batch: &RecordBatch) -> Result<Vec<(String, Bound)>, Error> {
+/// Binds the columns of `members`, pushing them in leaf order.
+fn bind_members(
+    members: &[Member],
+    batch: &RecordBatch,
+    columns: &mut Vec<Column>,
+) -> Result<Vec<(String, Bound)>, Error> {
     members
         .iter()
         .map(|member| {
             let bound = match &member.node {
-                Node::Group(children) => Bound::Group(bind_members(children, batch)?),
-                Node::Column { index, value } => {
-                    Bound::Column(bind(batch.column(*index), value)?)
+                Node::Group(children) => Bound::Group(bind_members(children, batch, columns)?),
+                Node::Column { index, leaf, value } => {
+                    debug_assert_eq!(*leaf, columns.len());
+                    columns.push(bind(batch.column(*index), value)?);
+                    Bound::Column(*leaf)
                 }
             };
             Ok((member.key.clone(), bound))
@@ -155,11 +166,17 @@ fn bind(array: &ArrayRef, value: &Value) -> Result<Column, Error> {
     let cells = match value {
         Value::Null => Cells::Null,
         Value::Bool => Cells::Bool(array.as_boolean().clone()),
-        Value::Int => Cells::Int(cast(array, &DataType::Int64)?.as_primitive::<Int64Type>().clone()),
+        Value::Int => Cells::Int(
+            cast(array, &DataType::Int64)?
+                .as_primitive::<Int64Type>()
+                .clone(),
+        ),
         Value::UInt64 => Cells::UInt(array.as_primitive::<UInt64Type>().clone()),
-        Value::Float => {
-            Cells::Float(cast(array, &DataType::Float64)?.as_primitive::<Float64Type>().clone())
-        }
+        Value::Float => Cells::Float(
+            cast(array, &DataType::Float64)?
+                .as_primitive::<Float64Type>()
+                .clone(),
+        ),
         Value::Str => match array.data_type() {
             DataType::Utf8 => Cells::Str(array.as_string::<i32>().clone()),
             DataType::LargeUtf8 => Cells::LargeStr(array.as_string::<i64>().clone()),
@@ -229,11 +246,17 @@ fn bind_list(array: &ArrayRef, item: &Value) -> Result<Cells, Error> {
     Ok(match array.data_type() {
         DataType::List(_) => {
             let list = array.as_list::<i32>();
-            Cells::List(Offsets::Small(list.offsets().clone()), Box::new(bind(list.values(), item)?))
+            Cells::List(
+                Offsets::Small(list.offsets().clone()),
+                Box::new(bind(list.values(), item)?),
+            )
         }
         DataType::LargeList(_) => {
             let list = array.as_list::<i64>();
-            Cells::List(Offsets::Large(list.offsets().clone()), Box::new(bind(list.values(), item)?))
+            Cells::List(
+                Offsets::Large(list.offsets().clone()),
+                Box::new(bind(list.values(), item)?),
+            )
         }
         DataType::ListView(field) | DataType::FixedSizeList(field, _) => {
             bind_list(&cast(array, &DataType::List(field.clone()))?, item)?
@@ -260,7 +283,9 @@ fn reinterpret(array: &ArrayRef) -> Result<Int64Array, Error> {
             .build()
             .map_err(cast_error)?,
     );
-    Ok(cast(&raw, &DataType::Int64)?.as_primitive::<Int64Type>().clone())
+    Ok(cast(&raw, &DataType::Int64)?
+        .as_primitive::<Int64Type>()
+        .clone())
 }
 
 impl BatchRows {
@@ -277,25 +302,31 @@ impl BatchRows {
     pub fn write_row(&self, row: usize, out: &mut DocWriter) -> Result<(), CellError> {
         out.reset();
         out.begin_object(None);
-        write_members(&self.members, row, out)?;
+        self.write_members(&self.members, row, out)?;
         out.end_object();
         Ok(())
     }
-}
 
-fn write_members(members: &[(String, Bound)], row: usize, out: &mut DocWriter) -> Result<(), CellError> {
-    for (key, bound) in members {
-        match bound {
-            Bound::Group(children) => {
-                out.begin_object(Some(key));
-                write_members(children, row, out).map_err(|e| e.at(Step::Key(key.clone())))?;
-                out.end_object();
+    fn write_members(
+        &self,
+        members: &[(String, Bound)],
+        row: usize,
+        out: &mut DocWriter,
+    ) -> Result<(), CellError> {
+        for (key, bound) in members {
+            match bound {
+                Bound::Group(children) => {
+                    out.begin_object(Some(key));
+                    self.write_members(children, row, out)
+                        .map_err(|e| e.at(Step::Key(key.clone())))?;
+                    out.end_object();
+                }
+                Bound::Column(leaf) => write_cell(&self.columns[*leaf], row, Some(key), out)
+                    .map_err(|e| e.at(Step::Key(key.clone())))?,
             }
-            Bound::Column(column) => write_cell(column, row, Some(key), out)
-                .map_err(|e| e.at(Step::Key(key.clone())))?,
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn write_cell(

@@ -76,10 +76,15 @@ mod tests {
             "column \"a.b\" appears twice"
         );
         assert_eq!(
-            nest_columns(&["traits.address.city", "traits.address"]).unwrap_err().to_string(),
+            nest_columns(&["traits.address.city", "traits.address"])
+                .unwrap_err()
+                .to_string(),
             "column \"traits.address\" is both a value and the parent of \"traits.address.city\""
         );
         assert!(nest_columns(&[""]).is_err());
-        assert_eq!(nest_columns::<&str>(&[]).unwrap(), Vec::<Vec<String>>::new());
+        assert_eq!(
+            nest_columns::<&str>(&[]).unwrap(),
+            Vec::<Vec<String>>::new()
+        );
     }
 }

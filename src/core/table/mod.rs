@@ -14,12 +14,14 @@
 
 mod cells;
 pub mod columns;
+mod flat_rows;
 mod parquet_file;
 mod plan;
 pub mod values;
 
 pub use cells::{BatchRows, CellError};
 pub use columns::{nest_columns, ColumnError};
+pub use flat_rows::{FlatRows, FLAT_MEMBERS};
 pub use parquet_file::{parquet_rows, ParquetBatches};
 pub use plan::RowPlan;
 

@@ -46,8 +46,7 @@ pub fn parquet_rows(path: &Path, indexes: &[usize]) -> Result<Vec<Result<String,
     let plan = RowPlan::new(builder.schema(), &whole)?;
     let total = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let wanted: Vec<usize> = indexes.iter().copied().filter(|&i| i < total).collect();
-    let selection =
-        RowSelection::from_consecutive_ranges(wanted.iter().map(|&i| i..i + 1), total);
+    let selection = RowSelection::from_consecutive_ranges(wanted.iter().map(|&i| i..i + 1), total);
     let reader = builder
         .with_row_selection(selection)
         .with_batch_size(1024)
@@ -61,8 +60,7 @@ pub fn parquet_rows(path: &Path, indexes: &[usize]) -> Result<Vec<Result<String,
         let bound = plan.bind(&batch)?;
         for row in 0..bound.len() {
             rows.push(match bound.write_row(row, &mut out) {
-                Ok(()) => serde_json::to_string(&out.finish().root())
-                    .map_err(|e| e.to_string()),
+                Ok(()) => serde_json::to_string(&out.finish().root()).map_err(|e| e.to_string()),
                 Err(err) => Err(err.into_reason()),
             });
         }

@@ -22,8 +22,13 @@ pub(super) struct Member {
 pub(super) enum Node {
     /// Columns whose names start with this member's key and a dot.
     Group(Vec<Member>),
-    /// The column at `index` of the batch.
-    Column { index: usize, value: Value },
+    /// The column at `index` of the batch; `leaf` numbers the columns read
+    /// in the order their members are written.
+    Column {
+        index: usize,
+        leaf: usize,
+        value: Value,
+    },
 }
 
 /// How one array's cells become JSON.
@@ -54,6 +59,7 @@ pub(super) enum Value {
 #[derive(Debug)]
 pub struct RowPlan {
     pub(super) members: Vec<Member>,
+    leaves: usize,
 }
 
 impl RowPlan {
@@ -69,9 +75,17 @@ impl RowPlan {
                 continue;
             };
             let value = plan_value(field.data_type(), trie, &path.join("."), 0)?;
-            insert(&mut members, path, Node::Column { index, value });
+            let leaf = 0; // numbered below, once the tree is whole
+            insert(&mut members, path, Node::Column { index, leaf, value });
         }
-        Ok(Self { members })
+        let mut leaves = 0;
+        number_leaves(&mut members, &mut leaves);
+        Ok(Self { members, leaves })
+    }
+
+    /// How many columns are read.
+    pub(super) fn leaves(&self) -> usize {
+        self.leaves
     }
 
     /// Whether no column is read (every row is then `{}`).
@@ -90,6 +104,18 @@ fn reached<'t>(reads: &'t PathTrie, path: &[String]) -> Option<&'t PathTrie> {
         node = node.child(key)?;
     }
     Some(node)
+}
+
+fn number_leaves(members: &mut [Member], next: &mut usize) {
+    for member in members {
+        match &mut member.node {
+            Node::Group(children) => number_leaves(children, next),
+            Node::Column { leaf, .. } => {
+                *leaf = *next;
+                *next += 1;
+            }
+        }
+    }
 }
 
 fn insert(members: &mut Vec<Member>, path: &[String], node: Node) {
@@ -187,7 +213,12 @@ fn plan_value(
                 )));
             }
             let value_type = kv.get(1).map(|f| f.data_type()).unwrap_or(&DataType::Null);
-            Value::Map(Box::new(plan_value(value_type, &whole(), column, depth + 1)?))
+            Value::Map(Box::new(plan_value(
+                value_type,
+                &whole(),
+                column,
+                depth + 1,
+            )?))
         }
         DataType::Dictionary(_, values) => {
             Value::Dictionary(Box::new(plan_value(values, trie, column, depth)?))

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{MapBuilder, StringBuilder, Int64Builder};
+use arrow_array::builder::{Int64Builder, MapBuilder, StringBuilder};
 use arrow_array::types::Int32Type;
 use arrow_array::{
     ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Decimal128Array,
@@ -50,22 +50,38 @@ fn rows(batch: &RecordBatch, reads: &PathTrie) -> Vec<Result<Value, String>> {
 #[test]
 fn scalar_columns_and_dotted_names() {
     let b = batch(vec![
-        ("traits.email", Arc::new(StringArray::from(vec![Some("a@x.io"), None])) as ArrayRef),
+        (
+            "traits.email",
+            Arc::new(StringArray::from(vec![Some("a@x.io"), None])) as ArrayRef,
+        ),
         ("userId", Arc::new(LargeStringArray::from(vec!["u1", "u2"]))),
-        ("traits.age", Arc::new(Int16Array::from(vec![Some(30), None]))),
+        (
+            "traits.age",
+            Arc::new(Int16Array::from(vec![Some(30), None])),
+        ),
         ("traits.big", Arc::new(UInt64Array::from(vec![u64::MAX, 1]))),
-        ("traits.score", Arc::new(Float32Array::from(vec![0.1f32, 2.0]))),
+        (
+            "traits.score",
+            Arc::new(Float32Array::from(vec![0.1f32, 2.0])),
+        ),
         ("ok", Arc::new(BooleanArray::from(vec![true, false]))),
-        ("view", Arc::new(StringViewArray::from(vec!["𝄞 astral", ""]))),
+        (
+            "view",
+            Arc::new(StringViewArray::from(vec!["𝄞 astral", ""])),
+        ),
     ]);
     assert_eq!(
         rows(&b, &whole()),
         vec![
-            Ok(json!({"traits": {"email": "a@x.io", "age": 30, "big": u64::MAX,
+            Ok(
+                json!({"traits": {"email": "a@x.io", "age": 30, "big": u64::MAX,
                                  "score": f64::from(0.1f32)},
-                      "userId": "u1", "ok": true, "view": "𝄞 astral"})),
-            Ok(json!({"traits": {"email": null, "age": null, "big": 1, "score": 2.0},
-                      "userId": "u2", "ok": false, "view": ""})),
+                      "userId": "u1", "ok": true, "view": "𝄞 astral"})
+            ),
+            Ok(
+                json!({"traits": {"email": null, "age": null, "big": 1, "score": 2.0},
+                      "userId": "u2", "ok": false, "view": ""})
+            ),
         ]
     );
 }
@@ -75,13 +91,21 @@ fn instants_dates_times_and_decimals_follow_the_value_rules() {
     let b = batch(vec![
         (
             "at",
-            Arc::new(TimestampNanosecondArray::from(vec![1_714_566_600_123_999_999, -1])
-                .with_timezone("Europe/Paris")) as ArrayRef,
+            Arc::new(
+                TimestampNanosecondArray::from(vec![1_714_566_600_123_999_999, -1])
+                    .with_timezone("Europe/Paris"),
+            ) as ArrayRef,
         ),
-        ("naive", Arc::new(TimestampMicrosecondArray::from(vec![0, 1_500]))),
+        (
+            "naive",
+            Arc::new(TimestampMicrosecondArray::from(vec![0, 1_500])),
+        ),
         ("day", Arc::new(Date32Array::from(vec![19_844, 0]))),
         ("day64", Arc::new(Date64Array::from(vec![-1, 86_400_000]))),
-        ("time", Arc::new(Time64MicrosecondArray::from(vec![45_296_000_001, 0]))),
+        (
+            "time",
+            Arc::new(Time64MicrosecondArray::from(vec![45_296_000_001, 0])),
+        ),
         (
             "price",
             Arc::new(
@@ -94,12 +118,16 @@ fn instants_dates_times_and_decimals_follow_the_value_rules() {
     assert_eq!(
         rows(&b, &whole()),
         vec![
-            Ok(json!({"at": "2024-05-01T12:30:00.123Z", "naive": "1970-01-01T00:00:00.000Z",
+            Ok(
+                json!({"at": "2024-05-01T12:30:00.123Z", "naive": "1970-01-01T00:00:00.000Z",
                       "day": "2024-05-01", "day64": "1969-12-31", "time": "12:34:56.000001",
-                      "price": 12.3})),
-            Ok(json!({"at": "1969-12-31T23:59:59.999Z", "naive": "1970-01-01T00:00:00.001Z",
+                      "price": 12.3})
+            ),
+            Ok(
+                json!({"at": "1969-12-31T23:59:59.999Z", "naive": "1970-01-01T00:00:00.001Z",
                       "day": "1970-01-01", "day64": "1970-01-02", "time": "00:00:00",
-                      "price": 7.0})),
+                      "price": 7.0})
+            ),
         ]
     );
 }
@@ -137,10 +165,14 @@ fn structs_lists_maps_and_dictionaries_nest() {
     assert_eq!(
         rows(&b, &whole()),
         vec![
-            Ok(json!({"tags": [1, null], "traits": {"address": {"city": "Paris", "zip": 75001}},
-                      "counts": {"a": 3, "b": 2}, "plan": "gold"})),
-            Ok(json!({"tags": [], "traits": {"address": {"city": "Lyon", "zip": 69001}},
-                      "counts": null, "plan": "gold"})),
+            Ok(
+                json!({"tags": [1, null], "traits": {"address": {"city": "Paris", "zip": 75001}},
+                      "counts": {"a": 3, "b": 2}, "plan": "gold"})
+            ),
+            Ok(
+                json!({"tags": [], "traits": {"address": {"city": "Lyon", "zip": 69001}},
+                      "counts": null, "plan": "gold"})
+            ),
         ]
     );
 }
@@ -148,15 +180,27 @@ fn structs_lists_maps_and_dictionaries_nest() {
 #[test]
 fn only_what_the_mapping_reads_is_read() {
     let b = batch(vec![
-        ("traits.email", Arc::new(StringArray::from(vec!["a@x.io"])) as ArrayRef),
-        ("traits.avatar", Arc::new(BinaryArray::from(vec![b"\x89PNG".as_ref()]))),
+        (
+            "traits.email",
+            Arc::new(StringArray::from(vec!["a@x.io"])) as ArrayRef,
+        ),
+        (
+            "traits.avatar",
+            Arc::new(BinaryArray::from(vec![b"\x89PNG".as_ref()])),
+        ),
         ("other", Arc::new(Int64Array::from(vec![1]))),
     ]);
     let mut reads = PathTrie::default();
     reads.insert(&["traits", "email"]);
-    assert_eq!(rows(&b, &reads), vec![Ok(json!({"traits": {"email": "a@x.io"}}))]);
+    assert_eq!(
+        rows(&b, &reads),
+        vec![Ok(json!({"traits": {"email": "a@x.io"}}))]
+    );
     let err = RowPlan::new(&b.schema(), &whole()).unwrap_err().to_string();
-    assert!(err.contains("\"traits.avatar\" is Binary, which has no JSON form"), "{err}");
+    assert!(
+        err.contains("\"traits.avatar\" is Binary, which has no JSON form"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -171,7 +215,10 @@ fn a_cell_with_no_json_form_fails_its_row_naming_the_path() {
         got[1],
         Err("traits.score: nan is not a JSON number (NaN and infinities have no JSON form)".into())
     );
-    assert!(got[2].as_ref().unwrap_err().starts_with("traits.score: -inf "));
+    assert!(got[2]
+        .as_ref()
+        .unwrap_err()
+        .starts_with("traits.score: -inf "));
 }
 
 #[test]
@@ -187,7 +234,10 @@ fn names_that_do_not_nest_are_refused_before_any_row() {
 #[test]
 fn sliced_batches_read_their_own_rows() {
     let b = batch(vec![
-        ("n", Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef),
+        (
+            "n",
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef,
+        ),
         ("s", Arc::new(StringArray::from(vec!["a", "b", "c", "d"]))),
     ]);
     assert_eq!(

@@ -75,7 +75,9 @@ pub fn iso_civil_instant(
     let micros = days
         .checked_mul(86_400_000_000)
         .and_then(|m| m.checked_add(micros_of_day)?.checked_sub(offset_micros))
-        .ok_or_else(|| format!("{year:04}-{month:02}-{day:02} is outside a JavaScript Date's range"))?;
+        .ok_or_else(|| {
+            format!("{year:04}-{month:02}-{day:02} is outside a JavaScript Date's range")
+        })?;
     iso_instant(micros.div_euclid(1000))
 }
 
@@ -147,15 +149,27 @@ mod tests {
     #[test]
     fn instants_are_written_as_javascript_writes_them() {
         assert_eq!(iso_instant(0).unwrap(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_instant(1_714_566_600_123).unwrap(), "2024-05-01T12:30:00.123Z");
+        assert_eq!(
+            iso_instant(1_714_566_600_123).unwrap(),
+            "2024-05-01T12:30:00.123Z"
+        );
         assert_eq!(iso_instant(-1).unwrap(), "1969-12-31T23:59:59.999Z");
         // new Date(-62198755200000).toISOString() === "-000001-01-01T00:00:00.000Z"
-        assert_eq!(iso_instant(-62_198_755_200_000).unwrap(), "-000001-01-01T00:00:00.000Z");
-        assert_eq!(iso_instant(253_402_300_800_000).unwrap(), "+010000-01-01T00:00:00.000Z");
+        assert_eq!(
+            iso_instant(-62_198_755_200_000).unwrap(),
+            "-000001-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso_instant(253_402_300_800_000).unwrap(),
+            "+010000-01-01T00:00:00.000Z"
+        );
         // Checked against node: new Date(ms).toISOString(). Past year 262143
         // (chrono's last) but inside JS's range: refused, not wrong.
         assert!(iso_instant(JS_DATE_MAX_MS).is_err());
-        assert_eq!(iso_instant(8_000_000_000_000_000).unwrap(), "+255479-11-28T14:13:20.000Z");
+        assert_eq!(
+            iso_instant(8_000_000_000_000_000).unwrap(),
+            "+255479-11-28T14:13:20.000Z"
+        );
         assert!(iso_instant(JS_DATE_MAX_MS + 1).is_err());
         assert!(iso_instant(i64::MIN).is_err());
     }
@@ -168,7 +182,10 @@ mod tests {
             iso_civil_instant((2024, 5, 1), micros, 7_200_000_000).unwrap(),
             "2024-05-01T12:30:00.123Z"
         );
-        assert_eq!(iso_civil_instant((1, 1, 1), 0, 0).unwrap(), "0001-01-01T00:00:00.000Z");
+        assert_eq!(
+            iso_civil_instant((1, 1, 1), 0, 0).unwrap(),
+            "0001-01-01T00:00:00.000Z"
+        );
         assert!(iso_civil_instant((2024, 2, 30), 0, 0).is_err());
     }
 
@@ -196,7 +213,10 @@ mod tests {
         assert_eq!(decimal_number("12").unwrap().to_string(), "12");
         assert_eq!(decimal_number("12.30").unwrap().as_f64(), Some(12.3));
         assert_eq!(decimal_number("1.2E+3").unwrap().as_f64(), Some(1200.0));
-        assert_eq!(decimal_number("18446744073709551615").unwrap().as_u64(), Some(u64::MAX));
+        assert_eq!(
+            decimal_number("18446744073709551615").unwrap().as_u64(),
+            Some(u64::MAX)
+        );
         assert!(decimal_number("NaN").is_none());
         assert!(decimal_number("Infinity").is_none());
         assert!(decimal_number("1e400").is_none());
@@ -209,6 +229,8 @@ mod tests {
             float_number(f64::NAN).unwrap_err(),
             "nan is not a JSON number (NaN and infinities have no JSON form)"
         );
-        assert!(float_number(f64::NEG_INFINITY).unwrap_err().starts_with("-inf "));
+        assert!(float_number(f64::NEG_INFINITY)
+            .unwrap_err()
+            .starts_with("-inf "));
     }
 }

@@ -19,6 +19,7 @@ mod errors_file;
 pub mod fields;
 pub mod flat;
 mod flat_layout;
+pub mod flat_table;
 pub(crate) mod imports;
 pub(crate) mod isolate;
 mod lookup;
