@@ -17,9 +17,9 @@ use crate::arguments::{
     CheckTemplateArg, DryRunArg, ListIdsArg, MergeArg, RetryAmbiguousArg, SandboxArg, WaitArg,
     WaitTimeoutArg,
 };
-use crate::batch_input::{is_mapping, json_text};
 use crate::convert::Converter;
 use crate::errors::to_py_err;
+use crate::iterable_input::{is_mapping, json_text};
 use crate::mapping::{CompiledMapping, Mapping};
 use crate::mapping_cache::{self, Purpose};
 

@@ -20,6 +20,7 @@ mod direct;
 mod emulator;
 mod errors;
 mod flat_contacts;
+mod iterable_input;
 mod logging;
 mod mapping;
 mod mapping_cache;

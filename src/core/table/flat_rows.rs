@@ -33,6 +33,9 @@ enum Eval {
     Undefined,
     Const(serde_json::Value),
     Leaf(usize),
+    /// `@if exists` of a column, then the column itself, else `otherwise`
+    /// (Segment's default mappings: `traits.x`, else `properties.x`).
+    LeafOr(usize, Box<Eval>),
     IfExists {
         test: Box<Eval>,
         then_is_test: bool,
@@ -57,7 +60,7 @@ impl FlatRows {
         }
         let members = members
             .iter()
-            .map(|(_, member)| resolve(member, rows))
+            .map(|(_, member)| resolve(member, rows).map(simplify))
             .collect::<Option<_>>()?;
         Some(Self {
             names: plan_names(plan),
@@ -71,12 +74,14 @@ impl FlatRows {
         self.names.iter().map(String::as_str)
     }
 
-    /// Row `row`'s members (`None`: undefined), or the cell that fails it.
+    /// Row `row`'s members (`None`: undefined) into `members` (empty), or
+    /// the cell that fails it. (Filled in place: the list is large to move.)
     pub fn members<'a>(
         &'a self,
         batch: &'a BatchRows,
         row: usize,
-    ) -> Result<SmallVec<[Option<Scalar<'a>>; FLAT_MEMBERS]>, CellError> {
+        members: &mut SmallVec<[Option<Scalar<'a>>; FLAT_MEMBERS]>,
+    ) -> Result<(), CellError> {
         for (leaf, path) in &self.doubles {
             if let Err(value) = scalar(batch, *leaf, row) {
                 let mut error = CellError::new(not_a_json_number(value));
@@ -86,7 +91,10 @@ impl FlatRows {
                 return Err(error);
             }
         }
-        Ok(self.members.iter().map(|m| eval(m, batch, row)).collect())
+        for member in &self.members {
+            members.push(eval(member, batch, row));
+        }
+        Ok(())
     }
 }
 
@@ -180,12 +188,42 @@ fn resolve(plan: &FieldPlan, rows: &RowPlan) -> Option<Eval> {
     })
 }
 
+/// The same evaluation in fewer steps: an `@if exists` whose test cannot
+/// exist is its `else`, and one that tests a column and gives it is a
+/// [`Eval::LeafOr`].
+fn simplify(node: Eval) -> Eval {
+    let Eval::IfExists {
+        test,
+        then_is_test,
+        then,
+        otherwise,
+    } = node
+    else {
+        return node;
+    };
+    let otherwise = otherwise.map_or(Eval::Undefined, |o| simplify(*o));
+    match *test {
+        Eval::Undefined => otherwise,
+        Eval::Leaf(leaf) if then_is_test => Eval::LeafOr(leaf, Box::new(otherwise)),
+        test => Eval::IfExists {
+            test: Box::new(simplify(test)),
+            then_is_test,
+            then: then.map(|t| Box::new(simplify(*t))),
+            otherwise: Some(Box::new(otherwise)),
+        },
+    }
+}
+
 fn eval<'a>(node: &'a Eval, batch: &'a BatchRows, row: usize) -> Option<Scalar<'a>> {
     match node {
         Eval::Undefined => None,
         Eval::Const(value) => Scalar::from_json(JsonRef::from(value)),
         // Non-finite doubles were refused first.
         Eval::Leaf(leaf) => scalar(batch, *leaf, row).ok().flatten(),
+        Eval::LeafOr(leaf, otherwise) => match scalar(batch, *leaf, row) {
+            Ok(Some(Scalar::Null)) => eval(otherwise, batch, row),
+            found => found.ok().flatten(),
+        },
         Eval::IfExists {
             test,
             then_is_test,

@@ -4,6 +4,8 @@
 //! names writes the contact's bytes. No document, no mapping engine, no
 //! JSON tree; the result is the document path's (tests compare both).
 
+use smallvec::SmallVec;
+
 use super::api::UpsertPayload;
 use super::flat::ContactLayout;
 use crate::mapping::Mapping;
@@ -34,9 +36,9 @@ impl FlatTable {
         row: usize,
         index: usize,
     ) -> Result<UpsertPayload, RecordFailure> {
-        let members = self
-            .rows
-            .members(batch, row)
+        let mut members = SmallVec::new();
+        self.rows
+            .members(batch, row, &mut members)
             .map_err(|cell| RecordFailure::invalid(index, cell.into_reason(), None))?;
         self.layout
             .encode(&members)
@@ -68,10 +70,7 @@ mod tests {
     }
 
     /// Every row's payload (or failure) on the fast path and on the document path.
-    fn both(
-        mapping: &Mapping,
-        batch: &RecordBatch,
-    ) -> (Payloads, Payloads) {
+    fn both(mapping: &Mapping, batch: &RecordBatch) -> (Payloads, Payloads) {
         let plan = RowPlan::new(&batch.schema(), mapping.reads()).unwrap();
         let fast = FlatTable::new(mapping, &plan).expect("a fast path");
         let bound = plan.bind(batch).unwrap();
