@@ -37,6 +37,7 @@ __all__ = [
     "__version__",
     "default_mapping",
     "nest_column_names",
+    "parquet_row_count",
     "read_parquet",
     "read_parquet_rows",
     "transform",
@@ -981,8 +982,21 @@ def read_parquet(path: str | os.PathLike[str], batch_size: int = 65536) -> Arrow
 def read_parquet_rows(
     path: str | os.PathLike[str], indexes: list[int]
 ) -> list[tuple[str | None, str | None]]:
-    """The rows at ``indexes`` (ascending, 0-based) of a Parquet file: each
-    ``(JSON text, None)``, or ``(None, why)`` when a cell has no JSON form."""
+    """The rows at ``indexes`` (0-based, any order) of a Parquet file: each
+    ``(JSON text, None)`` (columns with no JSON form left out), or ``(None, why)``
+    when a cell has no JSON form or there is no such row.
+
+    Raises:
+        ConfigError: The file cannot be read or is not Parquet.
+        MappingError: The file's column names do not nest.
+    """
+
+def parquet_row_count(path: str | os.PathLike[str]) -> int:
+    """The number of rows of a Parquet file, from its footer.
+
+    Raises:
+        ConfigError: The file cannot be read or is not Parquet.
+    """
 
 def nest_column_names(names: list[str]) -> list[list[str]]:
     """A table header's key paths (``traits.email`` → ``["traits", "email"]``).

@@ -53,6 +53,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mapping::default_mapping, m)?)?;
     m.add_function(wrap_pyfunction!(table_files::read_parquet, m)?)?;
     m.add_function(wrap_pyfunction!(table_files::read_parquet_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(table_files::parquet_row_count, m)?)?;
     m.add_function(wrap_pyfunction!(table_files::nest_column_names, m)?)?;
     m.add_class::<emulator::FakeSendGrid>()?;
     m.add_class::<results::RecordFailure>()?;

@@ -1,4 +1,5 @@
-//! Table helpers for the CLI: Parquet files streamed as Arrow batches, the
+//! Table helpers for the CLI: Parquet files streamed as Arrow batches (and
+//! their row count), the
 //! rows of one picked out again for the failed-records file, and the
 //! column-name rule its CSV reader shares with tables.
 
@@ -7,7 +8,7 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatchReader;
-use segment_sendgrid_core::table::{nest_columns, parquet_rows, RowPlan};
+use segment_sendgrid_core::table::{nest_columns, parquet_rows, ParquetBatches};
 
 use crate::errors::to_py_err;
 
@@ -16,13 +17,22 @@ use crate::errors::to_py_err;
 #[pyfunction]
 #[pyo3(signature = (path, batch_size = 65_536))]
 pub fn read_parquet(path: PathBuf, batch_size: usize) -> PyResult<PyRecordBatchReader> {
-    RowPlan::parquet_batches(&path, batch_size)
-        .map(PyRecordBatchReader::new)
+    ParquetBatches::open(&path, batch_size)
+        .map(|batches| PyRecordBatchReader::new(Box::new(batches)))
         .map_err(to_py_err)
 }
 
-/// The rows at ``indexes`` (ascending, 0-based) of a Parquet file: each its
-/// event's JSON text, or ``None`` and why it has none.
+/// The number of rows of a Parquet file (from its footer).
+#[pyfunction]
+pub fn parquet_row_count(path: PathBuf) -> PyResult<usize> {
+    ParquetBatches::open(&path, 1)
+        .map(|batches| batches.num_rows())
+        .map_err(to_py_err)
+}
+
+/// The rows at ``indexes`` (0-based, any order) of a Parquet file: each its
+/// event's JSON text (columns with no JSON form left out), or ``None`` and
+/// why it has none.
 #[pyfunction]
 pub fn read_parquet_rows(
     py: Python<'_>,

@@ -88,6 +88,24 @@ impl RowPlan {
         self.leaves
     }
 
+    /// The plan that reads every column with a JSON form and leaves the
+    /// others out (to show a table's rows as they are, not to map them).
+    pub fn readable(schema: &Schema) -> Result<Self, Error> {
+        let mut whole = PathTrie::default();
+        whole.insert::<&str>(&[]);
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let paths = nest_columns(&names).map_err(|e| Error::Mapping(format!("table: {e}")))?;
+        let mut members = Vec::new();
+        for (index, (path, field)) in paths.iter().zip(schema.fields()).enumerate() {
+            if let Ok(value) = plan_value(field.data_type(), &whole, &path.join("."), 0) {
+                insert(&mut members, path, Node::Column { index, leaf: 0, value });
+            }
+        }
+        let mut leaves = 0;
+        number_leaves(&mut members, &mut leaves);
+        Ok(Self { members, leaves })
+    }
+
     /// Whether no column is read (every row is then `{}`).
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
