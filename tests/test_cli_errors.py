@@ -238,3 +238,27 @@ def test_a_bad_row_spanning_lines_fails_only_its_first_line(
     ]
     names = {c["email"]: c["first_name"] for c in fake.contacts()}
     assert names == {"b@example.com": "Bob", "d@example.com": "Dee"}
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("traits.email,,traits.first_name", "column 2 has an empty name"),
+        ("traits.email, traits.email ", 'column "traits.email" appears twice'),
+        (
+            "traits.email,traits.address,traits.address.city",
+            'column "traits.address" is both a value and the parent of "traits.address.city"',
+        ),
+    ],
+)
+def test_a_csv_header_that_does_not_nest(
+    fake: FakeSendGrid, tmp_path: Path, header: str, message: str
+) -> None:
+    # The library's rule, the one of table (Parquet) columns.
+    path = tmp_path / "people.csv"
+    path.write_text(f"{header}\na@example.com,b,c\n")
+    run = cli("upsert-contacts", str(path), "--endpoint", fake.url)
+    assert run.code == 2
+    assert run.err == f"segment-sendgrid: error: {path}: line 1: {message}\n"
+    assert fake.contacts() == []
+    assert_clean(run)

@@ -16,9 +16,9 @@ DEFAULT_KEY_ENV = "SENDGRID_API_KEY"
 
 DESCRIPTION = """\
 Segment's SendGrid (Actions) destination from a shell: upsert Marketing
-Campaigns contacts and send Dynamic Template mail from JSONL or CSV files,
-with Segment's mappings. The API key is read from SENDGRID_API_KEY (or the
-variable named by --api-key-env); it is never an argument and never printed.
+Campaigns contacts and send Dynamic Template mail from JSONL, CSV or Parquet
+files, with Segment's mappings. The API key is read from SENDGRID_API_KEY (or
+the variable named by --api-key-env); it is never an argument and never printed.
 """
 
 EPILOG = """\
@@ -108,7 +108,7 @@ def _add_action(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
         metavar="INPUT",
-        help="a JSONL file, a CSV file with a header row, or - for stdin",
+        help="a JSONL file, a CSV file with a header row, a .parquet file, or - for stdin",
     )
     parser.add_argument(
         "--mapping",

@@ -19,7 +19,7 @@ from segment_sendgrid.cli.args import (
     USAGE,
     CliError,
 )
-from segment_sendgrid.cli.inputs import BadLine, RecordSource
+from segment_sendgrid.cli.inputs import BadLine, ParquetSource, RecordSource, is_parquet
 from segment_sendgrid.cli.output import (
     JSON_FAILURES,
     DeadLetter,
@@ -80,8 +80,12 @@ def run_action(args: argparse.Namespace) -> int:
     progress = Progress(args.command, quiet=args.quiet)
     source_name = "<stdin>" if args.input == "-" else args.input
     on_bad = _bad_line_reporter(progress, source_name)
+    source: RecordSource | ParquetSource
     try:
-        source = RecordSource(args.input, on_bad=on_bad, on_record=progress.record)
+        if is_parquet(args.input):
+            source = ParquetSource(args.input)
+        else:
+            source = RecordSource(args.input, on_bad=on_bad, on_record=progress.record)
     except CliError:
         dead.close()
         raise
@@ -92,9 +96,14 @@ def run_action(args: argparse.Namespace) -> int:
         progress.clear()
         source.close()
         dead.close()
+        if isinstance(source, ParquetSource) and _of_the_table(exc):
+            raise CliError(_table_message(source, exc)) from None
         where = f"{args.mapping}: " if args.mapping and isinstance(exc, MappingError) else ""
         raise CliError(f"{where}{exc}") from None
     progress.clear()
+    if isinstance(source, ParquetSource):
+        # The library read the rows: the report says how many.
+        source.read = report.total if report is not None else 0
     if error is not None and code == RECORDS_FAILED:
         # Read the rest so that every line is accounted for below.
         for _ in source:
@@ -124,8 +133,28 @@ def _bad_line_reporter(progress: Progress, source_name: str) -> Callable[[BadLin
     return on_bad
 
 
+def _of_the_table(error: BaseException) -> bool:
+    """Whether a MappingError is about a Parquet file's columns (not the mapping)."""
+    from segment_sendgrid import MappingError
+
+    return isinstance(error, MappingError) and str(error).startswith("table")
+
+
+def _table_message(source: ParquetSource, error: BaseException) -> str:
+    """``FILE: column "x" is Binary, …`` for the library's ``table column "x" is …``."""
+    text = str(error)
+    for prefix in ("table: ", "table "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    return f"{source.name}: {text}"
+
+
 def _run_batch(
-    client: Any, args: argparse.Namespace, source: RecordSource, mapping: dict[str, Any] | None
+    client: Any,
+    args: argparse.Namespace,
+    source: RecordSource | ParquetSource,
+    mapping: dict[str, Any] | None,
 ) -> tuple[Any, BaseException | None, int]:
     """Runs the command's batch: (report, the error that stopped it, exit code).
     A mapping or configuration error propagates: nothing was sent."""
@@ -142,22 +171,27 @@ def _run_batch(
         "use_default_mapping": not args.no_default_mapping,
         "dry_run": args.dry_run,
     }
+    events = source.events() if isinstance(source, ParquetSource) else source
     try:
         if args.command == "upsert-contacts":
             report = client.upsert_contacts(
-                source, list_ids=args.list_id or None, wait=args.wait, **common
+                events, list_ids=args.list_id or None, wait=args.wait, **common
             )
         else:
             report = client.send_dynamic_templates(
-                source,
+                events,
                 sandbox=args.sandbox,
                 check_template=not args.no_check_template,
                 **common,
             )
         return report, None, OK
-    except (MappingError, ConfigError):
-        # SendGridErrors too, but the caller's to turn into a usage error.
-        raise
+    except (MappingError, ConfigError) as exc:
+        # SendGridErrors too, but the caller's to turn into a usage error;
+        # unless a Parquet file's column went wrong after rows were sent.
+        stopped = getattr(exc, "report", None)
+        if stopped is None or not isinstance(source, ParquetSource) or not _of_the_table(exc):
+            raise
+        return stopped, CliError(_table_message(source, exc)), USAGE
     except CliError as exc:
         # The input could not be read further (raised by RecordSource).
         error: BaseException = exc
@@ -168,6 +202,12 @@ def _run_batch(
         # A problem of the whole run (e.g. the field definitions could not be
         # fetched): what was read is in exc.report; the rest is read after.
         error, code = exc, RECORDS_FAILED
+    except RuntimeError as exc:
+        # A Parquet file that could not be read further (a corrupt row group):
+        # what was read is in exc.report.
+        if not isinstance(source, ParquetSource):
+            raise
+        return getattr(exc, "report", None), CliError(f"{source.name}: {exc}"), USAGE
     except KeyboardInterrupt as exc:
         # Ctrl-C: the run started no request after it and waited for those in
         # flight; exc.report says what became of every record read (the rest
@@ -178,7 +218,7 @@ def _run_batch(
 
 def _summary(
     args: argparse.Namespace,
-    source: RecordSource,
+    source: RecordSource | ParquetSource,
     report: Any,
     error: BaseException | None,
     seconds: float,
@@ -204,7 +244,9 @@ def _summary(
     return summary
 
 
-def _stopped(report: Any, source: RecordSource, error: BaseException | None) -> list[Any]:
+def _stopped(
+    report: Any, source: RecordSource | ParquetSource, error: BaseException | None
+) -> list[Any]:
     """Records read after the run stopped: they were never sent."""
     settled = report.total if report is not None else 0
     return [
@@ -254,7 +296,7 @@ class _Unsent:
 
 
 def _collect(
-    source: RecordSource,
+    source: RecordSource | ParquetSource,
     failed: list[Any],
     dead: DeadLetter,
     summary: Summary,

@@ -1,4 +1,5 @@
-"""Records from a JSONL file, a CSV file or stdin, one at a time.
+"""Records from a JSONL file, a CSV file or stdin, one at a time; or the rows
+of a Parquet file, read by the library.
 
 JSONL lines are handed out as their JSON text: the library parses them in
 Rust (several times faster than ``json.loads``), and a line that is not a JSON
@@ -26,6 +27,9 @@ from typing import IO, Any
 from segment_sendgrid.cli.args import CliError
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+PARQUET_SUFFIX = ".parquet"
+# Parquet files begin with these bytes.
+PARQUET_MAGIC = "PAR1"
 
 
 @dataclass(frozen=True)
@@ -46,24 +50,28 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _nest(columns: list[str], source: str) -> list[tuple[str, ...]]:
-    """CSV header → key paths; ``traits.email`` becomes ``("traits", "email")``."""
-    paths = [tuple(column.strip().split(".")) for column in columns]
-    seen: dict[tuple[str, ...], int] = {}
-    for position, path in enumerate(paths, start=1):
-        if any(part == "" for part in path):
-            raise CliError(f"{source}: line 1: column {position} has an empty name")
-        if path in seen:
-            raise CliError(f"{source}: line 1: column {'.'.join(path)!r} appears twice")
-        seen[path] = position
-    for path in paths:
-        for cut in range(1, len(path)):
-            if path[:cut] in seen:
-                raise CliError(
-                    f"{source}: line 1: column {'.'.join(path[:cut])!r} is both a value "
-                    f"and the parent of {'.'.join(path)!r}"
-                )
-    return paths
+def _nest(columns: list[str], source: str, line: int) -> list[tuple[str, ...]]:
+    """CSV header → key paths; ``traits.email`` becomes ``("traits", "email")``.
+
+    The rule is the library's, shared with tables (Parquet columns)."""
+    from segment_sendgrid._native import nest_column_names
+
+    try:
+        return [tuple(path) for path in nest_column_names(columns)]
+    except ValueError as error:
+        raise CliError(f"{source}: line {line}: {error}") from None
+
+
+def _looks_like_parquet(head: str) -> bool:
+    """Parquet's magic bytes, then binary (not a CSV header that happens to start so)."""
+    if not head.startswith(PARQUET_MAGIC):
+        return False
+    return not _is_utf8(head) or any(c < " " and c not in "\t\r\n" for c in head)
+
+
+def is_parquet(path: str) -> bool:
+    """Whether ``path`` names a Parquet file (by its suffix, in any case)."""
+    return path != "-" and path.lower().endswith(PARQUET_SUFFIX)
 
 
 class RecordSource:
@@ -115,8 +123,14 @@ class RecordSource:
                 if line.strip():
                     break
         except OSError as error:
+            self.close()
             raise CliError(f"cannot read {self.name}: {error}") from None
         first = "".join(head).lstrip("\ufeff").lstrip()
+        if _looks_like_parquet(first):
+            self.close()
+            if path == "-":
+                raise CliError("stdin holds Parquet, which is read from a file only: pass its name")
+            raise CliError(f"{path} holds Parquet: name it with a .parquet suffix")
         self._lines = itertools.chain(head, self._stream)
         return "jsonl" if first.startswith("{") or not first else "csv"
 
@@ -173,7 +187,7 @@ class RecordSource:
                 row[0] = row[0].lstrip("\ufeff")
                 if not all(_is_utf8(cell) for cell in row):
                     raise CliError(f"{self.name}: line {line}: the header is not valid UTF-8")
-                header = _nest(row, self.name)
+                header = _nest(row, self.name, line)
                 continue
             if not all(_is_utf8(cell) for cell in row):
                 self._bad(line, "not valid UTF-8", raw)
@@ -203,6 +217,60 @@ class RecordSource:
             target = next(wanted, None)
             if target is None:
                 return
+
+
+# Failed rows are read back from a Parquet file this many at a time.
+PARQUET_ROWS_AT_ONCE = 1_000
+
+
+class ParquetSource:
+    """A Parquet file (``.parquet``): the library streams it row group by row
+    group and maps its rows in Rust (a row is an event; dotted column names
+    nest). Nothing is read in Python: ``read`` is set from the run's report, and
+    the rows that failed are read back afterwards by their index. A row's line
+    is its number in the file (index + 1). Not from stdin: Parquet is read from
+    the end of the file first."""
+
+    format = "parquet"
+
+    def __init__(self, path: str) -> None:
+        from segment_sendgrid import ConfigError
+        from segment_sendgrid._native import read_parquet
+
+        self.name = path
+        self.path = path
+        self.bad: list[BadLine] = []
+        self.read = 0
+        try:
+            self._events = read_parquet(path)
+        except ConfigError as error:
+            raise CliError(str(error)) from None
+
+    def events(self) -> Any:
+        """The rows, as an Arrow stream (``__arrow_c_stream__``) for the client: read once."""
+        return self._events
+
+    def __iter__(self) -> Iterator[Any]:
+        # The library reads the rows; none are left for Python to read.
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+    def originals(self, indexes: Iterable[int]) -> Iterator[tuple[int, int, str | None]]:
+        """``(index, line, JSON text)`` of the wanted rows (``indexes`` ascending);
+        the text is ``None`` when the row has no JSON form (a NaN, say) or cannot be
+        read back."""
+        from segment_sendgrid._native import read_parquet_rows
+
+        wanted = iter(indexes)
+        while chunk := list(itertools.islice(wanted, PARQUET_ROWS_AT_ONCE)):
+            try:
+                rows = read_parquet_rows(self.path, chunk)
+            except Exception:  # the run is over: the failures go out without their rows
+                rows = [(None, "cannot read the row back")] * len(chunk)
+            for index, (text, _why) in zip(chunk, rows, strict=True):
+                yield index, index + 1, text
 
 
 # A quoted value may span lines; one still open after this many lines or

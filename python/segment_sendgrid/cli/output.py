@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from segment_sendgrid.cli.args import CliError
-from segment_sendgrid.cli.inputs import BadLine, RecordSource
+from segment_sendgrid.cli.inputs import BadLine, ParquetSource, RecordSource
 
 # At most this many failures are listed in a summary (the dead-letter file has all).
 SHOWN_FAILURES = 5
@@ -48,7 +48,9 @@ class Failure:
         return entry
 
 
-def failures(source: RecordSource, report_failed: Iterable[Any]) -> Iterator[Failure]:
+def failures(
+    source: RecordSource | ParquetSource, report_failed: Iterable[Any]
+) -> Iterator[Failure]:
     """Bad lines and failed records together, by line number."""
     failed = {f.index: f for f in report_failed}
     records = (
@@ -59,7 +61,17 @@ def failures(source: RecordSource, report_failed: Iterable[Any]) -> Iterator[Fai
     return heapq.merge(bad, records, key=lambda f: f.line)
 
 
-def _from_record(failure: Any, line: int, text: str) -> Failure:
+def _from_record(failure: Any, line: int, text: str | None) -> Failure:
+    if text is None:
+        # A Parquet row with no JSON form (a NaN, say): the failure without its record.
+        return Failure(
+            line=line,
+            reason=failure.reason,
+            status=failure.status_code,
+            outcome=failure.outcome,
+            field=failure.field,
+            retryable=failure.retryable,
+        )
     try:
         record = json.loads(text, parse_constant=_not_json)
     except (ValueError, RecursionError):
