@@ -7,7 +7,7 @@ Everything here is re-exported by ``segment_sendgrid`` (and ``FakeSendGrid`` by
 """
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as Mapping_
 from types import TracebackType
 from typing import Any, Literal, final
@@ -167,6 +167,7 @@ class Client:
         wait: bool = False,
         wait_timeout: float = 600.0,
         dry_run: bool = False,
+        on_request_body: Callable[[str], object] | None = None,
     ) -> BatchReport:
         """Upserts a contact per event, in requests of up to 30,000 contacts and 6 MB.
 
@@ -192,6 +193,11 @@ class Client:
             dry_run: Map, validate and batch as usual but send no data: the request bodies
                 are in ``BatchReport.request_bodies`` and the records count as accepted
                 (look-ups such as the custom field definitions still ``GET``).
+            on_request_body: With ``dry_run=True``, a callable given each request body
+                (``str``) as it is made, in order, instead of keeping them in
+                ``BatchReport.request_bodies`` (which stays empty): a dry run of any size
+                then holds one body at a time. An exception it raises stops the run and is
+                raised with ``.report``.
 
         Returns:
             The per-record report: ``accepted + len(failed) == total``.
@@ -258,6 +264,7 @@ class Client:
         merge: bool = True,
         retry_ambiguous: bool = False,
         dry_run: bool = False,
+        on_request_body: Callable[[str], object] | None = None,
     ) -> BatchReport:
         """Sends a Dynamic Template mail per event.
 
@@ -280,6 +287,11 @@ class Client:
             dry_run: Map, validate and batch as usual but send no mail: the request bodies
                 are in ``BatchReport.request_bodies`` and the records count as accepted
                 (the template look-up still ``GET``\\ s unless ``check_template=False``).
+            on_request_body: With ``dry_run=True``, a callable given each request body
+                (``str``) as it is made, in order, instead of keeping them in
+                ``BatchReport.request_bodies`` (which stays empty): a dry run of any size
+                then holds one body at a time. An exception it raises stops the run and is
+                raised with ``.report``.
 
         Returns:
             The per-record report: ``accepted + len(failed) == total``, and
@@ -395,6 +407,7 @@ class AsyncClient:
         wait: bool = False,
         wait_timeout: float = 600.0,
         dry_run: bool = False,
+        on_request_body: Callable[[str], object] | None = None,
     ) -> BatchReport:
         """Awaitable :meth:`Client.upsert_contacts`, with the same arguments.
 
@@ -444,6 +457,7 @@ class AsyncClient:
         merge: bool = True,
         retry_ambiguous: bool = False,
         dry_run: bool = False,
+        on_request_body: Callable[[str], object] | None = None,
     ) -> BatchReport:
         """Awaitable :meth:`Client.send_dynamic_templates`, with the same arguments.
 

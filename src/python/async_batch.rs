@@ -11,6 +11,9 @@ use std::sync::{Arc, OnceLock};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use segment_sendgrid_core::actions::body_sink::with_body_sink;
+
+use crate::body_sink::PyBodySink;
 use pyo3::sync::PyOnceLock;
 use segment_sendgrid_core::actions::accounting::{account_for_all, report_of};
 use segment_sendgrid_core::actions::{BatchAbort, CancellationToken};
@@ -34,6 +37,7 @@ static RUN_BATCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 pub fn awaitable_batch<'py, F, Fut>(
     py: Python<'py>,
     read: usize,
+    body_sink: PyBodySink,
     run: F,
 ) -> PyResult<Bound<'py, PyAny>>
 where
@@ -47,11 +51,17 @@ where
             let stop = CancellationToken::new();
             // Dropped unfinished when the awaiting task is cancelled: stops the run.
             let guard = stop.clone().drop_guard();
-            let shared = started.get_or_init(|| spawn_run(run(stop))).clone();
+            let sink = body_sink.sink(stop.clone());
+            let shared = started
+                .get_or_init(|| spawn_run(with_body_sink(sink, run(stop))))
+                .clone();
             let joined = shared.await;
             guard.disarm();
             let outcome = joined.map_err(PyRuntimeError::new_err)?;
-            Python::attach(|py| finish(py, outcome, None, read, false)).map(BatchReport::from)
+            let sink_error = body_sink.take_error();
+            let stopped = sink_error.is_some();
+            Python::attach(|py| finish(py, outcome, sink_error, read, stopped))
+                .map(BatchReport::from)
         }
     };
     let wind_down = async move {

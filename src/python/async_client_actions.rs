@@ -16,6 +16,7 @@ use crate::async_batch::awaitable_batch;
 use crate::awaitables::awaitable;
 use crate::batch_input::{collect_records, MappedJson};
 use crate::batch_report::{SendResult, UpsertResult};
+use crate::body_sink::PyBodySink;
 use crate::client::AsyncClient;
 use crate::flat_contacts::FlatContacts;
 
@@ -47,9 +48,9 @@ impl AsyncClient {
     }
 
     /// Awaitable: upserts every contact mapped from ``events``; a ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false), on_request_body=None))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False, on_request_body=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn upsert_contacts<'py>(
@@ -62,13 +63,15 @@ impl AsyncClient {
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
         dry_run: DryRunArg,
+        on_request_body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let args = upsert_args(list_ids, wait, wait_timeout, dry_run);
         let options = upsert_options(self.handle.config(), args)?;
         let records = collect_records(py, events, &mapping, FlatContacts::new(&mapping))?;
         let contacts = self.handle.parts(py)?.contacts.clone();
-        awaitable_batch(py, records.len(), move |stop| async move {
+        let body_sink = PyBodySink::new(on_request_body)?;
+        awaitable_batch(py, records.len(), body_sink, move |stop| async move {
             contacts
                 .upsert_many_until(stream::iter(records), options, stop)
                 .await
@@ -100,9 +103,9 @@ impl AsyncClient {
     }
 
     /// Awaitable: sends a mail per record of ``events``; a ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false), on_request_body=None))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False, on_request_body=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn send_dynamic_templates<'py>(
@@ -116,6 +119,7 @@ impl AsyncClient {
         merge: MergeArg,
         retry_ambiguous: RetryAmbiguousArg,
         dry_run: DryRunArg,
+        on_request_body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
@@ -123,7 +127,8 @@ impl AsyncClient {
         let options = args.options(self.handle.config());
         let records = collect_records(py, events, &mapping, MappedJson)?;
         let mail = self.handle.parts(py)?.mail.clone();
-        awaitable_batch(py, records.len(), move |stop| async move {
+        let body_sink = PyBodySink::new(on_request_body)?;
+        awaitable_batch(py, records.len(), body_sink, move |stop| async move {
             mail.send_many_until(stream::iter(records), options, stop)
                 .await
         })

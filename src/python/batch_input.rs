@@ -23,6 +23,7 @@ use std::pin::Pin;
 use futures::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use segment_sendgrid_core::actions::body_sink::with_body_sink;
 use segment_sendgrid_core::actions::records::{map_doc, table_records, RowPayload};
 use segment_sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
 use segment_sendgrid_core::json_doc::JsonDoc;
@@ -32,6 +33,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::batch_outcome::{before_sending, finish, interrupts};
+use crate::body_sink::PyBodySink;
 use crate::iterable_input::{map_record, Read, Reader};
 use crate::mapping::CompiledMapping;
 use crate::runtime::{blocking_runtime, run_blocking};
@@ -192,8 +194,9 @@ fn map_chunk<R: Prepare>(
 /// The stream of records a run reads.
 pub type RecordStream<P> = Pin<Box<dyn Stream<Item = InputRecord<P>> + Send>>;
 
-/// Runs a batch over a Python iterable. `consume` starts the core run on
-/// the stream of mapped records, stopping when the token is cancelled.
+/// Runs a batch over a Python iterable or a table. `consume` starts the
+/// core run on the stream of mapped records, stopping when the token is
+/// cancelled; a dry run's bodies go to `body_sink` when it has a callable.
 /// Whole-run failures and the input's exceptions are raised with the
 /// partial report attached as `.report`.
 pub fn run_streaming<R, F, Fut>(
@@ -201,6 +204,7 @@ pub fn run_streaming<R, F, Fut>(
     records: &Bound<'_, PyAny>,
     mapping: &CompiledMapping,
     prepare: R,
+    body_sink: &PyBodySink,
     consume: F,
 ) -> PyResult<BatchReport>
 where
@@ -214,7 +218,8 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InputRecord<R::Payload>>>(2);
     let input = Box::pin(stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(stream::iter));
     let stop = CancellationToken::new();
-    let run = runtime.spawn(consume(input, stop.clone()));
+    let sink = body_sink.sink(stop.clone());
+    let run = runtime.spawn(with_body_sink(sink, consume(input, stop.clone())));
     // However this returns, the run sends nothing more afterwards.
     let _stop_on_exit = stop.clone().drop_guard();
 
@@ -256,6 +261,9 @@ where
     }
     drop(tx);
     let outcome = wait_for_run(py, run, &stop, &mut input_error)?;
+    if let Some(error) = body_sink.take_error() {
+        input_error = Some(error);
+    }
     let interrupted = stop.is_cancelled();
     finish(py, outcome, input_error, reader.read(), interrupted)
 }

@@ -12,6 +12,7 @@ use crate::arguments::{
 };
 use crate::batch_input::{run_streaming, MappedJson};
 use crate::batch_report::{BatchReport, SendResult, UpsertResult};
+use crate::body_sink::PyBodySink;
 use crate::client::Client;
 use crate::flat_contacts::FlatContacts;
 use crate::runtime::block_on;
@@ -45,9 +46,9 @@ impl Client {
     /// Upserts every contact mapped from ``events`` (any iterable, streamed,
     /// of dicts or their JSON text) in requests of up to 30,000 contacts and
     /// 6 MB; never raises for a single record: see the returned ``BatchReport``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), list_ids=None, wait=WaitArg(false), wait_timeout=WaitTimeoutArg(600.0), dry_run=DryRunArg(false), on_request_body=None))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, list_ids=None, wait=False, wait_timeout=600.0, dry_run=False, on_request_body=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn upsert_contacts(
@@ -60,16 +61,19 @@ impl Client {
         wait: WaitArg,
         wait_timeout: WaitTimeoutArg,
         dry_run: DryRunArg,
+        on_request_body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<BatchReport> {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let args = upsert_args(list_ids, wait, wait_timeout, dry_run);
         let options = upsert_options(self.handle.config(), args)?;
         let contacts = self.handle.parts(py)?.contacts.clone();
+        let body_sink = PyBodySink::new(on_request_body)?;
         let report = run_streaming(
             py,
             events,
             &mapping,
             FlatContacts::new(&mapping),
+            &body_sink,
             move |records, stop| async move { contacts.upsert_many_until(records, options, stop).await },
         )?;
         Ok(report.into())
@@ -102,9 +106,9 @@ impl Client {
     /// dicts or their JSON text). With
     /// ``merge=True`` records sharing every message-level field share a
     /// request. Never sends a record twice unless ``retry_ambiguous=True``.
-    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false)))]
+    #[pyo3(signature = (events, *, mapping=None, use_default_mapping=UseDefaultMappingArg(true), sandbox=SandboxArg(false), check_template=CheckTemplateArg(true), merge=MergeArg(true), retry_ambiguous=RetryAmbiguousArg(false), dry_run=DryRunArg(false), on_request_body=None))]
     #[pyo3(
-        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False)"
+        text_signature = "(self, events, *, mapping=None, use_default_mapping=True, sandbox=False, check_template=True, merge=True, retry_ambiguous=False, dry_run=False, on_request_body=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn send_dynamic_templates(
@@ -118,17 +122,20 @@ impl Client {
         merge: MergeArg,
         retry_ambiguous: RetryAmbiguousArg,
         dry_run: DryRunArg,
+        on_request_body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<BatchReport> {
         let mapping =
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let args = send_args(sandbox, check_template, merge, retry_ambiguous, dry_run);
         let options = args.options(self.handle.config());
         let mail = self.handle.parts(py)?.mail.clone();
+        let body_sink = PyBodySink::new(on_request_body)?;
         let report = run_streaming(
             py,
             events,
             &mapping,
             MappedJson,
+            &body_sink,
             move |records, stop| async move { mail.send_many_until(records, options, stop).await },
         )?;
         Ok(report.into())

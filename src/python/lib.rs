@@ -13,6 +13,7 @@ mod awaitables;
 mod batch_input;
 mod batch_outcome;
 mod batch_report;
+mod body_sink;
 mod client;
 mod client_actions;
 mod convert;

@@ -27,7 +27,7 @@ from segment_sendgrid.cli.output import (
     Summary,
     emit,
     failures,
-    write_bodies,
+    BodyWriter,
 )
 from segment_sendgrid.cli.progress import Progress
 
@@ -90,8 +90,9 @@ def run_action(args: argparse.Namespace) -> int:
         dead.close()
         raise
     started = time.monotonic()
+    bodies = BodyWriter()
     try:
-        report, error, code = _run_batch(client, args, source, mapping)
+        report, error, code = _run_batch(client, args, source, mapping, bodies)
     except (MappingError, ConfigError) as exc:
         progress.clear()
         source.close()
@@ -109,6 +110,7 @@ def run_action(args: argparse.Namespace) -> int:
         for _ in source:
             pass
     summary = _summary(args, source, report, error, time.monotonic() - started)
+    summary.request_bodies = bodies.written
     failed = list(report.failed) if report is not None else []
     with_lines = _collect(source, failed + _stopped(report, source, error), dead, summary, on_bad)
     summary.records = source.read + len(source.bad)
@@ -155,6 +157,7 @@ def _run_batch(
     args: argparse.Namespace,
     source: RecordSource | ParquetSource,
     mapping: dict[str, Any] | None,
+    bodies: BodyWriter,
 ) -> tuple[Any, BaseException | None, int]:
     """Runs the command's batch: (report, the error that stopped it, exit code).
     A mapping or configuration error propagates: nothing was sent."""
@@ -171,6 +174,9 @@ def _run_batch(
         "use_default_mapping": not args.no_default_mapping,
         "dry_run": args.dry_run,
     }
+    if args.dry_run:
+        # Printed as they are made: a dry run of any size holds one body at a time.
+        common["on_request_body"] = bodies
     events = source.events() if isinstance(source, ParquetSource) else source
     try:
         if args.command == "upsert-contacts":
@@ -240,7 +246,6 @@ def _summary(
         summary.job_ids = list(report.job_ids)
         summary.imports = [job.to_dict() for job in report.imports]
         summary.message_ids = sum(1 for m in report.message_ids if m is not None)
-        summary.request_bodies = len(report.request_bodies)
     return summary
 
 
@@ -262,9 +267,7 @@ def _conclude(
     error: BaseException | None,
     code: int,
 ) -> int:
-    """Writes the dry run's bodies and the summary; the exit code."""
-    if args.dry_run and report is not None:
-        write_bodies(report.request_bodies)
+    """Writes the summary; the exit code."""
     emit(summary, as_json=args.json, to_stderr=args.dry_run)
     if code == INTERRUPTED:
         print("segment-sendgrid: interrupted", file=sys.stderr)

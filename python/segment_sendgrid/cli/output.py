@@ -225,9 +225,15 @@ def emit(summary: Summary, *, as_json: bool, to_stderr: bool) -> None:
     stream.flush()
 
 
-def write_bodies(bodies: Iterable[str]) -> None:
-    """The dry-run bodies, byte for byte, one per line on stdout."""
-    out = sys.stdout.buffer
-    for body in bodies:
+class BodyWriter:
+    """Writes each dry-run body as it is made (``on_request_body``), byte for byte,
+    one per line on stdout; ``written`` counts them."""
+
+    def __init__(self) -> None:
+        self.written = 0
+
+    def __call__(self, body: str) -> None:
+        out = sys.stdout.buffer
         out.write(body.encode("utf-8") + b"\n")
-    out.flush()
+        out.flush()
+        self.written += 1

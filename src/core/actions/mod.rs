@@ -2,6 +2,7 @@
 //! entry points share.
 
 pub mod accounting;
+pub mod body_sink;
 pub mod call_args;
 pub mod input;
 pub mod records;

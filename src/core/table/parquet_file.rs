@@ -45,7 +45,10 @@ fn builder(
     let file = file
         .try_clone()
         .map_err(|e| Error::config(format!("cannot read {}: {e}", path.display())))?;
-    Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone()))
+    Ok(ParquetRecordBatchReaderBuilder::new_with_metadata(
+        file,
+        metadata.clone(),
+    ))
 }
 
 impl ParquetBatches {

@@ -98,7 +98,15 @@ impl RowPlan {
         let mut members = Vec::new();
         for (index, (path, field)) in paths.iter().zip(schema.fields()).enumerate() {
             if let Ok(value) = plan_value(field.data_type(), &whole, &path.join("."), 0) {
-                insert(&mut members, path, Node::Column { index, leaf: 0, value });
+                insert(
+                    &mut members,
+                    path,
+                    Node::Column {
+                        index,
+                        leaf: 0,
+                        value,
+                    },
+                );
             }
         }
         let mut leaves = 0;

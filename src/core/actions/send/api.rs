@@ -11,6 +11,7 @@ use super::dispatch::{failure_for, message_id, Dispatcher, Settled, Settlement};
 use super::mail::{parse_template_id, prepare, PreparedMail, TEMPLATE_MESSAGE};
 use super::merge::{fitting, Batch, Grouper};
 use super::templates::TemplateCache;
+use crate::actions::body_sink::dry_run_body;
 use crate::actions::input::{next_record, BatchAbort, CancellationToken, InputRecord};
 use crate::client::SendGridClient;
 use crate::error::{Error, Result};
@@ -323,7 +324,9 @@ impl Run {
         let Ok(settled) = done else { return };
         self.requests += settled.requests;
         self.retries += settled.retries;
-        self.request_bodies.extend(settled.bodies);
+        for body in settled.bodies {
+            dry_run_body(body, &mut self.request_bodies);
+        }
         for (index, settlement) in settled.records {
             match settlement {
                 Settlement::Accepted { message_id } => {

@@ -21,6 +21,7 @@ use super::isolate::{deliver, ChunkOutcome};
 use super::payload::validate_payload;
 use super::sent::SentRequest;
 use super::verify::verify_imports;
+use crate::actions::body_sink::dry_run_body;
 use crate::actions::input::{BatchAbort, InputRecord};
 use crate::client::SendGridClient;
 use crate::error::{Error, Result};
@@ -149,11 +150,13 @@ impl Run {
                 return;
             };
             if self.dry_run {
-                let body = String::from_utf8_lossy(&chunk.body()).into_owned();
+                // Bodies are written as UTF-8; the lossy form is never needed.
+                let body = String::from_utf8(chunk.body().into())
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                 for piece in &chunk.pieces {
                     self.builder.accept(piece.index);
                 }
-                self.builder.report_mut().request_bodies.push(body);
+                dry_run_body(body, &mut self.builder.report_mut().request_bodies);
                 continue;
             }
             let inner = self.inner.clone();
