@@ -265,3 +265,35 @@ def test_a_row_group_that_cannot_be_read_stops_the_run(fake: FakeSendGrid, tmp_p
     assert b"Traceback" not in run.stderr
     assert run.err.startswith(f"segment-sendgrid: error: {path}: ")
     assert run.json()["error"].startswith("CliError: ")
+    # Read one row group at a time: the two before the broken one went out.
+    assert run.json()["accepted"] == 20
+    assert len(fake.contacts()) == 20
+
+
+def test_a_run_stopped_by_sendgrid_reports_every_row_of_the_file(
+    fake: FakeSendGrid, tmp_path: Path
+) -> None:
+    # The field definitions cannot be fetched: the run stops at its first
+    # record with custom fields, and no row of the file may go unreported.
+    fake.add_custom_field("score", "Number")
+    fake.fail_next("/v3/marketing/field_definitions", 500, count=50)
+    path = write_parquet(tmp_path / "people.parquet", pa.Table.from_pylist(people(25)), 4)
+    out = tmp_path / "failed.jsonl"
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(SCORE_MAPPING))
+    run = cli(
+        "upsert-contacts",
+        str(path),
+        "--endpoint",
+        fake.url,
+        "--mapping",
+        str(mapping),
+        "--failed-out",
+        str(out),
+        "--json",
+    )
+    assert run.code == 1, run.err
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["line"] for line in lines] == list(range(1, 26))
+    assert run.json()["records"] == 25
+    assert fake.contacts() == []

@@ -61,3 +61,60 @@ def test_request_bodies_in_to_dict_and_pickle() -> None:
 def test_dry_run_must_be_a_bool(fake_sendgrid: FakeSendGrid) -> None:
     with pytest.raises(TypeError, match="dry_run"):
         fake_sendgrid.client().upsert_contacts([], dry_run=1)  # type: ignore[arg-type]
+
+
+def small_bodies_events(count: int) -> list[dict[str, object]]:
+    """Contacts big enough that a few thousand take several 6 MB requests."""
+    pad = "x" * 2000
+    return [{"traits": {"email": f"p{i}@example.com", "first_name": pad}} for i in range(count)]
+
+
+def test_on_request_body_gets_every_body_in_order_and_the_report_keeps_none(
+    fake_sendgrid: FakeSendGrid,
+) -> None:
+    client = fake_sendgrid.client()
+    events = small_bodies_events(6000)
+    kept = client.upsert_contacts(events, dry_run=True).request_bodies
+    assert len(kept) > 1
+    seen: list[str] = []
+    report = client.upsert_contacts(events, dry_run=True, on_request_body=seen.append)
+    assert seen == kept
+    assert report.request_bodies == []
+    assert report.accepted == 6000
+    template = fake_sendgrid.add_template("Welcome")
+    mapping = {"from": {"email": "shop@example.com"}, "template_id": template}
+    mails = [{"properties": {"email": f"p{i}@example.com"}} for i in range(2500)]
+    kept = client.send_dynamic_templates(mails, mapping=mapping, dry_run=True).request_bodies
+    seen.clear()
+
+    async def main() -> sg.BatchReport:
+        aclient = sg.AsyncClient(api_key=fake_sendgrid.api_key, endpoint=fake_sendgrid.url)
+        return await aclient.send_dynamic_templates(
+            mails, mapping=mapping, dry_run=True, on_request_body=seen.append
+        )
+
+    areport = asyncio.run(main())
+    assert seen == kept
+    assert areport.request_bodies == []
+    assert fake_sendgrid.messages() == []
+
+
+def test_an_exception_from_on_request_body_stops_the_run_with_the_report(
+    fake_sendgrid: FakeSendGrid,
+) -> None:
+    calls = []
+
+    def broken_pipe(body: str) -> None:
+        calls.append(body)
+        raise BrokenPipeError("stdout is closed")
+
+    events = small_bodies_events(6000)
+    with pytest.raises(BrokenPipeError) as info:
+        fake_sendgrid.client().upsert_contacts(events, dry_run=True, on_request_body=broken_pipe)
+    report = info.value.report  # type: ignore[attr-defined]
+    assert len(calls) == 1
+    assert report.accepted + len(report.failed) == report.total
+    assert report.total <= 6000
+    assert report.failed
+    with pytest.raises(TypeError, match="on_request_body must be callable"):
+        fake_sendgrid.client().upsert_contacts(events, dry_run=True, on_request_body="stdout")  # type: ignore[arg-type]

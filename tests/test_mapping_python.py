@@ -233,5 +233,5 @@ def test_lookup_results_are_plain_values() -> None:
 
     got = sg.Mapping(LOOKUPS).apply({"traits": {"email": Email("e@example.com")}})
     assert type(got["email"]) is str
-    with pytest.raises(TypeError, match=r"traits\.email: nan is not JSON"):
+    with pytest.raises(TypeError, match=r"traits\.email: nan is not a JSON number"):
         sg.Mapping(LOOKUPS).apply({"traits": {"email": float("nan")}})

@@ -144,7 +144,7 @@ def test_a_nan_that_is_read_fails_the_record_on_both_paths(
     events = [{"anonymousId": "a", "traits": {"first_name": math.nan}}]
     report = _run(fake_sendgrid.client(), events, mapping)
     assert report.accepted == 0
-    assert report.failed[0].reason.startswith("traits.first_name: nan is not JSON")
+    assert report.failed[0].reason.startswith("traits.first_name: nan is not a JSON number")
 
 
 @pytest.mark.parametrize("mapping", [sg.default_mapping("upsert_contact"), GENERAL])

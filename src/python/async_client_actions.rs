@@ -68,9 +68,9 @@ impl AsyncClient {
         let mapping = Action::UpsertContact.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let args = upsert_args(list_ids, wait, wait_timeout, dry_run);
         let options = upsert_options(self.handle.config(), args)?;
+        let body_sink = PyBodySink::new(on_request_body)?;
         let records = collect_records(py, events, &mapping, FlatContacts::new(&mapping))?;
         let contacts = self.handle.parts(py)?.contacts.clone();
-        let body_sink = PyBodySink::new(on_request_body)?;
         awaitable_batch(py, records.len(), body_sink, move |stop| async move {
             contacts
                 .upsert_many_until(stream::iter(records), options, stop)
@@ -125,9 +125,9 @@ impl AsyncClient {
             Action::SendDynamicTemplate.resolve_mapping(py, mapping, use_default_mapping.0)?;
         let args = send_args(sandbox, check_template, merge, retry_ambiguous, dry_run);
         let options = args.options(self.handle.config());
+        let body_sink = PyBodySink::new(on_request_body)?;
         let records = collect_records(py, events, &mapping, MappedJson)?;
         let mail = self.handle.parts(py)?.mail.clone();
-        let body_sink = PyBodySink::new(on_request_body)?;
         awaitable_batch(py, records.len(), body_sink, move |stop| async move {
             mail.send_many_until(stream::iter(records), options, stop)
                 .await
