@@ -10,8 +10,11 @@ Protocol: one JSON object per line. On start it prints
 - ``{"cmd": "latency", "ms": 200}`` → ``{"ok": true}``
 - ``{"cmd": "reset"}`` (forget contacts, messages, requests; re-add the template)
   → ``{"ok": true, "template_id": ..., "cpu_s": ...}``
+- ``{"cmd": "fields", "fields": [[name, "Text" | "Number" | "Date"], …]}`` (custom field
+  definitions, gone at the next reset) → ``{"ok": true, "ids": {name: id}}``
 - ``{"cmd": "counts"}`` → ``{"contacts": created + updated by import jobs, "errored",
-  "messages", "recipients", "requests", "cpu_s"}``
+  "messages", "recipients", "requests", "cpu_s", "rss_mb"}`` (``rss_mb``: this
+  process's peak RSS)
 
 ``cpu_s`` is this process's CPU time so far (all threads: the emulator's own work), so the
 benchmark can show what the emulator costs the shared machine during a run.
@@ -57,6 +60,14 @@ def counts(fake: FakeSendGrid) -> dict[str, int]:
     }
 
 
+def peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> int:
     latency = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     fake = FakeSendGrid(latency_ms=latency).start()
@@ -76,8 +87,11 @@ def main() -> int:
                 fake.reset()
                 template_id = fake.add_template("Welcome", versions=TEMPLATE_VERSIONS)
                 answer = {"ok": True, "template_id": template_id, "cpu_s": time.process_time()}
+            elif command["cmd"] == "fields":
+                ids = {name: fake.add_custom_field(name, kind) for name, kind in command["fields"]}
+                answer = {"ok": True, "ids": ids}
             elif command["cmd"] == "counts":
-                answer = {**counts(fake), "cpu_s": time.process_time()}
+                answer = {**counts(fake), "cpu_s": time.process_time(), "rss_mb": peak_rss_mb()}
             elif command["cmd"] == "quit":
                 break
             else:

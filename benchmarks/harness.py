@@ -21,11 +21,12 @@ from segment_sendgrid._native import DEBUG_BUILD
 
 
 class Emulator:
-    """``emulator_host.py`` in a child process."""
+    """``emulator_host.py`` in a child process (or ``sink_host.py``, which speaks the same
+    protocol and forgets what it receives)."""
 
-    def __init__(self, latency_ms: int = 0) -> None:
+    def __init__(self, latency_ms: int = 0, script: str = "emulator_host.py") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "emulator_host.py"), str(latency_ms)],
+            [sys.executable, str(HERE / script), str(latency_ms)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -69,8 +70,11 @@ class Emulator:
 
 def run_worker(emulator: Emulator, latency_ms: int, spec: dict[str, Any]) -> dict[str, Any]:
     """Runs ``spec`` in a fresh process against a reset emulator and checks that every
-    record arrived (contacts stored, or mail recipients)."""
+    record arrived (contacts stored, or mail recipients; none on a ``dry_run``). The
+    emulator gets ``spec["custom_fields"]`` (name, type) defined first."""
     emulator_cpu = emulator.reset(latency_ms)
+    if spec.get("custom_fields"):
+        emulator.command("fields", fields=spec["custom_fields"])
     spec = {**spec, "url": emulator.url, "api_key": emulator.api_key}
     spec["template_id"] = emulator.template_id
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", json.dumps(spec)]
@@ -82,7 +86,9 @@ def run_worker(emulator: Emulator, latency_ms: int, spec: dict[str, Any]) -> dic
     result["emulator_cpu_s"] = float(counts["cpu_s"]) - emulator_cpu
     stored = counts["recipients"] if spec["kind"].startswith("send") else counts["contacts"]
     result["stored"] = stored
-    result["verified"] = stored == result["count"] == result["accepted"]
+    result["emulator_rss_mb"] = counts.get("rss_mb")
+    expected = 0 if spec.get("dry_run") else result["count"]
+    result["verified"] = stored == expected and result["count"] == result["accepted"]
     if not result["verified"]:
         print(f"warning: {spec['kind']} delivered {stored} of {result['count']}", file=sys.stderr)
     return result

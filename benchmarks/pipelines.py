@@ -170,6 +170,10 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Runs one pipeline in this (fresh) process; the events are built before timing
     unless the spec says ``lazy`` (then generating W1 is part of the measurement)."""
     kind, count = spec["kind"], int(spec["count"])
+    if kind.endswith("-table"):
+        from tables import table_worker  # benchmarks/tables.py: W1-T rows from Arrow
+
+        return table_worker(spec)
     url, key = spec["url"], spec["api_key"]
     source = mail_events if kind.startswith("send") else upsert_events
     built: list[dict[str, Any]] = []

@@ -14,6 +14,10 @@ Prints Markdown tables and (``--json``) writes the figures of:
    threads), and the lower bound.
 4. Memory: peak RSS of upserting generated contacts streamed from a generator, against
    building the same list in Python first.
+5. Tables (``tables.py``, W1-T): Arrow batches → upsert bodies on one core; CPU per record
+   at 0 ms of a pyarrow Table against ``to_pylist()`` and against ``df.to_dict("records")``
+   + a hand-written mapping + the official library, for upserts and template mails; peak
+   RSS streaming a multi-row-group Parquet file.
 
 Each pipeline runs in a fresh worker process (its CPU time and peak RSS are its own);
 the emulator runs in another process (``emulator_host.py``). The upsert pipelines (ours
@@ -23,7 +27,7 @@ targets of ``docs/BENCHMARKS.md``; this is information, never a test: nothing
 fails on a timing (it fails only when a pipeline does not deliver every record).
 
 Usage: python benchmarks/run.py [--quick] [--json out.json] [--no-node] [--no-rust]
-       [--only mapping,upsert,send,memory] [--runs 3]
+       [--only mapping,upsert,send,memory,tables] [--runs 3]
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import Emulator, Table, ensure_sendgrid, machine
 from pipelines import worker
 from sections import mapping_section, memory_section, send_section, upsert_section
+from tables import tables_section
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,29 @@ class Sizes:
     upsert: int
     send: int
     memory: int
+    tables_upsert: int
+    tables_send: int
+    tables_parquet: int
 
 
-FULL = Sizes(mapping=200_000, upsert=300_000, send=2_000, memory=1_000_000)
-QUICK = Sizes(mapping=20_000, upsert=20_000, send=100, memory=50_000)
+FULL = Sizes(
+    mapping=200_000,
+    upsert=300_000,
+    send=2_000,
+    memory=1_000_000,
+    tables_upsert=1_000_000,
+    tables_send=100_000,
+    tables_parquet=5_000_000,
+)
+QUICK = Sizes(
+    mapping=20_000,
+    upsert=20_000,
+    send=100,
+    memory=50_000,
+    tables_upsert=5_000,
+    tables_send=500,
+    tables_parquet=20_000,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,13 +86,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-node", action="store_true", help="use Node reference figures")
     parser.add_argument("--no-rust", action="store_true", help="skip the cargo example")
     parser.add_argument(
-        "--only", default="mapping,upsert,send,memory", help="comma-separated sections to run"
+        "--only",
+        default="mapping,upsert,send,memory,tables",
+        help="comma-separated sections to run",
     )
     parser.add_argument(
         "--runs",
         type=int,
         default=3,
-        help="runs of each upsert pipeline and of the merged send, the least disturbed kept",
+        help="runs of each upsert pipeline, of the merged send and of the table pipelines "
+        "(not the Parquet and official-send ones), the least disturbed kept",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -80,23 +107,32 @@ def main(argv: list[str] | None = None) -> int:
     sections = {s.strip() for s in args.only.split(",") if s.strip()}
     info = machine()
     info["load_before"] = os.getloadavg()
-    official = bool(sections & {"upsert", "send"}) and ensure_sendgrid()
+    official = bool(sections & {"upsert", "send", "tables"}) and ensure_sendgrid()
     tables: list[Table] = []
     data: dict[str, Any] = {"machine": info, "sizes": sizes.__dict__, "official": official}
     if "mapping" in sections:
         table, data["mapping"] = mapping_section(sizes.mapping, not args.no_node, not args.no_rust)
         tables.append(table)
         print(table.markdown() + "\n", flush=True)
-    if sections & {"upsert", "send", "memory"}:
+    if sections & {"upsert", "send", "memory", "tables"}:
         emulator = Emulator()
         try:
-            for name in ("upsert", "send", "memory"):
+            for name in ("upsert", "send", "memory", "tables"):
                 if name not in sections:
                     continue
                 if name == "upsert":
                     table, data[name] = upsert_section(emulator, sizes.upsert, official, args.runs)
                 elif name == "send":
                     table, data[name] = send_section(emulator, sizes.send, official, args.runs)
+                elif name == "tables":
+                    table, data[name] = tables_section(
+                        emulator,
+                        sizes.tables_upsert,
+                        sizes.tables_send,
+                        sizes.tables_parquet,
+                        official,
+                        args.runs,
+                    )
                 else:
                     table, data[name] = memory_section(emulator, sizes.memory)
                 tables.append(table)
@@ -116,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     delivered = all(
         r.get("verified", True)
-        for section in ("upsert", "send", "memory")
+        for section in ("upsert", "send", "memory", "tables")
         for r in data.get(section, {}).values()
         if isinstance(r, dict)
     )

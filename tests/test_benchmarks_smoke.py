@@ -86,3 +86,69 @@ def test_worker_process_against_emulator_process(run: Any) -> None:
         assert result["peak_rss_mb"] > 0
     finally:
         emulator.close()
+
+
+def test_table_pipelines_store_the_same_contacts(run: Any, fake_sendgrid: FakeSendGrid) -> None:
+    """W1-T rows (``benchmarks/tables.py``): the table, its ``to_pylist()`` and the
+    hand-written ``to_dict("records")`` baseline store the same contacts."""
+    pytest.importorskip("pyarrow")
+    tables = importlib.import_module("tables")
+    for name, kind in tables.CUSTOM_FIELDS:
+        fake_sendgrid.add_custom_field(name, kind)
+    client = tables.sg.Client(fake_sendgrid.api_key, endpoint=fake_sendgrid.url)
+    table = tables.w1t_table(300)
+    mapping = tables.UPSERT_MAPPING
+    report = client.upsert_contacts(table, mapping=mapping, use_default_mapping=False)
+    assert (report.accepted, len(report.failed)) == (300, 0)
+    ours = stored(fake_sendgrid)
+    assert len(ours) == 300
+    assert all(len(c["custom_fields"]) == 3 for c in ours)
+
+    for events in (table.to_pylist(), None):
+        fake_sendgrid.reset()
+        for name, kind in tables.CUSTOM_FIELDS:
+            fake_sendgrid.add_custom_field(name, kind)
+        if events is not None:
+            client.upsert_contacts(events, mapping=mapping, use_default_mapping=False)
+        else:
+            pytest.importorskip("pandas")
+            pytest.importorskip("sendgrid")
+            url, key = fake_sendgrid.url, fake_sendgrid.api_key
+            result = tables.upsert_official_rows(url, key, table.to_pandas(), chunk=120)
+            assert (result["accepted"], result["requests"]) == (300, 3)
+        assert stored(fake_sendgrid) == ours, "every path must store the same contacts"
+
+
+def test_table_send_pipelines_reach_every_recipient(run: Any, fake_sendgrid: FakeSendGrid) -> None:
+    pytest.importorskip("pyarrow")
+    tables = importlib.import_module("tables")
+    template = fake_sendgrid.add_template("Welcome", versions=run.TEMPLATE_VERSIONS)
+    client = tables.sg.Client(fake_sendgrid.api_key, endpoint=fake_sendgrid.url)
+    table = tables.mail_table(50)
+    report = client.send_dynamic_templates(table, mapping=tables.send_table_mapping(template))
+    assert (report.accepted, report.requests) == (50, 1)
+    pytest.importorskip("pandas")
+    pytest.importorskip("sendgrid")
+    url, key = fake_sendgrid.url, fake_sendgrid.api_key
+    result = tables.send_official_rows(url, key, template, table.slice(0, 5).to_pandas())
+    assert (result["accepted"], result["requests"]) == (5, 5)
+    personalizations = [p for m in fake_sendgrid.messages() for p in m["body"]["personalizations"]]
+    assert len(personalizations) == 55
+
+
+def test_tables_section_quick(run: Any) -> None:
+    """The ``tables`` section end to end at tiny sizes (worker processes, emulator, sink)."""
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("pandas")
+    tables = importlib.import_module("tables")
+    official = importlib.util.find_spec("sendgrid") is not None
+    emulator = run.Emulator()
+    try:
+        table, results = tables.tables_section(emulator, 300, 20, 1_000, official, 1)
+    finally:
+        emulator.close()
+    for key, result in results.items():
+        if isinstance(result, dict):
+            assert result["verified"], (key, result)
+    assert results["parquet"]["stored"] == 1_000
+    assert "Parquet" in table.markdown()
