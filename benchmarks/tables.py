@@ -57,6 +57,11 @@ UPSERT_MAPPING: dict[str, Any] = {
     **{field: {"@path": f"$.{column}"} for field, column in UPSERT_COLUMNS},
     "customFields": {name: {"@path": f"$.{name}"} for name, _ in CUSTOM_FIELDS},
 }
+#: The contact fields alone: a mapping of field lookups on scalar columns, the
+#: upsert's fast path for tables (contacts written straight from the Arrow buffers).
+CONTACT_MAPPING: dict[str, Any] = {
+    field: {"@path": f"$.{column}"} for field, column in UPSERT_COLUMNS
+}
 MAIL_DATA = ("first_name", "plan", "company", "lifetime_value")
 PARQUET_ROW_GROUP = 500_000
 #: The official library sends one ``Mail`` per request: ~1 ms of a request each at 0 ms
@@ -237,6 +242,10 @@ def send_official_rows(url: str, api_key: str, template_id: str, df: Any) -> dic
 # --------------------------------------------------------------------------- worker side
 
 
+def _drop(body: str) -> None:
+    """A dry run's body, not kept (the core figure measures making them)."""
+
+
 def cli_reads_parquet(path: Path, url: str, api_key: str) -> bool:
     """Whether the installed CLI takes ``FILE.parquet`` (tried on a tiny file)."""
     proc = subprocess.run(
@@ -330,9 +339,11 @@ def table_worker(spec: dict[str, Any]) -> dict[str, Any]:
         else:
             report = client.upsert_contacts(
                 events,
-                mapping=UPSERT_MAPPING,
+                mapping=CONTACT_MAPPING if spec.get("no_custom_fields") else UPSERT_MAPPING,
                 use_default_mapping=False,
                 dry_run=bool(spec.get("dry_run")),
+                # The bodies are dropped as they are made, not kept in the report.
+                on_request_body=_drop if spec.get("dry_run") else None,
             )
         out = {"accepted": report.accepted, "failed": len(report.failed)}
         out["requests"] = report.requests
@@ -360,6 +371,9 @@ def tables_section(
     cpu = "cpu_s"
     results["core"] = best_worker(
         emulator, 0, {**up, "source": "table", "dry_run": True}, runs, cpu
+    )
+    results["core_contact_fields"] = best_worker(
+        emulator, 0, {**up, "source": "table", "dry_run": True, "no_custom_fields": True}, runs, cpu
     )
     results["upsert_table"] = best_worker(emulator, 0, {**up, "source": "table"}, runs, cpu)
     results["upsert_pylist"] = best_worker(emulator, 0, {**up, "source": "pylist"}, runs, cpu)
@@ -423,6 +437,15 @@ def tables_table(
     add(
         core,
         "core: pyarrow Table → upsert bodies (dry_run=True)",
+        f"{rate / TARGET_CORE:.2f}× the target",
+        f"≥ {TARGET_CORE:,} rows/s",
+        verdict(rate >= TARGET_CORE),
+    )
+    fast = results["core_contact_fields"]
+    rate = fast["count"] / fast["cpu_s"]
+    add(
+        fast,
+        "core, the contact fields alone (no customFields: the fast path)",
         f"{rate / TARGET_CORE:.2f}× the target",
         f"≥ {TARGET_CORE:,} rows/s",
         verdict(rate >= TARGET_CORE),

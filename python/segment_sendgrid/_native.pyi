@@ -14,8 +14,8 @@ from typing import Any, Literal, final
 
 from segment_sendgrid.types import (
     ActionName,
-    BatchReportDict,
     ArrowStreamExportable,
+    BatchReportDict,
     Event,
     Events,
     ImportJobDict,

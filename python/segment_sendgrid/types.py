@@ -27,10 +27,10 @@ __all__ = [
     "BatchReportDict",
     "Event",
     "Events",
-    "Table",
     "ImportJobDict",
     "Outcome",
     "RecordFailureDict",
+    "Table",
 ]
 
 #: An event, as every action method takes it: a mapping (a dict or any
@@ -49,7 +49,9 @@ class ArrowStreamExportable(Protocol):
 class ArrowArrayExportable(Protocol):
     """One record batch with the Arrow PyCapsule array interface (a pyarrow ``RecordBatch``)."""
 
-    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
 
 
 #: A table whose rows are events (column names are keys; a dotted name nests), read in

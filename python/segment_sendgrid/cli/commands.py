@@ -22,12 +22,12 @@ from segment_sendgrid.cli.args import (
 from segment_sendgrid.cli.inputs import BadLine, ParquetSource, RecordSource, is_parquet
 from segment_sendgrid.cli.output import (
     JSON_FAILURES,
+    BodyWriter,
     DeadLetter,
     Failure,
     Summary,
     emit,
     failures,
-    BodyWriter,
 )
 from segment_sendgrid.cli.progress import Progress
 

@@ -14,6 +14,7 @@ memory.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -256,10 +257,9 @@ class ParquetSource:
         the report's total are then reported as not sent)."""
         from segment_sendgrid._native import parquet_row_count
 
-        try:
+        # The run is over: a file that cannot be read now leaves what was read.
+        with contextlib.suppress(Exception):
             self.read = max(self.read, parquet_row_count(self.path))
-        except Exception:  # the run is over: what was read is what is reported
-            pass
         return iter(())
 
     def close(self) -> None:
