@@ -151,6 +151,7 @@ fn bodies(batches: &[RecordBatch], mapping: &Mapping, fields: &FieldDefinitions,
             };
             let contact = match payload {
                 Some(UpsertPayload::Encoded(contact)) => contact,
+                Some(UpsertPayload::Pending(pending)) => pending.finish(fields).expect("a contact"),
                 Some(UpsertPayload::Mapped(payload)) => {
                     let valid = validate_payload(payload).expect("valid");
                     build_contact(&valid, fields).expect("a contact")

@@ -66,6 +66,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for line in chunk {
                 let contact = match payload_from_json(&mapping, line) {
                     Ok(UpsertPayload::Encoded(contact)) => contact,
+                    Ok(UpsertPayload::Pending(pending)) => match pending.finish(&fields) {
+                        Ok(contact) => contact,
+                        Err(_) => continue,
+                    },
                     Ok(UpsertPayload::Mapped(payload)) => {
                         let Ok(valid) = validate_payload(payload) else {
                             continue;

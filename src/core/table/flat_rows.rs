@@ -23,6 +23,9 @@ use crate::mapping::FieldPlan;
 pub struct FlatRows {
     names: Vec<String>,
     members: Vec<Eval>,
+    /// Members that are objects of scalars (one level: Upsert's
+    /// `customFields`): their position and their members' names and plans.
+    objects: Vec<(usize, Vec<(String, Eval)>)>,
     /// Every double column read, with its path: a NaN there fails the row
     /// whether or not a member uses it, as on the document path.
     doubles: Vec<(usize, Vec<String>)>,
@@ -58,15 +61,49 @@ impl FlatRows {
         if !scalar_leaves(&rows.members, &mut Vec::new(), &mut doubles) {
             return None;
         }
-        let members = members
-            .iter()
-            .map(|(_, member)| resolve(member, rows).map(simplify))
-            .collect::<Option<_>>()?;
+        let mut objects = Vec::new();
+        let mut evals = Vec::with_capacity(members.len());
+        for (position, (_, member)) in members.iter().enumerate() {
+            if let FieldPlan::Object(inner) = member {
+                let inner = inner
+                    .iter()
+                    .map(|(name, plan)| Some((name.clone(), simplify(resolve(plan, rows)?))))
+                    .collect::<Option<Vec<_>>>()?;
+                objects.push((position, inner));
+                evals.push(Eval::Undefined);
+                continue;
+            }
+            evals.push(simplify(resolve(member, rows)?));
+        }
         Some(Self {
             names: plan_names(plan),
-            members,
+            members: evals,
+            objects,
             doubles,
         })
+    }
+
+    /// The positions and member names of the members that are objects.
+    pub fn objects(&self) -> impl Iterator<Item = (usize, impl Iterator<Item = &str>)> {
+        self.objects
+            .iter()
+            .map(|(at, members)| (*at, members.iter().map(|(name, _)| name.as_str())))
+    }
+
+    /// The members of row `row`'s object member `object` (in the order of
+    /// [`objects`](Self::objects)) into `out` (empty): names and values
+    /// (`None`: undefined). Call after [`members`](Self::members), which
+    /// checks the row's cells.
+    pub fn object_members<'a>(
+        &'a self,
+        object: usize,
+        batch: &'a BatchRows,
+        row: usize,
+        out: &mut SmallVec<[(&'a str, Option<Scalar<'a>>); FLAT_MEMBERS]>,
+    ) {
+        for (name, eval_node) in &self.objects[object].1 {
+            out.push((name.as_str(), eval(eval_node, batch, row)));
+        }
     }
 
     /// The mapping's member names, in output order.

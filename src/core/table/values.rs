@@ -10,7 +10,7 @@
 //!   reads the digits);
 //! - NaN and infinities: no JSON form, the record fails.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 use serde_json::Number;
 
 /// The largest instant a JavaScript `Date` holds: ±8.64e15 ms from the epoch.
@@ -47,8 +47,17 @@ pub fn iso_instant(ms: i64) -> Result<String, String> {
         return Err(out_of_range());
     }
     let at = DateTime::from_timestamp_millis(ms).ok_or_else(out_of_range)?;
-    let year = chrono::Datelike::year(&at);
-    let time = at.format("-%m-%dT%H:%M:%S%.3fZ");
+    let year = at.year();
+    // Written by hand: a strftime pattern is parsed again on every call.
+    let time = format!(
+        "-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.timestamp_subsec_millis()
+    );
     Ok(if (0..=9999).contains(&year) {
         format!("{year:04}{time}")
     } else if year < 0 {
@@ -107,8 +116,8 @@ pub fn iso_date(days: i64) -> Result<String, String> {
     i32::try_from(days)
         .ok()
         .and_then(|d| epoch.checked_add_signed(chrono::Duration::try_days(d.into())?))
-        .filter(|d| (1..=9999).contains(&chrono::Datelike::year(d)))
-        .map(|d| d.format("%Y-%m-%d").to_string())
+        .filter(|d| (1..=9999).contains(&d.year()))
+        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()))
         .ok_or_else(|| format!("{days} days from the epoch is not a date of years 1 to 9999"))
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::batcher::{assemble, ChunkLimits};
-use super::contact::{build_contact, Contact, ContactError};
+use super::contact::{build_contact, Contact, ContactError, PendingContact};
 use super::fields::{FieldCatalog, FieldDefinitions};
 use super::imports::PollTiming;
 use super::isolate::{expect_job_id, CONTACTS_PATH};
@@ -31,6 +31,9 @@ pub enum UpsertPayload {
     Mapped(Value),
     /// A contact already validated and encoded (see [`super::flat`]).
     Encoded(Contact),
+    /// A contact validated and encoded but for its custom fields, which
+    /// the run resolves once it has the field definitions.
+    Pending(PendingContact),
 }
 
 impl From<Value> for UpsertPayload {
@@ -233,9 +236,20 @@ impl Inner {
             return Ok(build_contact(payload, &FieldDefinitions::default())
                 .map_err(ContactError::into_error));
         }
+        self.with_fields(|fields| build_contact(payload, fields))
+            .await
+    }
+
+    /// A contact built by `build` with the account's field definitions:
+    /// fetched once, and again once when a custom field is unknown. The
+    /// outer error stops the whole run; the inner one is the record's.
+    pub(super) async fn with_fields(
+        &self,
+        build: impl Fn(&FieldDefinitions) -> std::result::Result<Contact, ContactError>,
+    ) -> Result<Result<Contact>> {
         let mut fields = self.fields.get(&self.client).await?;
         loop {
-            match build_contact(payload, &fields) {
+            match build(&fields) {
                 Ok(contact) => return Ok(Ok(contact)),
                 Err(ContactError::UnknownCustomField(key)) => {
                     match self.fields.refetch_for(&self.client, &key, &fields).await? {

@@ -86,7 +86,9 @@ pub fn build_contact(
         return Err(ContactError::NoIdentifier);
     }
     let custom_fields = match payload.get("customFields") {
-        Some(Value::Object(custom)) => convert_custom_fields(custom, fields)?,
+        Some(Value::Object(custom)) => {
+            convert_custom_fields(custom.iter().map(|(k, v)| (k.as_str(), v)), fields)?
+        }
         _ => Map::new(),
     };
 
@@ -126,6 +128,35 @@ pub fn build_contact(
     Ok(Contact { json, list_ids })
 }
 
+/// A contact encoded but for its custom fields, which are named by the
+/// mapping and need the account's field definitions (fetched by the run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingContact {
+    /// The contact's JSON up to its `custom_fields` member (`{` and members,
+    /// each followed by `,`).
+    pub(super) head: Vec<u8>,
+    /// The `customFields` members the mapping defined, in order.
+    pub(super) custom: Vec<(String, Value)>,
+}
+
+impl PendingContact {
+    /// The contact, its custom fields resolved against `fields` as
+    /// [`build_contact`] resolves them.
+    pub fn finish(&self, fields: &FieldDefinitions) -> Result<Contact, ContactError> {
+        let custom = self.custom.iter().map(|(k, v)| (k.as_str(), v));
+        let converted = convert_custom_fields(custom, fields)?;
+        let mut json = Vec::with_capacity(self.head.len() + 24 + converted.len() * 24);
+        json.extend_from_slice(&self.head);
+        json.extend_from_slice(b"\"custom_fields\":");
+        js::write_json(&mut json, &Value::Object(converted));
+        json.push(b'}');
+        Ok(Contact {
+            json,
+            list_ids: None,
+        })
+    }
+}
+
 /// The `email` member of a contact's JSON text, to match SendGrid's "email
 /// 'x' is not valid" to its contact. Read back from the bytes only when a
 /// request failed, so a run keeps no second copy of every address.
@@ -152,15 +183,15 @@ pub(super) fn is_truthy_identifier(value: Option<&Value>) -> bool {
 /// arrays and objects as their `JSON.stringify` text; `null` values are left
 /// out (deviation D4: Segment sends the string "null"). When two keys name
 /// the same field, the later value wins (in the first key's position).
-fn convert_custom_fields(
-    custom: &Map<String, Value>,
+fn convert_custom_fields<'v>(
+    custom: impl Iterator<Item = (&'v str, &'v Value)>,
     fields: &FieldDefinitions,
 ) -> Result<Map<String, Value>, ContactError> {
     let mut converted = Map::new();
     for (key, value) in custom {
         let id = fields
             .resolve(key)
-            .ok_or_else(|| ContactError::UnknownCustomField(key.clone()))?;
+            .ok_or_else(|| ContactError::UnknownCustomField(key.to_owned()))?;
         let sent = match value {
             Value::Null => continue,
             Value::String(_) | Value::Number(_) => value.clone(),

@@ -5,8 +5,12 @@
 
 use smallvec::SmallVec;
 
+use serde_json::Value;
+
+use super::api::UpsertPayload;
 use super::contact::{
-    is_truthy_identifier, Contact, ContactError, IDENTIFIERS, NOT_COPIED, RENAMED,
+    is_truthy_identifier, Contact, ContactError, PendingContact, IDENTIFIERS, NOT_COPIED,
+    RENAMED,
 };
 use super::flat::Scalar;
 use super::payload::{coerce, spec, Field, Kind};
@@ -39,6 +43,8 @@ pub struct ContactLayout {
     identifiers: SmallVec<[usize; 4]>,
     /// Member positions moved to the end, with their new names, in order.
     renamed: SmallVec<[(usize, &'static str); 2]>,
+    /// The member position of `customFields`, when the mapping has it.
+    custom: Option<usize>,
 }
 
 /// A kept member: borrowed as it came, or coerced by the schema stage (rare:
@@ -57,10 +63,11 @@ impl ContactLayout {
             slots: SmallVec::new(),
             identifiers: SmallVec::new(),
             renamed: SmallVec::new(),
+            custom: None,
         };
         let mut names_seen: SmallVec<[&str; INLINE_MEMBERS]> = SmallVec::new();
         for name in names {
-            if matches!(name, "customFields" | "list_ids") {
+            if name == "list_ids" {
                 return None;
             }
             layout.slots.push(match spec(name) {
@@ -74,6 +81,7 @@ impl ContactLayout {
             names_seen.push(name);
         }
         let at = |wanted: &str| names_seen.iter().position(|name| *name == wanted);
+        layout.custom = at("customFields");
         layout.identifiers = IDENTIFIERS.iter().filter_map(|name| at(name)).collect();
         layout.renamed = RENAMED
             .iter()
@@ -83,8 +91,51 @@ impl ContactLayout {
     }
 
     /// Validates one record's values (one per member, `None` for a member
-    /// the mapping left undefined) and encodes its contact.
+    /// the mapping left undefined) and encodes its contact. A `customFields`
+    /// member must be given by [`encode_with_custom`](Self::encode_with_custom)
+    /// (as a scalar it is Segment's type error).
     pub fn encode(&self, values: &[Option<Scalar<'_>>]) -> Result<Contact, Error> {
+        let mut json = self.encode_head(values)?;
+        json.extend_from_slice(b"\"custom_fields\":{}}");
+        Ok(Contact {
+            json,
+            list_ids: None,
+        })
+    }
+
+    /// [`encode`](Self::encode) of a record whose `customFields` member is an
+    /// object of scalars (`custom`, its members in order, `None` where
+    /// undefined). Custom fields are named by the mapping and resolved to
+    /// field ids by the run, which fetches the definitions: the contact is
+    /// then [`PendingContact`] until [`PendingContact::finish`].
+    pub fn encode_with_custom(
+        &self,
+        values: &[Option<Scalar<'_>>],
+        custom: &[(&str, Option<Scalar<'_>>)],
+    ) -> Result<UpsertPayload, Error> {
+        let defined: Vec<(String, Value)> = custom
+            .iter()
+            .filter_map(|(name, value)| Some(((*name).to_owned(), value.as_ref()?.to_value())))
+            .collect();
+        let head = self.encode_head(values)?;
+        if defined.is_empty() || self.custom.is_none() {
+            let mut json = head;
+            json.extend_from_slice(b"\"custom_fields\":{}}");
+            return Ok(UpsertPayload::Encoded(Contact {
+                json,
+                list_ids: None,
+            }));
+        }
+        Ok(UpsertPayload::Pending(PendingContact {
+            head,
+            custom: defined,
+        }))
+    }
+
+    /// The contact's JSON up to its `custom_fields` member: `{`, then each
+    /// member written followed by `,`. (A `customFields` object, given
+    /// apart, passes the schema stage and is not copied: nothing to do.)
+    fn encode_head(&self, values: &[Option<Scalar<'_>>]) -> Result<Vec<u8>, Error> {
         let mut kept: SmallVec<[Option<Kept<'_>>; INLINE_MEMBERS]> =
             values.iter().map(|_| None).collect();
         let mut first_error: Option<(usize, Error)> = None;
@@ -162,11 +213,7 @@ impl ContactLayout {
             value.write(&mut json);
             json.push(b',');
         }
-        json.extend_from_slice(b"\"custom_fields\":{}}");
-        Ok(Contact {
-            json,
-            list_ids: None,
-        })
+        Ok(json)
     }
 }
 

@@ -17,15 +17,29 @@ use crate::table::{BatchRows, FlatRows, RowPlan};
 pub struct FlatTable {
     rows: FlatRows,
     layout: ContactLayout,
+    /// Whether the mapping's one object member is `customFields`.
+    custom: bool,
 }
 
 impl FlatTable {
     /// The fast path for `mapping` on tables planned as `plan`, when both
-    /// allow one.
+    /// allow one: members of field lookups, and at most one object member,
+    /// `customFields`, of field lookups.
     pub fn new(mapping: &Mapping, plan: &RowPlan) -> Option<Self> {
         let rows = FlatRows::new(&mapping.field_plan()?, plan)?;
-        let layout = ContactLayout::new(rows.names())?;
-        Some(Self { rows, layout })
+        let names: Vec<&str> = rows.names().collect();
+        let objects: Vec<&str> = rows.objects().map(|(at, _)| names[at]).collect();
+        let custom = match objects.as_slice() {
+            [] => false,
+            ["customFields"] => true,
+            _ => return None,
+        };
+        let layout = ContactLayout::new(names.iter().copied())?;
+        Some(Self {
+            rows,
+            layout,
+            custom,
+        })
     }
 
     /// Row `row` of `batch` (input record `index`) as a payload, or its
@@ -40,10 +54,14 @@ impl FlatTable {
         self.rows
             .members(batch, row, &mut members)
             .map_err(|cell| RecordFailure::invalid(index, cell.into_reason(), None))?;
-        self.layout
-            .encode(&members)
-            .map(UpsertPayload::Encoded)
-            .map_err(|error| RecordFailure::from_error(index, error))
+        let encoded = if self.custom {
+            let mut custom = SmallVec::new();
+            self.rows.object_members(0, batch, row, &mut custom);
+            self.layout.encode_with_custom(&members, &custom)
+        } else {
+            self.layout.encode(&members).map(UpsertPayload::Encoded)
+        };
+        encoded.map_err(|error| RecordFailure::from_error(index, error))
     }
 }
 
@@ -59,18 +77,45 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::actions::upsert::contact::build_contact;
+    use crate::actions::upsert::fields::FieldDefinitions;
     use crate::actions::upsert::flat::payload_from_doc;
+    use crate::actions::upsert::payload::validate_payload;
     use crate::json_doc::DocWriter;
     use crate::mapping::default_mapping;
 
-    type Payloads = Vec<Result<UpsertPayload, RecordFailure>>;
+    /// A payload as the bytes of the contact sent (custom fields resolved
+    /// against `defs`), or the record's failure.
+    type Sent = Vec<Result<String, String>>;
+
+    fn defs() -> FieldDefinitions {
+        FieldDefinitions::from_json(&json!({"custom_fields": [
+            {"id": "e1_T", "name": "plan", "field_type": "Text"},
+            {"id": "e2_N", "name": "Score", "field_type": "Number"},
+            {"id": "e3_D", "name": "signed_up", "field_type": "Date"},
+        ]}))
+    }
+
+    fn sent(payload: Result<UpsertPayload, RecordFailure>) -> Result<String, String> {
+        let contact = match payload.map_err(|f| f.reason)? {
+            UpsertPayload::Encoded(contact) => contact,
+            UpsertPayload::Pending(pending) => {
+                pending.finish(&defs()).map_err(|e| e.into_error().to_string())?
+            }
+            UpsertPayload::Mapped(value) => {
+                let valid = validate_payload(value).map_err(|e| e.to_string())?;
+                build_contact(&valid, &defs()).map_err(|e| e.into_error().to_string())?
+            }
+        };
+        Ok(String::from_utf8(contact.json).unwrap())
+    }
 
     fn default_upsert() -> Mapping {
         Mapping::compile(&default_mapping("upsert_contact").unwrap()).unwrap()
     }
 
-    /// Every row's payload (or failure) on the fast path and on the document path.
-    fn both(mapping: &Mapping, batch: &RecordBatch) -> (Payloads, Payloads) {
+    /// Every row's contact (or failure) on the fast path and on the document path.
+    fn both(mapping: &Mapping, batch: &RecordBatch) -> (Sent, Sent) {
         let plan = RowPlan::new(&batch.schema(), mapping.reads()).unwrap();
         let fast = FlatTable::new(mapping, &plan).expect("a fast path");
         let bound = plan.bind(batch).unwrap();
@@ -82,7 +127,7 @@ mod tests {
                         .map_err(|e| RecordFailure::from_error(row, e)),
                     Err(cell) => Err(RecordFailure::invalid(row, cell.into_reason(), None)),
                 };
-                (fast.payload(&bound, row, row), general)
+                (sent(fast.payload(&bound, row, row)), sent(general))
             })
             .unzip()
     }
@@ -162,8 +207,44 @@ mod tests {
         assert!(fast[3]
             .as_ref()
             .unwrap_err()
-            .reason
             .starts_with("traits.score: nan is not a JSON number"));
+    }
+
+    #[test]
+    fn custom_fields_are_resolved_as_on_the_document_path() {
+        let batch = RecordBatch::try_from_iter([
+            ("traits.email", Arc::new(StringArray::from(vec!["a@x.io", "b@x.io", "c@x.io", "d@x.io"])) as ArrayRef),
+            ("traits.plan", Arc::new(StringArray::from(vec![Some("pro"), None, Some(""), Some("free")]))),
+            ("traits.score", Arc::new(Float64Array::from(vec![1.5, 2.0, f64::NAN, 0.0]))),
+            ("traits.signed_up", Arc::new(StringArray::from(vec!["2024-01-02", "x", "y", "z"]))),
+            ("traits.vip", Arc::new(arrow_array::BooleanArray::from(vec![true, false, true, false]))),
+        ])
+        .unwrap();
+        let mapping = Mapping::compile(&json!({
+            "primary_email": {"@path": "$.traits.email"},
+            "customFields": {
+                "plan": {"@path": "$.traits.plan"},
+                "score": {"@path": "$.traits.score"},
+                "signed_up": {"@path": "$.traits.signed_up"},
+                "missing": {"@path": "$.traits.not_a_column"},
+            },
+        }))
+        .unwrap();
+        let (fast, general) = both(&mapping, &batch);
+        assert_eq!(fast, general);
+        assert_eq!(
+            fast[0].as_deref(),
+            Ok(r#"{"email":"a@x.io","custom_fields":{"e1_T":"pro","e2_N":1.5,"e3_D":"2024-01-02"}}"#)
+        );
+        assert!(fast[2].as_ref().unwrap_err().starts_with("traits.score: nan"));
+        let unknown = Mapping::compile(&json!({
+            "primary_email": {"@path": "$.traits.email"},
+            "customFields": {"vip": {"@path": "$.traits.vip"}, "plan": {"@path": "$.traits.plan"}},
+        }))
+        .unwrap();
+        let (fast, general) = both(&unknown, &batch);
+        assert_eq!(fast, general);
+        assert!(fast[0].as_ref().unwrap_err().contains("Unknown custom field 'vip'"));
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl Run {
         };
         let prepared = match payload {
             UpsertPayload::Encoded(contact) => Ok(Ok(contact)),
+            UpsertPayload::Pending(pending) => tokio::select! {
+                prepared = self.inner.with_fields(|fields| pending.finish(fields)) => prepared,
+                () = self.stop.cancelled() => return,
+            },
             UpsertPayload::Mapped(payload) => match validate_payload(payload) {
                 Ok(validated) => tokio::select! {
                     prepared = self.inner.prepare(&validated) => prepared,
