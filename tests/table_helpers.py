@@ -69,6 +69,10 @@ def table_rows(table: Any) -> list[dict[str, Any]]:
     ]
 
 
+def reader_of(table: pa.Table) -> pa.RecordBatchReader:
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=2))
+
+
 def summary(report: sg.BatchReport) -> tuple[Any, ...]:
     """What must agree between the paths, in a form whose diff pytest shows well."""
     failed = [(f.index, f.outcome, f.reason) for f in report.failed]
