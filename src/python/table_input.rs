@@ -6,10 +6,11 @@
 //! `segment_sendgrid_core::table`). Only the batch being read is held.
 
 use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use arrow_array::RecordBatchReader;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PySystemExit, PyTypeError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -120,19 +121,36 @@ impl TableReader {
                 }
             }
             self.current = None;
-            match self.stream.next() {
-                None => return (None, None, true),
-                Some(Err(err)) => {
-                    let error = PyRuntimeError::new_err(format!(
-                        "reading the table's record batch failed: {err}"
-                    ));
-                    return (None, Some(error), true);
+            // arrow-rs panics on a batch that does not match its stream's
+            // schema (pyarrow does not check what a Python source yields).
+            let next = catch_unwind(AssertUnwindSafe(|| self.stream.next()));
+            match next {
+                Ok(None) => return (None, None, true),
+                Ok(Some(Err(err))) => return (None, Some(stream_error(&err.to_string())), true),
+                Err(_) => {
+                    let what = "a record batch that does not match the table's schema";
+                    return (None, Some(stream_error(what)), true);
                 }
-                Some(Ok(batch)) => match self.plan.bind(&batch) {
+                Ok(Some(Ok(batch))) => match self.plan.bind(&batch) {
                     Ok(bound) => self.current = Some((Arc::new(bound), 0)),
                     Err(err) => return (None, Some(to_py_err(err)), true),
                 },
             }
         }
     }
+}
+
+/// The exception for a stream that failed. A Python source's exception
+/// crosses the Arrow C stream interface as text only (pyarrow writes
+/// `Python exception: <type>`): Ctrl-C and `SystemExit` are raised as
+/// themselves, so they stop the run at once; anything else is a
+/// `RuntimeError` quoting it.
+fn stream_error(what: &str) -> PyErr {
+    if what.contains("Python exception: KeyboardInterrupt") {
+        return PyKeyboardInterrupt::new_err(format!("while reading the table: {what}"));
+    }
+    if what.contains("Python exception: SystemExit") {
+        return PySystemExit::new_err(format!("while reading the table: {what}"));
+    }
+    PyRuntimeError::new_err(format!("reading the table's record batch failed: {what}"))
 }

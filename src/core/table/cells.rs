@@ -6,8 +6,8 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Decimal256Type, Float64Type, Int64Type, UInt64Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
-    StringArray, StringViewArray, UInt64Array,
+    Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, Float64Array, Int64Array,
+    LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt64Array,
 };
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::DataType;
@@ -113,6 +113,7 @@ pub(super) enum Cells {
     /// Microseconds since midnight.
     Time(Int64Array),
     Decimal(ArrayRef),
+    Uuid(FixedSizeBinaryArray),
     Struct(Vec<(String, Column)>),
     List(Offsets, Box<Column>),
     Map(OffsetBuffer<i32>, Box<Column>, Box<Column>),
@@ -214,6 +215,7 @@ fn bind(array: &ArrayRef, value: &Value) -> Result<Column, Error> {
             }
             other => unreachable!("planned as a decimal: {other}"),
         },
+        Value::Uuid => Cells::Uuid(array.as_fixed_size_binary().clone()),
         Value::Struct(fields) => {
             let structs = array.as_struct();
             let children = fields
@@ -288,6 +290,29 @@ fn reinterpret(array: &ArrayRef) -> Result<Int64Array, Error> {
         .clone())
 }
 
+/// A decimal cell's text as Python's `str(Decimal)` has its digits: with
+/// a negative scale, an exponent (`12E+2`), which makes it a double there.
+fn decimal_text(array: &ArrayRef, row: usize) -> String {
+    match array.data_type() {
+        DataType::Decimal256(_, scale) if *scale < 0 => {
+            format!(
+                "{}E+{}",
+                array.as_primitive::<Decimal256Type>().value(row),
+                -scale
+            )
+        }
+        DataType::Decimal128(_, scale) if *scale < 0 => {
+            format!(
+                "{}E+{}",
+                array.as_primitive::<Decimal128Type>().value(row),
+                -scale
+            )
+        }
+        DataType::Decimal256(..) => array.as_primitive::<Decimal256Type>().value_as_string(row),
+        _ => array.as_primitive::<Decimal128Type>().value_as_string(row),
+    }
+}
+
 impl BatchRows {
     pub fn len(&self) -> usize {
         self.len
@@ -359,10 +384,7 @@ fn write_cell(
         Cells::Date(a) => out.str(key, &iso_date(a.value(row)).map_err(CellError::new)?),
         Cells::Time(a) => out.str(key, &iso_time(a.value(row)).map_err(CellError::new)?),
         Cells::Decimal(a) => {
-            let text = match a.data_type() {
-                DataType::Decimal256(..) => a.as_primitive::<Decimal256Type>().value_as_string(row),
-                _ => a.as_primitive::<Decimal128Type>().value_as_string(row),
-            };
+            let text = decimal_text(a, row);
             let number = decimal_number(&text)
                 .ok_or_else(|| CellError::new(format!("Decimal('{text}') is not a JSON number")))?;
             match (number.as_i64(), number.as_u64(), number.as_f64()) {
@@ -371,6 +393,16 @@ fn write_cell(
                 (_, _, Some(f)) => out.f64(key, f),
                 _ => out.null(key),
             }
+        }
+        Cells::Uuid(a) => {
+            let bytes: [u8; 16] = a.value(row).try_into().unwrap_or_default();
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            out.str(
+                key,
+                uuid::Uuid::from_bytes(bytes)
+                    .hyphenated()
+                    .encode_lower(&mut text),
+            );
         }
         Cells::Struct(fields) => {
             out.begin_object(key);

@@ -46,6 +46,9 @@ pub(super) enum Value {
     Date,
     Time,
     Decimal,
+    /// The canonical `arrow.uuid` extension (16 bytes): its hyphenated text,
+    /// as a Python `uuid.UUID` is written.
+    Uuid,
     /// The fields read, by their position in the struct.
     Struct(Vec<(usize, String, Value)>),
     List(Box<Value>),
@@ -74,7 +77,7 @@ impl RowPlan {
             let Some(trie) = reached(reads, path) else {
                 continue;
             };
-            let value = plan_value(field.data_type(), trie, &path.join("."), 0)?;
+            let value = plan_field(field, trie, &path.join("."), 0)?;
             let leaf = 0; // numbered below, once the tree is whole
             insert(&mut members, path, Node::Column { index, leaf, value });
         }
@@ -97,7 +100,7 @@ impl RowPlan {
         let paths = nest_columns(&names).map_err(|e| Error::Mapping(format!("table: {e}")))?;
         let mut members = Vec::new();
         for (index, (path, field)) in paths.iter().zip(schema.fields()).enumerate() {
-            if let Ok(value) = plan_value(field.data_type(), &whole, &path.join("."), 0) {
+            if let Ok(value) = plan_field(field, &whole, &path.join("."), 0) {
                 insert(
                     &mut members,
                     path,
@@ -177,6 +180,14 @@ fn no_json_form(column: &str, data_type: &DataType) -> Error {
     ))
 }
 
+/// [`plan_value`] of a field's array, minding its extension type.
+fn plan_field(field: &Field, trie: &PathTrie, column: &str, depth: usize) -> Result<Value, Error> {
+    match (field.extension_type_name(), field.data_type()) {
+        (Some("arrow.uuid"), DataType::FixedSizeBinary(16)) => Ok(Value::Uuid),
+        (_, data_type) => plan_value(data_type, trie, column, depth),
+    }
+}
+
 /// The plan of one array read through `trie` (`column` names it in errors).
 fn plan_value(
     data_type: &DataType,
@@ -217,8 +228,8 @@ fn plan_value(
         | DataType::FixedSizeList(item, _) => {
             // Arrays are read whole: a path may index any element.
             let item_column = format!("{column}[]");
-            Value::List(Box::new(plan_value(
-                item.data_type(),
+            Value::List(Box::new(plan_field(
+                item,
                 &whole(),
                 &item_column,
                 depth + 1,
@@ -271,7 +282,7 @@ fn plan_fields(
             )));
         }
         let name = format!("{column}.{}", field.name());
-        let value = plan_value(field.data_type(), child, &name, depth + 1)?;
+        let value = plan_field(field, child, &name, depth + 1)?;
         planned.push((at, field.name().clone(), value));
     }
     Ok(planned)

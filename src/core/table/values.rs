@@ -10,7 +10,7 @@
 //!   reads the digits);
 //! - NaN and infinities: no JSON form, the record fails.
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use chrono::{Datelike, NaiveDate};
 use serde_json::Number;
 
 /// The largest instant a JavaScript `Date` holds: ±8.64e15 ms from the epoch.
@@ -39,32 +39,45 @@ pub fn float_number(value: f64) -> Result<f64, String> {
 
 /// An instant, in milliseconds since the epoch (UTC), as
 /// `new Date(ms).toISOString()` writes it: `2024-05-01T12:30:00.000Z`;
-/// years outside 0…9999 as `+YYYYYY`/`-YYYYYY` (up to ±262,143: chrono's
-/// range, a little short of JavaScript's ±275,760).
+/// years outside 0…9999 as `+YYYYYY`/`-YYYYYY`, over JavaScript's whole
+/// range (±8.64e15 ms).
 pub fn iso_instant(ms: i64) -> Result<String, String> {
-    let out_of_range = || format!("{ms} ms from the epoch is outside a JavaScript Date's range");
     if !(-JS_DATE_MAX_MS..=JS_DATE_MAX_MS).contains(&ms) {
-        return Err(out_of_range());
+        return Err(format!(
+            "{ms} ms from the epoch is outside a JavaScript Date's range"
+        ));
     }
-    let at = DateTime::from_timestamp_millis(ms).ok_or_else(out_of_range)?;
-    let year = at.year();
-    // Written by hand: a strftime pattern is parsed again on every call.
+    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let (secs, millis) = (in_day / 1000, in_day % 1000);
     let time = format!(
-        "-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.timestamp_subsec_millis()
+        "-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
     );
     Ok(if (0..=9999).contains(&year) {
         format!("{year:04}{time}")
     } else if year < 0 {
-        format!("-{:06}{time}", -i64::from(year))
+        format!("-{:06}{time}", -year)
     } else {
         format!("+{year:06}{time}")
     })
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`), for any day a JavaScript Date holds.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// A wall-clock instant (a Python `datetime`: its date, microseconds into
@@ -172,9 +185,19 @@ mod tests {
             iso_instant(253_402_300_800_000).unwrap(),
             "+010000-01-01T00:00:00.000Z"
         );
-        // Checked against node: new Date(ms).toISOString(). Past year 262143
-        // (chrono's last) but inside JS's range: refused, not wrong.
-        assert!(iso_instant(JS_DATE_MAX_MS).is_err());
+        // Checked against node: new Date(ms).toISOString().
+        assert_eq!(
+            iso_instant(JS_DATE_MAX_MS).unwrap(),
+            "+275760-09-13T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso_instant(-JS_DATE_MAX_MS).unwrap(),
+            "-271821-04-20T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso_instant(951_782_400_000).unwrap(),
+            "2000-02-29T00:00:00.000Z"
+        );
         assert_eq!(
             iso_instant(8_000_000_000_000_000).unwrap(),
             "+255479-11-28T14:13:20.000Z"

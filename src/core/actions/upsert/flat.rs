@@ -233,13 +233,22 @@ mod tests {
 
     #[test]
     fn leaves_list_ids_to_the_general_path() {
-        let members = [("anonymous_id", Scalar::Str("a")), ("list_ids", Scalar::Str("x"))];
+        let members = [
+            ("anonymous_id", Scalar::Str("a")),
+            ("list_ids", Scalar::Str("x")),
+        ];
         assert!(encode_flat_contact(&members).is_none());
     }
 
     #[test]
     fn a_scalar_custom_fields_member_fails_or_is_dropped_as_on_the_general_path() {
-        for value in [Scalar::Str("x"), Scalar::Number(3.into()), Scalar::Bool(true), Scalar::Null, Scalar::Str("")] {
+        for value in [
+            Scalar::Str("x"),
+            Scalar::Number(3.into()),
+            Scalar::Bool(true),
+            Scalar::Null,
+            Scalar::Str(""),
+        ] {
             let members = [("anonymous_id", Scalar::Str("a")), ("customFields", value)];
             let fast = encode_flat_contact(&members).expect("the fast path takes it");
             assert_eq!(

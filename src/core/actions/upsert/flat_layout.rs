@@ -9,8 +9,7 @@ use serde_json::Value;
 
 use super::api::UpsertPayload;
 use super::contact::{
-    is_truthy_identifier, Contact, ContactError, PendingContact, IDENTIFIERS, NOT_COPIED,
-    RENAMED,
+    is_truthy_identifier, Contact, ContactError, PendingContact, IDENTIFIERS, NOT_COPIED, RENAMED,
 };
 use super::flat::Scalar;
 use super::payload::{coerce, spec, Field, Kind};

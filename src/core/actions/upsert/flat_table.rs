@@ -99,9 +99,9 @@ mod tests {
     fn sent(payload: Result<UpsertPayload, RecordFailure>) -> Result<String, String> {
         let contact = match payload.map_err(|f| f.reason)? {
             UpsertPayload::Encoded(contact) => contact,
-            UpsertPayload::Pending(pending) => {
-                pending.finish(&defs()).map_err(|e| e.into_error().to_string())?
-            }
+            UpsertPayload::Pending(pending) => pending
+                .finish(&defs())
+                .map_err(|e| e.into_error().to_string())?,
             UpsertPayload::Mapped(value) => {
                 let valid = validate_payload(value).map_err(|e| e.to_string())?;
                 build_contact(&valid, &defs()).map_err(|e| e.into_error().to_string())?
@@ -213,11 +213,35 @@ mod tests {
     #[test]
     fn custom_fields_are_resolved_as_on_the_document_path() {
         let batch = RecordBatch::try_from_iter([
-            ("traits.email", Arc::new(StringArray::from(vec!["a@x.io", "b@x.io", "c@x.io", "d@x.io"])) as ArrayRef),
-            ("traits.plan", Arc::new(StringArray::from(vec![Some("pro"), None, Some(""), Some("free")]))),
-            ("traits.score", Arc::new(Float64Array::from(vec![1.5, 2.0, f64::NAN, 0.0]))),
-            ("traits.signed_up", Arc::new(StringArray::from(vec!["2024-01-02", "x", "y", "z"]))),
-            ("traits.vip", Arc::new(arrow_array::BooleanArray::from(vec![true, false, true, false]))),
+            (
+                "traits.email",
+                Arc::new(StringArray::from(vec![
+                    "a@x.io", "b@x.io", "c@x.io", "d@x.io",
+                ])) as ArrayRef,
+            ),
+            (
+                "traits.plan",
+                Arc::new(StringArray::from(vec![
+                    Some("pro"),
+                    None,
+                    Some(""),
+                    Some("free"),
+                ])),
+            ),
+            (
+                "traits.score",
+                Arc::new(Float64Array::from(vec![1.5, 2.0, f64::NAN, 0.0])),
+            ),
+            (
+                "traits.signed_up",
+                Arc::new(StringArray::from(vec!["2024-01-02", "x", "y", "z"])),
+            ),
+            (
+                "traits.vip",
+                Arc::new(arrow_array::BooleanArray::from(vec![
+                    true, false, true, false,
+                ])),
+            ),
         ])
         .unwrap();
         let mapping = Mapping::compile(&json!({
@@ -234,9 +258,14 @@ mod tests {
         assert_eq!(fast, general);
         assert_eq!(
             fast[0].as_deref(),
-            Ok(r#"{"email":"a@x.io","custom_fields":{"e1_T":"pro","e2_N":1.5,"e3_D":"2024-01-02"}}"#)
+            Ok(
+                r#"{"email":"a@x.io","custom_fields":{"e1_T":"pro","e2_N":1.5,"e3_D":"2024-01-02"}}"#
+            )
         );
-        assert!(fast[2].as_ref().unwrap_err().starts_with("traits.score: nan"));
+        assert!(fast[2]
+            .as_ref()
+            .unwrap_err()
+            .starts_with("traits.score: nan"));
         let unknown = Mapping::compile(&json!({
             "primary_email": {"@path": "$.traits.email"},
             "customFields": {"vip": {"@path": "$.traits.vip"}, "plan": {"@path": "$.traits.plan"}},
@@ -244,7 +273,10 @@ mod tests {
         .unwrap();
         let (fast, general) = both(&unknown, &batch);
         assert_eq!(fast, general);
-        assert!(fast[0].as_ref().unwrap_err().contains("Unknown custom field 'vip'"));
+        assert!(fast[0]
+            .as_ref()
+            .unwrap_err()
+            .contains("Unknown custom field 'vip'"));
     }
 
     #[test]
