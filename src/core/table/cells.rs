@@ -4,18 +4,18 @@
 //! plain lists), so writing a cell is one match and one read.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Decimal256Type, Float64Type, Int64Type, UInt64Type};
+use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
 use arrow_array::{
     Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, Float64Array, Int64Array,
     LargeStringArray, RecordBatch, StringArray, StringViewArray, UInt64Array,
 };
 use arrow_buffer::{NullBuffer, OffsetBuffer};
 use arrow_schema::DataType;
+use serde_json::Value as Json;
 
+use super::cell_values::cell_json;
 use super::plan::{Member, Node, RowPlan, Value};
-use super::values::{
-    decimal_number, float_number, iso_date, iso_instant, iso_time, to_millis, TimeUnit,
-};
+use super::values::{float_number, TimeUnit};
 use crate::error::Error;
 use crate::json_doc::DocWriter;
 
@@ -290,29 +290,6 @@ fn reinterpret(array: &ArrayRef) -> Result<Int64Array, Error> {
         .clone())
 }
 
-/// A decimal cell's text as Python's `str(Decimal)` has its digits: with
-/// a negative scale, an exponent (`12E+2`), which makes it a double there.
-fn decimal_text(array: &ArrayRef, row: usize) -> String {
-    match array.data_type() {
-        DataType::Decimal256(_, scale) if *scale < 0 => {
-            format!(
-                "{}E+{}",
-                array.as_primitive::<Decimal256Type>().value(row),
-                -scale
-            )
-        }
-        DataType::Decimal128(_, scale) if *scale < 0 => {
-            format!(
-                "{}E+{}",
-                array.as_primitive::<Decimal128Type>().value(row),
-                -scale
-            )
-        }
-        DataType::Decimal256(..) => array.as_primitive::<Decimal256Type>().value_as_string(row),
-        _ => array.as_primitive::<Decimal128Type>().value_as_string(row),
-    }
-}
-
 impl BatchRows {
     pub fn len(&self) -> usize {
         self.len
@@ -373,37 +350,20 @@ fn write_cell(
         Cells::Str(a) => out.str(key, a.value(row)),
         Cells::LargeStr(a) => out.str(key, a.value(row)),
         Cells::StrView(a) => out.str(key, a.value(row)),
-        Cells::Instant(a, unit) => {
-            let ms = to_millis(a.value(row), *unit);
-            let text = ms
-                .ok_or_else(|| format!("{} is outside a JavaScript Date's range", a.value(row)))
-                .and_then(iso_instant)
-                .map_err(CellError::new)?;
-            out.str(key, &text);
-        }
-        Cells::Date(a) => out.str(key, &iso_date(a.value(row)).map_err(CellError::new)?),
-        Cells::Time(a) => out.str(key, &iso_time(a.value(row)).map_err(CellError::new)?),
-        Cells::Decimal(a) => {
-            let text = decimal_text(a, row);
-            let number = decimal_number(&text)
-                .ok_or_else(|| CellError::new(format!("Decimal('{text}') is not a JSON number")))?;
-            match (number.as_i64(), number.as_u64(), number.as_f64()) {
+        Cells::Instant(..)
+        | Cells::Date(_)
+        | Cells::Time(_)
+        | Cells::Decimal(_)
+        | Cells::Uuid(_) => match cell_json(column, row).map_err(CellError::new)? {
+            Json::String(text) => out.str(key, &text),
+            Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
                 (Some(i), _, _) => out.i64(key, i),
                 (_, Some(u), _) => out.u64(key, u),
                 (_, _, Some(f)) => out.f64(key, f),
                 _ => out.null(key),
-            }
-        }
-        Cells::Uuid(a) => {
-            let bytes: [u8; 16] = a.value(row).try_into().unwrap_or_default();
-            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-            out.str(
-                key,
-                uuid::Uuid::from_bytes(bytes)
-                    .hyphenated()
-                    .encode_lower(&mut text),
-            );
-        }
+            },
+            _ => out.null(key),
+        },
         Cells::Struct(fields) => {
             out.begin_object(key);
             for (name, field) in fields {

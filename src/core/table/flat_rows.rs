@@ -4,16 +4,19 @@
 //! place from the Arrow buffers (strings borrowed, numbers as they are),
 //! with no document written and no mapping engine run.
 //!
-//! Only tables whose columns read are all plain scalars (strings, integers,
-//! doubles, booleans, nulls; dotted names nest) and mappings whose members
-//! are all scalars take it; the rest take the document path, with the
-//! same result (the tests compare both on every case).
+//! It takes tables whose columns read are scalars (strings, integers,
+//! doubles, booleans, nulls; dotted names nest) or values written as text
+//! (instants, dates, times, decimals, UUIDs: only inside an object member,
+//! Upsert's `customFields`, whose values are owned anyway), and mappings
+//! whose members are scalars or one level of objects of scalars. The rest
+//! take the document path, with the same result (the tests compare both).
 
+use serde_json::Value as Json;
 use smallvec::SmallVec;
 
+use super::cell_values::cell_json;
 use super::cells::{BatchRows, CellError, Cells, Step};
 use super::plan::{Member, Node, RowPlan, Value};
-use super::values::not_a_json_number;
 use crate::actions::upsert::flat::Scalar;
 use crate::json_doc::JsonRef;
 use crate::mapping::FieldPlan;
@@ -23,18 +26,19 @@ use crate::mapping::FieldPlan;
 pub struct FlatRows {
     names: Vec<String>,
     members: Vec<Eval>,
-    /// Members that are objects of scalars (one level: Upsert's
-    /// `customFields`): their position and their members' names and plans.
+    /// Members that are objects (one level: Upsert's `customFields`):
+    /// their position and their members' names and plans.
     objects: Vec<(usize, Vec<(String, Eval)>)>,
-    /// Every double column read, with its path: a NaN there fails the row
-    /// whether or not a member uses it, as on the document path.
-    doubles: Vec<(usize, Vec<String>)>,
+    /// Every column read whose cells can fail (NaN, an instant out of
+    /// range), with its path: such a cell fails the row whether or not a
+    /// member uses it, as on the document path.
+    fallible: Vec<(usize, Vec<String>)>,
 }
 
 #[derive(Debug)]
 enum Eval {
     Undefined,
-    Const(serde_json::Value),
+    Const(Json),
     Leaf(usize),
     /// `@if exists` of a column, then the column itself, else `otherwise`
     /// (Segment's default mappings: `traits.x`, else `properties.x`).
@@ -50,6 +54,15 @@ enum Eval {
 /// Members a row's list holds without the heap.
 pub const FLAT_MEMBERS: usize = 24;
 
+/// How a column read is taken by this path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Read {
+    /// Borrowed or copied as a [`Scalar`].
+    Scalar,
+    /// Written as text (owned): only where values are owned.
+    Text,
+}
+
 impl FlatRows {
     /// The fast evaluation of `plan` on rows of `rows`' schema, when both
     /// allow it (see the module docs).
@@ -57,8 +70,9 @@ impl FlatRows {
         let FieldPlan::Object(members) = plan else {
             return None;
         };
-        let mut doubles = Vec::new();
-        if !scalar_leaves(&rows.members, &mut Vec::new(), &mut doubles) {
+        let mut reads = vec![Read::Scalar; rows.leaves()];
+        let mut fallible = Vec::new();
+        if !flat_leaves(&rows.members, &mut Vec::new(), &mut reads, &mut fallible) {
             return None;
         }
         let mut objects = Vec::new();
@@ -73,14 +87,23 @@ impl FlatRows {
                 evals.push(Eval::Undefined);
                 continue;
             }
-            evals.push(simplify(resolve(member, rows)?));
+            let eval = simplify(resolve(member, rows)?);
+            if eval.reads_text(&reads) {
+                return None;
+            }
+            evals.push(eval);
         }
         Some(Self {
-            names: plan_names(plan),
+            names: members.iter().map(|(name, _)| name.clone()).collect(),
             members: evals,
             objects,
-            doubles,
+            fallible,
         })
+    }
+
+    /// The mapping's member names, in output order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
     }
 
     /// The positions and member names of the members that are objects.
@@ -88,27 +111,6 @@ impl FlatRows {
         self.objects
             .iter()
             .map(|(at, members)| (*at, members.iter().map(|(name, _)| name.as_str())))
-    }
-
-    /// The members of row `row`'s object member `object` (in the order of
-    /// [`objects`](Self::objects)) into `out` (empty): names and values
-    /// (`None`: undefined). Call after [`members`](Self::members), which
-    /// checks the row's cells.
-    pub fn object_members<'a>(
-        &'a self,
-        object: usize,
-        batch: &'a BatchRows,
-        row: usize,
-        out: &mut SmallVec<[(&'a str, Option<Scalar<'a>>); FLAT_MEMBERS]>,
-    ) {
-        for (name, eval_node) in &self.objects[object].1 {
-            out.push((name.as_str(), eval(eval_node, batch, row)));
-        }
-    }
-
-    /// The mapping's member names, in output order.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(String::as_str)
     }
 
     /// Row `row`'s members (`None`: undefined) into `members` (empty), or
@@ -119,9 +121,9 @@ impl FlatRows {
         row: usize,
         members: &mut SmallVec<[Option<Scalar<'a>>; FLAT_MEMBERS]>,
     ) -> Result<(), CellError> {
-        for (leaf, path) in &self.doubles {
-            if let Err(value) = scalar(batch, *leaf, row) {
-                let mut error = CellError::new(not_a_json_number(value));
+        for (leaf, path) in &self.fallible {
+            if let Err(reason) = cell_json(&batch.columns[*leaf], row) {
+                let mut error = CellError::new(reason);
                 for key in path.iter().rev() {
                     error = error.at(Step::Key(key.clone()));
                 }
@@ -133,30 +135,63 @@ impl FlatRows {
         }
         Ok(())
     }
-}
 
-fn plan_names(plan: &FieldPlan) -> Vec<String> {
-    match plan {
-        FieldPlan::Object(members) => members.iter().map(|(name, _)| name.clone()).collect(),
-        _ => Vec::new(),
+    /// The members of row `row`'s object member `object` (in the order of
+    /// [`objects`](Self::objects)) into `out` (empty): names and values
+    /// (`None`: undefined). Call after [`members`](Self::members), which
+    /// checks the row's cells.
+    pub fn object_members<'a>(
+        &'a self,
+        object: usize,
+        batch: &'a BatchRows,
+        row: usize,
+        out: &mut SmallVec<[(&'a str, Option<Json>); FLAT_MEMBERS]>,
+    ) {
+        for (name, node) in &self.objects[object].1 {
+            out.push((name.as_str(), eval(node, batch, row)));
+        }
     }
 }
 
-/// Whether every column read is a scalar the fast path reads; gathers the
-/// double columns with their paths.
-fn scalar_leaves(
+impl Eval {
+    /// Whether a column this reads is written as text.
+    fn reads_text(&self, reads: &[Read]) -> bool {
+        match self {
+            Self::Undefined | Self::Const(_) => false,
+            Self::Leaf(leaf) => reads[*leaf] == Read::Text,
+            Self::LeafOr(leaf, otherwise) => {
+                reads[*leaf] == Read::Text || otherwise.reads_text(reads)
+            }
+            Self::IfExists {
+                test,
+                then,
+                otherwise,
+                ..
+            } => [Some(test), then.as_ref(), otherwise.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|node| node.reads_text(reads)),
+        }
+    }
+}
+
+/// Whether every column read is one this path takes; marks the columns
+/// read as text and gathers those whose cells can fail, with their paths.
+fn flat_leaves(
     members: &[Member],
     path: &mut Vec<String>,
-    doubles: &mut Vec<(usize, Vec<String>)>,
+    reads: &mut [Read],
+    fallible: &mut Vec<(usize, Vec<String>)>,
 ) -> bool {
     members.iter().all(|member| {
         path.push(member.key.clone());
         let ok = match &member.node {
-            Node::Group(children) => scalar_leaves(children, path, doubles),
-            Node::Column { leaf, value, .. } => match scalar_value(value) {
-                Some(is_double) => {
-                    if is_double {
-                        doubles.push((*leaf, path.clone()));
+            Node::Group(children) => flat_leaves(children, path, reads, fallible),
+            Node::Column { leaf, value, .. } => match taken(value) {
+                Some((read, can_fail)) => {
+                    reads[*leaf] = read;
+                    if can_fail {
+                        fallible.push((*leaf, path.clone()));
                     }
                     true
                 }
@@ -168,13 +203,17 @@ fn scalar_leaves(
     })
 }
 
-/// `Some(is a double)` for the values read as scalars in place.
-fn scalar_value(value: &Value) -> Option<bool> {
+/// How a column of this plan is read, and whether its cells can fail.
+fn taken(value: &Value) -> Option<(Read, bool)> {
     match value {
-        Value::Null | Value::Bool | Value::Int | Value::UInt64 | Value::Str => Some(false),
-        Value::Float => Some(true),
-        Value::Dictionary(values) => scalar_value(values),
-        _ => None,
+        Value::Null | Value::Bool | Value::Int | Value::UInt64 | Value::Str => {
+            Some((Read::Scalar, false))
+        }
+        Value::Float => Some((Read::Scalar, true)),
+        Value::Instant(_) | Value::Date | Value::Time => Some((Read::Text, true)),
+        Value::Decimal | Value::Uuid => Some((Read::Text, false)),
+        Value::Dictionary(values) => taken(values),
+        Value::Struct(_) | Value::List(_) | Value::Map(_) => None,
     }
 }
 
@@ -251,15 +290,53 @@ fn simplify(node: Eval) -> Eval {
     }
 }
 
-fn eval<'a>(node: &'a Eval, batch: &'a BatchRows, row: usize) -> Option<Scalar<'a>> {
+/// A member's value as this path hands it out: a borrowed scalar, or (in
+/// object members) owned JSON.
+trait Taken<'a>: Sized {
+    /// Cell `row` of column `leaf` (`None`: a value of no such form, which
+    /// [`FlatRows::new`] rules out; cells that fail were checked first).
+    fn leaf(batch: &'a BatchRows, leaf: usize, row: usize) -> Option<Self>;
+    fn constant(value: &'a Json) -> Option<Self>;
+    fn is_null(&self) -> bool;
+}
+
+impl<'a> Taken<'a> for Scalar<'a> {
+    fn leaf(batch: &'a BatchRows, leaf: usize, row: usize) -> Option<Self> {
+        scalar(batch, leaf, row)
+    }
+
+    fn constant(value: &'a Json) -> Option<Self> {
+        Scalar::from_json(JsonRef::from(value))
+    }
+
+    fn is_null(&self) -> bool {
+        *self == Scalar::Null
+    }
+}
+
+impl<'a> Taken<'a> for Json {
+    fn leaf(batch: &'a BatchRows, leaf: usize, row: usize) -> Option<Self> {
+        cell_json(&batch.columns[leaf], row).ok()
+    }
+
+    fn constant(value: &'a Json) -> Option<Self> {
+        Some(value.clone())
+    }
+
+    fn is_null(&self) -> bool {
+        self.is_null()
+    }
+}
+
+fn eval<'a, T: Taken<'a>>(node: &'a Eval, batch: &'a BatchRows, row: usize) -> Option<T> {
     match node {
         Eval::Undefined => None,
-        Eval::Const(value) => Scalar::from_json(JsonRef::from(value)),
-        // Non-finite doubles were refused first.
-        Eval::Leaf(leaf) => scalar(batch, *leaf, row).ok().flatten(),
-        Eval::LeafOr(leaf, otherwise) => match scalar(batch, *leaf, row) {
-            Ok(Some(Scalar::Null)) => eval(otherwise, batch, row),
-            found => found.ok().flatten(),
+        Eval::Const(value) => T::constant(value),
+        Eval::Leaf(leaf) => T::leaf(batch, *leaf, row),
+        Eval::LeafOr(leaf, otherwise) => match T::leaf(batch, *leaf, row) {
+            Some(found) if !found.is_null() => Some(found),
+            Some(_) => eval(otherwise, batch, row),
+            None => None,
         },
         Eval::IfExists {
             test,
@@ -267,8 +344,8 @@ fn eval<'a>(node: &'a Eval, batch: &'a BatchRows, row: usize) -> Option<Scalar<'
             then,
             otherwise,
         } => {
-            let tested = eval(test, batch, row);
-            if matches!(tested, Some(ref s) if *s != Scalar::Null) {
+            let tested: Option<T> = eval(test, batch, row);
+            if tested.as_ref().is_some_and(|t| !t.is_null()) {
                 if *then_is_test {
                     return tested;
                 }
@@ -279,25 +356,22 @@ fn eval<'a>(node: &'a Eval, batch: &'a BatchRows, row: usize) -> Option<Scalar<'
     }
 }
 
-/// A cell as a scalar (`Err`: a non-finite double, `Ok(None)`: not a
-/// scalar column, which [`FlatRows::new`] rules out).
-fn scalar(batch: &BatchRows, leaf: usize, row: usize) -> Result<Option<Scalar<'_>>, f64> {
+/// A scalar cell, borrowed (`None` for a cell of another form, or a
+/// non-finite double: both ruled out or checked first).
+fn scalar(batch: &BatchRows, leaf: usize, row: usize) -> Option<Scalar<'_>> {
     let column = &batch.columns[leaf];
     if column.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
-        return Ok(Some(Scalar::Null));
+        return Some(Scalar::Null);
     }
-    Ok(Some(match &column.cells {
+    Some(match &column.cells {
         Cells::Null => Scalar::Null,
         Cells::Bool(a) => Scalar::Bool(a.value(row)),
         Cells::Int(a) => Scalar::Number(a.value(row).into()),
         Cells::UInt(a) => Scalar::Number(a.value(row).into()),
-        Cells::Float(a) => {
-            let value = a.value(row);
-            Scalar::Number(serde_json::Number::from_f64(value).ok_or(value)?)
-        }
+        Cells::Float(a) => Scalar::Number(serde_json::Number::from_f64(a.value(row))?),
         Cells::Str(a) => Scalar::Str(a.value(row)),
         Cells::LargeStr(a) => Scalar::Str(a.value(row)),
         Cells::StrView(a) => Scalar::Str(a.value(row)),
-        _ => return Ok(None),
-    }))
+        _ => return None,
+    })
 }

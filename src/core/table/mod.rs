@@ -12,6 +12,7 @@
 //! dicts do. Values JSON lacks (instants, dates, decimals) follow the one
 //! rule of [`values`], which the Python converter follows too.
 
+mod cell_values;
 mod cells;
 pub mod columns;
 mod flat_rows;

@@ -104,17 +104,17 @@ impl ContactLayout {
 
     /// [`encode`](Self::encode) of a record whose `customFields` member is an
     /// object of scalars (`custom`, its members in order, `None` where
-    /// undefined). Custom fields are named by the mapping and resolved to
+    /// undefined; taken). Custom fields are named by the mapping and resolved to
     /// field ids by the run, which fetches the definitions: the contact is
     /// then [`PendingContact`] until [`PendingContact::finish`].
     pub fn encode_with_custom(
         &self,
         values: &[Option<Scalar<'_>>],
-        custom: &[(&str, Option<Scalar<'_>>)],
+        custom: &mut [(&str, Option<Value>)],
     ) -> Result<UpsertPayload, Error> {
         let defined: Vec<(String, Value)> = custom
-            .iter()
-            .filter_map(|(name, value)| Some(((*name).to_owned(), value.as_ref()?.to_value())))
+            .iter_mut()
+            .filter_map(|(name, value)| Some(((*name).to_owned(), value.take()?)))
             .collect();
         let head = self.encode_head(values)?;
         if defined.is_empty() || self.custom.is_none() {

@@ -57,7 +57,7 @@ impl FlatTable {
         let encoded = if self.custom {
             let mut custom = SmallVec::new();
             self.rows.object_members(0, batch, row, &mut custom);
-            self.layout.encode_with_custom(&members, &custom)
+            self.layout.encode_with_custom(&members, &mut custom)
         } else {
             self.layout.encode(&members).map(UpsertPayload::Encoded)
         };
