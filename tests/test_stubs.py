@@ -28,11 +28,15 @@ from segment_sendgrid import types as sg_types
 from segment_sendgrid.testing import FakeSendGrid
 from segment_sendgrid.types import (
     ActionName,
+    ArrowArrayExportable,
+    ArrowStreamExportable,
     BatchReportDict,
     Event,
+    Events,
     ImportJobDict,
     Outcome,
     RecordFailureDict,
+    Table,
 )
 
 STUB = pathlib.Path(_native.__file__).with_name("_native.pyi")
@@ -244,10 +248,13 @@ def test_every_action_method_takes_the_event_type() -> None:
         for method in ("upsert_contact", "send_dynamic_template"):
             assert stub_parameter(owner, method, "event") == "Event"
         for method in ("upsert_contacts", "send_dynamic_templates"):
-            assert stub_parameter(owner, method, "events") == "Iterable[Event]"
+            assert stub_parameter(owner, method, "events") == "Events"
     for shortcut in (sg.upsert_contact, sg.send_dynamic_template):
         assert get_type_hints(shortcut)["event"] == Event
     assert set(get_args(Event)) >= {str, bytes}
+    # The batch methods take an iterable of events or a table (the PyCapsule protocols).
+    assert set(get_args(Events)) == {collections.abc.Iterable[Event], *get_args(Table)}
+    assert set(get_args(Table)) == {ArrowStreamExportable, ArrowArrayExportable}
 
 
 @pytest.mark.parametrize("as_text", [str, lambda text: text.encode()])

@@ -142,15 +142,28 @@ impl TableReader {
 
 /// The exception for a stream that failed. A Python source's exception
 /// crosses the Arrow C stream interface as text only (pyarrow writes
-/// `Python exception: <type>`): Ctrl-C and `SystemExit` are raised as
-/// themselves, so they stop the run at once; anything else is a
-/// `RuntimeError` quoting it.
+/// `Python exception: ` and its traceback, whose last line is the
+/// exception): Ctrl-C and `SystemExit` are raised as themselves, so they
+/// stop the run at once; anything else is a `RuntimeError` quoting it.
 fn stream_error(what: &str) -> PyErr {
-    if what.contains("Python exception: KeyboardInterrupt") {
-        return PyKeyboardInterrupt::new_err(format!("while reading the table: {what}"));
+    let raised = what.split_once("Python exception: ").map(|(_, detail)| {
+        detail
+            .lines()
+            .map(str::trim)
+            .rfind(|line| !line.is_empty())
+            .unwrap_or(detail)
+    });
+    let is = |name: &str| {
+        raised.is_some_and(|last| last == name || last.starts_with(&format!("{name}:")))
+    };
+    if is("KeyboardInterrupt") {
+        return PyKeyboardInterrupt::new_err("while reading the table");
     }
-    if what.contains("Python exception: SystemExit") {
-        return PySystemExit::new_err(format!("while reading the table: {what}"));
+    if is("SystemExit") {
+        return PySystemExit::new_err("while reading the table");
     }
-    PyRuntimeError::new_err(format!("reading the table's record batch failed: {what}"))
+    PyRuntimeError::new_err(format!(
+        "reading the table's record batch failed: {}",
+        raised.unwrap_or(what)
+    ))
 }
