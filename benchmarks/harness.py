@@ -78,7 +78,10 @@ def run_worker(emulator: Emulator, latency_ms: int, spec: dict[str, Any]) -> dic
     spec = {**spec, "url": emulator.url, "api_key": emulator.api_key}
     spec["template_id"] = emulator.template_id
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", json.dumps(spec)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    # numpy's OpenBLAS threads spin after the vectorised table building and their CPU
+    # would count as the pipeline's: one thread, as in a pipeline that does no algebra.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"worker {spec['kind']} failed:\n{proc.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
