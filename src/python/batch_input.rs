@@ -24,7 +24,7 @@ use futures::stream::{self, Stream, StreamExt};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use segment_sendgrid_core::actions::body_sink::with_body_sink;
-use segment_sendgrid_core::actions::records::{map_doc, table_records, RowPayload};
+use segment_sendgrid_core::actions::records::{map_doc, map_json_value, table_records, RowPayload};
 use segment_sendgrid_core::actions::{BatchAbort, CancellationToken, InputRecord};
 use segment_sendgrid_core::json_doc::JsonDoc;
 use segment_sendgrid_core::table::RowPlan;
@@ -67,6 +67,11 @@ pub trait Prepare {
     /// table's row (GIL released).
     fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<Self::Payload, Error> {
         map_doc(mapping, record).map(Self::Payload::from)
+    }
+
+    /// The payload of a record converted to JSON (GIL released).
+    fn from_value(mapping: &Mapping, record: &Value) -> Result<Self::Payload, Error> {
+        map_json_value(mapping, record).map(Self::Payload::from)
     }
 
     /// The action's own path from a table's rows to payloads, when the

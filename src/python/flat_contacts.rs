@@ -7,13 +7,13 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use segment_sendgrid_core::actions::upsert::flat::{payload_from_doc, ContactLayout, Scalar};
+use segment_sendgrid_core::actions::upsert::flat::{payload_from_record, ContactLayout, Scalar};
 use segment_sendgrid_core::actions::upsert::flat_table::FlatTable;
 use segment_sendgrid_core::actions::upsert::UpsertPayload;
 use segment_sendgrid_core::json_doc::JsonDoc;
 use segment_sendgrid_core::table::RowPlan;
 use segment_sendgrid_core::{Error, Mapping, RecordFailure};
-use serde_json::Number;
+use serde_json::{Number, Value};
 use smallvec::SmallVec;
 
 use crate::batch_input::{Prepare, TableDirect};
@@ -78,7 +78,11 @@ impl Prepare for FlatContacts {
     }
 
     fn from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<UpsertPayload, Error> {
-        payload_from_doc(mapping, record)
+        payload_from_record(mapping, record)
+    }
+
+    fn from_value(mapping: &Mapping, record: &Value) -> Result<UpsertPayload, Error> {
+        payload_from_record(mapping, record)
     }
 
     fn table_direct(mapping: &Mapping, plan: &RowPlan) -> Option<TableDirect<UpsertPayload>> {

@@ -6,7 +6,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use segment_sendgrid_core::actions::records::{record_from_text, record_from_value};
+use segment_sendgrid_core::actions::records::{record_from_text, value_record};
 use segment_sendgrid_core::actions::InputRecord;
 use segment_sendgrid_core::RecordFailure;
 use serde_json::Value;
@@ -168,7 +168,7 @@ pub fn map_record<R: Prepare>(
     let payload = read.and_then(|staged| match staged {
         Staged::Ready(payload) => Ok(payload),
         Staged::Text(text) => record_from_text(index, R::from_json_text(&mapping.compiled, &text)),
-        Staged::Input(input) => record_from_value(&mapping.compiled, index, &input),
+        Staged::Input(input) => value_record(index, R::from_value(&mapping.compiled, &input)),
     });
     InputRecord { index, payload }
 }

@@ -87,9 +87,15 @@ pub fn record_from_value<P: From<Value>>(
     index: usize,
     record: &Value,
 ) -> Result<P, RecordFailure> {
-    map_json_value(mapping, record)
-        .map(P::from)
-        .map_err(|err| RecordFailure::invalid(index, err.to_string(), None))
+    value_record(index, map_json_value(mapping, record).map(P::from))
+}
+
+/// A payload made from a record already in JSON form (an action's own
+/// path, or [`map_json_value`]) as a batch record's payload: its error is
+/// the record's `invalid` failure at `index` (naming the field of a
+/// validation error).
+pub fn value_record<P>(index: usize, prepared: Result<P, Error>) -> Result<P, RecordFailure> {
+    prepared.map_err(|err| RecordFailure::from_error(index, err))
 }
 
 /// A payload made from JSON text by `prepare` (an action's own path, or

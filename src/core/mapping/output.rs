@@ -77,6 +77,33 @@ impl<'a> Mapped<'a> {
     }
 }
 
+impl Mapped<'_> {
+    /// The members of the object member `key` of an object result, when the
+    /// mapping built that object (one level: its own arrays and objects are
+    /// [`MemberValue::Built`]); `undefined` members left out.
+    pub fn object_member(
+        &self,
+        key: &str,
+    ) -> Option<impl Iterator<Item = (&str, MemberValue<'_>)>> {
+        let Val::Obj(members) = &self.value else {
+            return None;
+        };
+        let (_, Val::Obj(inner)) = members.iter().find(|(name, _)| name.as_ref() == key)? else {
+            return None;
+        };
+        Some(inner.iter().filter_map(|(name, value)| {
+            let value = match value {
+                Val::Undefined => return None,
+                Val::Ref(json) => MemberValue::Json(*json),
+                Val::Json(json) => MemberValue::Json(JsonRef::from(&**json)),
+                Val::Str(text) => MemberValue::Str(text),
+                Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
+            };
+            Some((name.as_ref(), value))
+        }))
+    }
+}
+
 impl Serialize for Mapped<'_> {
     /// JS `undefined` at the top level serializes as `null`.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

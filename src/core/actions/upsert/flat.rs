@@ -63,20 +63,48 @@ pub fn encode_flat_contact(members: &[(&str, Scalar<'_>)]) -> Option<Result<Cont
 }
 
 /// Encodes the contact of a mapping's result when it is a flat object of
-/// scalars (see [`encode_flat_contact`]).
-pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<Contact, Error>> {
+/// scalars (see [`encode_flat_contact`]), or one whose `customFields` is an
+/// object of scalars (then [`UpsertPayload::Pending`] until the run resolves
+/// the custom fields, or encoded when none is defined).
+pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<UpsertPayload, Error>> {
+    let mut custom = None;
     let members = mapped
         .members()?
         .map(|(key, value)| {
             let scalar = match value {
                 MemberValue::Str(text) => Scalar::Str(text),
                 MemberValue::Json(json) => Scalar::from_json(json)?,
+                MemberValue::Built if key == "customFields" => {
+                    custom = Some(custom_members(mapped)?);
+                    return Some((key, None));
+                }
                 MemberValue::Built => return None,
             };
-            Some((key, scalar))
+            Some((key, Some(scalar)))
         })
-        .collect::<Option<Vec<_>>>()?;
-    encode_flat_contact(&members)
+        .collect::<Option<SmallVec<[_; 24]>>>()?;
+    let layout = ContactLayout::new(members.iter().map(|(name, _)| *name))?;
+    let values: SmallVec<[Option<Scalar<'_>>; 24]> =
+        members.into_iter().map(|(_, value)| value).collect();
+    Some(match custom {
+        Some(mut custom) => layout.encode_with_custom(&values, &mut custom),
+        None => layout.encode(&values).map(UpsertPayload::Encoded),
+    })
+}
+
+/// The members of a built `customFields` object, when all are scalars.
+fn custom_members<'m>(mapped: &'m Mapped<'_>) -> Option<Vec<(&'m str, Option<Value>)>> {
+    mapped
+        .object_member("customFields")?
+        .map(|(name, value)| {
+            let scalar = match value {
+                MemberValue::Str(text) => Scalar::Str(text),
+                MemberValue::Json(json) => Scalar::from_json(json)?,
+                MemberValue::Built => return None,
+            };
+            Some((name, Some(scalar.to_value())))
+        })
+        .collect()
 }
 
 /// One event's JSON text → its payload for
@@ -91,11 +119,20 @@ pub fn payload_from_json(mapping: &Mapping, text: &str) -> Result<UpsertPayload,
 /// [`payload_from_json`] of a record already in document form (a table's
 /// row): the same stages, without the parse.
 pub fn payload_from_doc(mapping: &Mapping, record: &JsonDoc) -> Result<UpsertPayload, Error> {
+    payload_from_record(mapping, record)
+}
+
+/// [`payload_from_doc`] of a record in any JSON form (a `serde_json::Value`
+/// converted from a Python dict, say).
+pub fn payload_from_record<'a>(
+    mapping: &'a Mapping,
+    record: impl Into<JsonRef<'a>>,
+) -> Result<UpsertPayload, Error> {
     let Some(mapped) = mapping.apply_borrowed(record)? else {
         return Ok(UpsertPayload::Mapped(Value::Object(Map::new())));
     };
     if let Some(encoded) = encode_mapped_contact(&mapped) {
-        return encoded.map(UpsertPayload::Encoded);
+        return encoded;
     }
     let payload = mapped.into_value()?.unwrap_or(Value::Null);
     Ok(UpsertPayload::Mapped(payload))
@@ -207,16 +244,15 @@ mod tests {
             .unwrap()
             .contains(r#""phone_number":"14155550100""#));
 
-        // A mapping with a nested object takes the general path; bad text is the record's error.
+        // A nested object other than customFields takes the general path; bad text
+        // is the record's error.
         let nested = Mapping::compile(&json!({"primary_email": {"@path": "$.e"},
-            "customFields": {"plan": {"@path": "$.p"}}}))
+            "first_name": {"a": {"@path": "$.p"}}}))
         .unwrap();
         let mapped = payload_from_json(&nested, r#"{"e": "a@b.co", "p": "x", "q": 1}"#).unwrap();
         assert_eq!(
             mapped,
-            UpsertPayload::Mapped(
-                json!({"primary_email": "a@b.co", "customFields": {"plan": "x"}})
-            )
+            UpsertPayload::Mapped(json!({"primary_email": "a@b.co", "first_name": {"a": "x"}}))
         );
         let err = payload_from_json(&nested, "{\"e\": ").unwrap_err();
         assert_eq!(
@@ -229,6 +265,63 @@ mod tests {
                 .contains("expected a JSON object, got an array"),
             "{err}"
         );
+    }
+
+    /// The contact sent for a payload (custom fields resolved), or the error.
+    fn resolved(payload: Result<UpsertPayload, Error>) -> Result<String, String> {
+        let fields = FieldDefinitions::from_json(&json!({"custom_fields": [
+            {"id": "e1_T", "name": "plan"}, {"id": "e2_N", "name": "Score"},
+            {"id": "e3_T", "name": "2"},
+        ]}));
+        let contact = match payload.map_err(|e| e.to_string())? {
+            UpsertPayload::Encoded(contact) => contact,
+            UpsertPayload::Pending(pending) => pending
+                .finish(&fields)
+                .map_err(|e| e.into_error().to_string())?,
+            UpsertPayload::Mapped(value) => {
+                let valid = validate_payload(value).map_err(|e| e.to_string())?;
+                build_contact(&valid, &fields).map_err(|e| e.into_error().to_string())?
+            }
+        };
+        Ok(String::from_utf8(contact.json).unwrap())
+    }
+
+    #[test]
+    fn custom_fields_of_scalars_are_encoded_as_the_general_path_resolves_them() {
+        let mapping = Mapping::compile(&json!({
+            "primary_email": {"@path": "$.e"},
+            "customFields": {"plan": {"@path": "$.p"}, "score": {"@path": "$.s"},
+                             "2": {"@template": "{{p}}!"}, "gone": {"@path": "$.none"},
+                             "flag": {"@path": "$.b"}},
+        }))
+        .unwrap();
+        for text in [
+            r#"{"e": "a@b.co", "p": "pro", "s": 1.5}"#,
+            r#"{"e": "a@b.co", "p": null, "s": "7"}"#,
+            r#"{"e": "", "p": "x"}"#,
+            r#"{"e": "a@b.co", "p": "x", "b": true}"#,
+            r#"{"e": "a@b.co", "p": "x", "s": [1]}"#,
+        ] {
+            let fast = payload_from_json(&mapping, text);
+            assert!(
+                !matches!(fast, Ok(UpsertPayload::Mapped(_))) || text.contains('['),
+                "{text}"
+            );
+            let record: Value = serde_json::from_str(text).unwrap();
+            let general = mapping
+                .apply(&record)
+                .map(|v| UpsertPayload::Mapped(v.unwrap()));
+            assert_eq!(resolved(fast), resolved(general), "{text}");
+        }
+        let text = r#"{"e": "a@b.co", "p": "pro", "s": 1.5}"#;
+        assert_eq!(
+            resolved(payload_from_json(&mapping, text)).unwrap(),
+            r#"{"email":"a@b.co","custom_fields":{"e3_T":"pro!","e1_T":"pro","e2_N":1.5}}"#
+        );
+        let unknown = r#"{"e": "a@b.co", "b": false}"#;
+        assert!(resolved(payload_from_json(&mapping, unknown))
+            .unwrap_err()
+            .contains("Unknown custom field 'flag'"));
     }
 
     #[test]
