@@ -2,7 +2,7 @@
 //!
 //! Everything here is usable and testable without Python: the SendGrid client
 //! configuration and transport, the error model, the mapping engine, the
-//! SendGrid emulator and the actions. The PyO3 bindings live in
+//! SendGrid emulator and the actions. The Python bindings live in
 //! `src/python/` and only convert values and exceptions.
 
 pub mod actions;
