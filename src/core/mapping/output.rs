@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::budget::{Budget, VALUE_BYTES};
-use super::value::{Val, MAX_DATA_DEPTH};
+use super::value::{Member, Val, MAX_DATA_DEPTH};
 use crate::error::Result;
 use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
@@ -64,20 +64,9 @@ impl<'a> Mapped<'a> {
         let Val::Obj(members) = &self.value else {
             return None;
         };
-        Some(members.iter().filter_map(|(key, value)| {
-            let value = match value {
-                Val::Undefined => return None,
-                Val::Ref(json) => MemberValue::Json(*json),
-                Val::Json(json) => MemberValue::Json(JsonRef::from(&**json)),
-                Val::Str(text) => MemberValue::Str(text),
-                Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
-            };
-            Some((key.as_ref(), value))
-        }))
+        Some(defined(members))
     }
-}
 
-impl Mapped<'_> {
     /// The members of the object member `key` of an object result, when the
     /// mapping built that object (one level: its own arrays and objects are
     /// [`MemberValue::Built`]); `undefined` members left out.
@@ -91,17 +80,22 @@ impl Mapped<'_> {
         let (_, Val::Obj(inner)) = members.iter().find(|(name, _)| name.as_ref() == key)? else {
             return None;
         };
-        Some(inner.iter().filter_map(|(name, value)| {
-            let value = match value {
-                Val::Undefined => return None,
-                Val::Ref(json) => MemberValue::Json(*json),
-                Val::Json(json) => MemberValue::Json(JsonRef::from(&**json)),
-                Val::Str(text) => MemberValue::Str(text),
-                Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
-            };
-            Some((name.as_ref(), value))
-        }))
+        Some(defined(inner))
     }
+}
+
+/// The members of a built object as [`MemberValue`]s, `undefined` ones left out.
+fn defined<'v>(members: &'v [Member<'v>]) -> impl Iterator<Item = (&'v str, MemberValue<'v>)> {
+    members.iter().filter_map(|(key, value)| {
+        let value = match value {
+            Val::Undefined => return None,
+            Val::Ref(json) => MemberValue::Json(*json),
+            Val::Json(json) => MemberValue::Json(JsonRef::from(&**json)),
+            Val::Str(text) => MemberValue::Str(text),
+            Val::Arr(_) | Val::Obj(_) => MemberValue::Built,
+        };
+        Some((key.as_ref(), value))
+    })
 }
 
 impl Serialize for Mapped<'_> {

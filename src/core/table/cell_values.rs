@@ -55,6 +55,21 @@ pub(super) fn cell_json(column: &Column, row: usize) -> Result<Json, String> {
     })
 }
 
+/// Why cell `row` of `column` has no JSON form, if it has none: a double
+/// is checked in place; other kinds are written to find out.
+pub(super) fn cell_error(column: &Column, row: usize) -> Option<String> {
+    if column.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+        return None;
+    }
+    match &column.cells {
+        Cells::Float(a) => {
+            let value = a.value(row);
+            (!value.is_finite()).then(|| not_a_json_number(value))
+        }
+        _ => cell_json(column, row).err(),
+    }
+}
+
 /// A decimal cell's text as Python's `str(Decimal)` has its digits: with
 /// a negative scale, an exponent (`12E+2`), which makes it a double there.
 fn decimal_text(array: &ArrayRef, row: usize) -> String {

@@ -14,7 +14,7 @@
 use serde_json::Value as Json;
 use smallvec::SmallVec;
 
-use super::cell_values::cell_json;
+use super::cell_values::{cell_error, cell_json};
 use super::cells::{BatchRows, CellError, Cells, Step};
 use super::plan::{Member, Node, RowPlan, Value};
 use crate::actions::upsert::flat::Scalar;
@@ -122,7 +122,7 @@ impl FlatRows {
         members: &mut SmallVec<[Option<Scalar<'a>>; FLAT_MEMBERS]>,
     ) -> Result<(), CellError> {
         for (leaf, path) in &self.fallible {
-            if let Err(reason) = cell_json(&batch.columns[*leaf], row) {
+            if let Some(reason) = cell_error(&batch.columns[*leaf], row) {
                 let mut error = CellError::new(reason);
                 for key in path.iter().rev() {
                     error = error.at(Step::Key(key.clone()));

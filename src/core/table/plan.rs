@@ -70,6 +70,12 @@ impl RowPlan {
     /// ([`Error::Mapping`]) name the column: names that do not nest, or a
     /// type read that has no JSON form.
     pub fn new(schema: &Schema, reads: &PathTrie) -> Result<Self, Error> {
+        Self::build(schema, reads, false)
+    }
+
+    /// The plan of the columns `reads` reaches; with `skip_unreadable`, a
+    /// column with no JSON form is left out instead of refused.
+    fn build(schema: &Schema, reads: &PathTrie, skip_unreadable: bool) -> Result<Self, Error> {
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let paths = nest_columns(&names).map_err(|e| Error::Mapping(format!("table: {e}")))?;
         let mut members = Vec::new();
@@ -77,7 +83,11 @@ impl RowPlan {
             let Some(trie) = reached(reads, path) else {
                 continue;
             };
-            let value = plan_field(field, trie, &path.join("."), 0)?;
+            let value = match plan_field(field, trie, &path.join("."), 0) {
+                Ok(value) => value,
+                Err(_) if skip_unreadable => continue,
+                Err(error) => return Err(error),
+            };
             let leaf = 0; // numbered below, once the tree is whole
             insert(&mut members, path, Node::Column { index, leaf, value });
         }
@@ -94,27 +104,7 @@ impl RowPlan {
     /// The plan that reads every column with a JSON form and leaves the
     /// others out (to show a table's rows as they are, not to map them).
     pub fn readable(schema: &Schema) -> Result<Self, Error> {
-        let mut whole = PathTrie::default();
-        whole.insert::<&str>(&[]);
-        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let paths = nest_columns(&names).map_err(|e| Error::Mapping(format!("table: {e}")))?;
-        let mut members = Vec::new();
-        for (index, (path, field)) in paths.iter().zip(schema.fields()).enumerate() {
-            if let Ok(value) = plan_field(field, &whole, &path.join("."), 0) {
-                insert(
-                    &mut members,
-                    path,
-                    Node::Column {
-                        index,
-                        leaf: 0,
-                        value,
-                    },
-                );
-            }
-        }
-        let mut leaves = 0;
-        number_leaves(&mut members, &mut leaves);
-        Ok(Self { members, leaves })
+        Self::build(schema, &whole(), true)
     }
 
     /// Whether no column is read (every row is then `{}`).
