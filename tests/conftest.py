@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import threading
 import time
@@ -27,6 +28,9 @@ def have_airflow() -> bool:
 # collected. (Its name must not be `airflow`: pytest puts tests/ on sys.path, and the folder
 # would then shadow the real package for `import airflow`.)
 collect_ignore: list[str] = [] if have_airflow() else ["airflow_e2e"]
+# tests/spark_e2e/ needs PySpark and Java and runs in scripts/test_spark.sh.
+if importlib.util.find_spec("pyspark") is None:
+    collect_ignore.append("spark_e2e")
 
 GOOD_KEY = "SG.test-key-0123456789abcdefghijklmnopqrstuvwxyz"
 FORBIDDEN_KEY = "SG.no-scopes-key-0123456789abcdefghijklmnopqrstuv"

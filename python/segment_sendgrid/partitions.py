@@ -104,7 +104,9 @@ def arrow_stream(batches: Iterable[Any]) -> Any | None:
     return pa.RecordBatchReader.from_batches(first.schema, itertools.chain([first], batches))
 
 
-def merge_reports(reports: Iterable[Mapping[str, Any]], *, renumber: bool = False) -> dict[str, Any]:
+def merge_reports(
+    reports: Iterable[Mapping[str, Any]], *, renumber: bool = False
+) -> dict[str, Any]:
     """One report from the partitions' reports (``BatchReport.to_dict()`` shape).
 
     Counts are summed and lists concatenated; each failure gains ``partition`` (its

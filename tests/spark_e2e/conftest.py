@@ -23,6 +23,11 @@ SPARK_KEY = "SG.spark-e2e-key-5b1f0c9e7d3a4b2c8e6f"
 
 
 @pytest.fixture(scope="session")
+def spark_key() -> str:
+    return SPARK_KEY
+
+
+@pytest.fixture(scope="session")
 def emulator() -> Iterator[FakeSendGrid]:
     with FakeSendGrid(api_key=SPARK_KEY) as fake:
         yield fake
@@ -44,6 +49,8 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.driver.memory", "1g")
+        # Small Arrow batches: a task streams several into its run (as large partitions do).
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "500")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")

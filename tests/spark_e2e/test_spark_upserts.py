@@ -29,7 +29,9 @@ def contacts(spark: SparkSession, rows: int = ROWS) -> DataFrame:
         F.col("id"),
         F.lit("identify").alias("type"),
         F.struct(
-            F.when(invalid, F.concat(F.lit("not-an-email-"), F.col("id"))).otherwise(email).alias("email"),
+            F.when(invalid, F.concat(F.lit("not-an-email-"), F.col("id")))
+            .otherwise(email)
+            .alias("email"),
             F.lit("Zoë").alias("first_name"),
             F.concat(F.lit("City "), (F.col("id") % 97).cast("string")).alias("city"),
         ).alias("traits"),
@@ -78,7 +80,9 @@ def test_every_valid_contact_stored_once_and_the_invalid_rows_dead_lettered(
     dead = pq.read_table(failed)
     assert sorted(dead.column("id").to_pylist()) == INVALID
     reasons = dead.column("_sendgrid_failure").to_pylist()
-    assert all(reason["outcome"] == "rejected" and "email" in reason["reason"] for reason in reasons)
+    assert all(
+        reason["outcome"] == "rejected" and "email" in reason["reason"] for reason in reasons
+    )
     assert dead.column("traits").to_pylist()[0]["first_name"] == "Zoë"
 
     data = json.loads(summary.read_text())
@@ -96,7 +100,8 @@ def test_a_rerun_of_the_dead_letters_takes_them(
     # The rows are fixed and written back without the failure column.
     retry = spark.read.parquet(str(failed)).drop("_sendgrid_failure")
     fixed = retry.withColumn(
-        "traits", F.col("traits").withField("email", F.concat(F.col("traits.email"), F.lit("@ok.example")))
+        "traits",
+        F.col("traits").withField("email", F.concat(F.col("traits.email"), F.lit("@ok.example"))),
     )
     summary = tmp_path / "rerun.json"
     write(fixed, fake, action="upsert_contacts", summary_path=str(summary))

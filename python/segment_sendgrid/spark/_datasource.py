@@ -25,11 +25,11 @@ __all__ = ["SendGridDataSource", "SendGridWriter"]
 
 
 @dataclass
-class _Committed(WriterCommitMessage):  # type: ignore[misc]
+class _Committed(WriterCommitMessage):
     outcome: TaskOutcome
 
 
-class SendGridDataSource(DataSource):  # type: ignore[misc]
+class SendGridDataSource(DataSource):
     """``df.write.format("sendgrid")``: upserts contacts or sends Dynamic Template mail,
     one ``Client`` run per partition. Register it with
     ``spark.dataSource.register(SendGridDataSource)``; the options are in README."""
@@ -42,7 +42,7 @@ class SendGridDataSource(DataSource):  # type: ignore[misc]
         return SendGridWriter(parse_options(self.options))
 
 
-class SendGridWriter(DataSourceArrowWriter):  # type: ignore[misc]
+class SendGridWriter(DataSourceArrowWriter):
     """Made on the driver, pickled to the tasks: it holds the parsed options (no key)."""
 
     def __init__(self, options: WriteOptions) -> None:

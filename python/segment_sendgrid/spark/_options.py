@@ -174,14 +174,16 @@ def parse_options(options: Mapping[str, str]) -> WriteOptions:
     Client("SG.options-check", **client)
     key_file = given.get("api_key_file")
     return WriteOptions(
-        action=action,  # type: ignore[arg-type]  # checked against ACTIONS above
+        action=action,
         client=client,
         run=run,
         api_key_env=given.get("api_key_env", "SENDGRID_API_KEY").strip() or "SENDGRID_API_KEY",
         api_key_file=None if key_file is None else _path("api_key_file", key_file),
         failed_path=_optional_path(given, "failed_path"),
         summary_path=_optional_path(given, "summary_path"),
-        resend_on_task_retry=_flag("resend_on_task_retry", given.get("resend_on_task_retry", "false")),
+        resend_on_task_retry=_flag(
+            "resend_on_task_retry", given.get("resend_on_task_retry", "false")
+        ),
     )
 
 

@@ -30,7 +30,7 @@ from segment_sendgrid.spark._dead_letters import RowKeeper, write_dead_letters
 from segment_sendgrid.spark._options import WriteOptions
 from segment_sendgrid.types import BatchReportDict
 
-__all__ = ["TaskRetryRefused", "TaskOutcome", "run_task"]
+__all__ = ["TaskOutcome", "TaskRetryRefused", "run_task"]
 
 logger = logging.getLogger("segment_sendgrid.spark")
 
@@ -147,9 +147,7 @@ def run_task(options: WriteOptions, job: str, batches: Iterator[Any]) -> TaskOut
         except BaseException as error:
             partial = getattr(error, "report", None)
             if partial is not None:
-                written = _dead_letters(
-                    options, job, partition, attempt, rows, partial.to_dict()
-                )
+                written = _dead_letters(options, job, partition, attempt, rows, partial.to_dict())
                 logger.error(
                     "partition %d attempt %d stopped: %s; %d of %d records accepted%s",
                     partition,
