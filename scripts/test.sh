@@ -2,7 +2,8 @@
 # Builds the release wheel, installs it with the test tools into a fresh
 # virtual environment, then lints, type-checks and runs pytest against the
 # *installed wheel* (never the source tree), then the Airflow integration in real
-# Airflow installs (scripts/test_airflow.sh). Needs Rust and Python >= 3.10.
+# Airflow installs (scripts/test_airflow.sh) and the Spark integration in a real Spark
+# (scripts/test_spark.sh, which also needs Java 17+). Needs Rust and Python >= 3.10.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +38,11 @@ echo "==> pytest (installed wheel)"
 if [ "${SKIP_AIRFLOW:-0}" != 1 ]; then
     echo "==> the Airflow integration in a real Airflow"
     ./scripts/test_airflow.sh
+fi
+
+# Likewise the Spark integration, in a real Spark of its own (about two minutes);
+# SKIP_SPARK=1 leaves it out of quick local loops. CI always runs it.
+if [ "${SKIP_SPARK:-0}" != 1 ]; then
+    echo "==> the Spark integration in a real Spark"
+    ./scripts/test_spark.sh
 fi
