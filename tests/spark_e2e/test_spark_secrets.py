@@ -89,3 +89,23 @@ def test_the_key_can_come_from_a_file(
     writer = frame.write.format("sendgrid").option("action", "upsert_contacts")
     writer.option("endpoint", fake.url).option("api_key_file", str(key_file)).mode("append").save()
     assert len(fake.contacts()) == 3
+
+
+def test_a_wrong_key_fails_the_write_without_showing_it(
+    spark: SparkSession, fake: FakeSendGrid, tmp_path: Path
+) -> None:
+    wrong = "SG.wrong-key-for-this-account-42"
+    key_file = tmp_path / "sendgrid.key"
+    key_file.write_text(wrong)
+    summary = tmp_path / "summary.json"
+    frame = spark.range(3).selectExpr(
+        "named_struct('email', concat('w', id, '@example.com')) AS traits"
+    )
+    writer = frame.write.format("sendgrid").option("action", "upsert_contacts")
+    writer = writer.option("endpoint", fake.url).option("api_key_file", str(key_file))
+    with pytest.raises(Exception, match="AuthenticationError") as caught:
+        writer.option("summary_path", str(summary)).mode("append").save()
+    assert wrong not in str(caught.value)
+    assert fake.contacts() == []
+    # Spark aborted the write: its summary says so.
+    assert '"committed": false' in summary.read_text()

@@ -65,20 +65,23 @@ class RowKeeper:
         """The rows at ``indices`` (positions among all rows kept) as a ``pyarrow.Table``."""
         import pyarrow as pa
 
-        if self._spill is not None:
-            self._spill.close()
-            assert self._spill_dir is not None
+        if self._spill_dir is not None:
+            self._close_spill()
             source = pa.memory_map(os.path.join(self._spill_dir.name, "rows.arrow"))
             table = pa.ipc.open_file(source).read_all()
         else:
             table = pa.Table.from_batches(self._batches)
         return table.take(pa.array(indices, type=pa.int64()))
 
+    def _close_spill(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
     def close(self) -> None:
         """Frees the batches and removes the local file."""
         self._batches = []
-        if self._spill is not None and not self._spill.closed:
-            self._spill.close()
+        self._close_spill()
         if self._spill_dir is not None:
             self._spill_dir.cleanup()
             self._spill_dir = None
