@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
+import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -152,3 +156,28 @@ def test_tables_section_quick(run: Any) -> None:
             assert result["verified"], (key, result)
     assert results["parquet"]["stored"] == 1_000
     assert "Parquet" in table.markdown()
+
+
+def test_spark_benchmark_stores_every_row(tmp_path: Path) -> None:
+    """``benchmarks/spark.py`` at a tiny size, in a process of its own (it starts Spark and
+    sets ``SENDGRID_API_KEY``): it fails unless both paths store every row exactly once."""
+    if not (BENCHMARKS / "spark.py").exists():
+        pytest.skip("benchmarks/ is not next to tests/")
+    for module in ("pyspark", "pyarrow"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"the Spark benchmark needs {module}")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java")
+    out = tmp_path / "spark.json"
+    command = [sys.executable, str(BENCHMARKS / "spark.py"), "--rows", "3000", "--repeat", "1"]
+    command += ["--partitions", "4", "--json", str(out)]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    data = json.loads(out.read_text())
+    for name in ("datasource", "recipe"):
+        assert len(data[name]["runs"]) == 1
+        # The last run of each path lists the emulator's contacts.
+        assert data[name]["contacts"] == data[name]["with_city"] == 3_000, data[name]
+        assert data[name]["requested"] == data[name]["created"] == 3_000
+    assert data["ratio"] > 0
+    assert "Spark local[2]" in proc.stdout
