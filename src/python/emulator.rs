@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
-use segment_sendgrid_core::emulator::{
+use segment_sendgrid_emulator::{
     EmulatorError, EmulatorHandle, EmulatorOptions, FakeSendGrid as CoreFakeSendGrid, VersionSpec,
 };
 use serde_json::Value;

@@ -12,8 +12,8 @@ use futures::stream;
 use segment_sendgrid_core::actions::input::{CancellationToken, InputRecord};
 use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
 use segment_sendgrid_core::client::RetryTiming;
-use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions};
 use segment_sendgrid_core::{BatchReport, Outcome};
+use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions};
 
 const LATENCY_MS: u64 = 100;
 /// When the test stops the run.

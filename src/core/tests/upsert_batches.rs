@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use segment_sendgrid_core::actions::upsert::ChunkLimits;
 use segment_sendgrid_core::client::RetryTiming;
-use segment_sendgrid_core::emulator::EmulatorOptions;
 use segment_sendgrid_core::Outcome;
+use segment_sendgrid_emulator::EmulatorOptions;
 use serde_json::{json, Value};
 use upsert_support::*;
 

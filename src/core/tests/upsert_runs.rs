@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use futures::stream;
 use segment_sendgrid_core::actions::upsert::{BatchAbort, InputRecord, PollTiming};
-use segment_sendgrid_core::emulator::EmulatorOptions;
 use segment_sendgrid_core::{Error, Outcome, RecordFailure};
+use segment_sendgrid_emulator::EmulatorOptions;
 use serde_json::{json, Value};
 use upsert_support::*;
 
@@ -88,7 +88,7 @@ async fn a_failed_lookup_only_concerns_contacts_with_custom_fields() {
     assert!(em.requests().iter().all(|r| r["path"] == CONTACTS));
 }
 
-fn field_lookups(em: &segment_sendgrid_core::emulator::EmulatorHandle) -> usize {
+fn field_lookups(em: &segment_sendgrid_emulator::EmulatorHandle) -> usize {
     em.requests()
         .iter()
         .filter(|r| r["path"] == "/v3/marketing/field_definitions")

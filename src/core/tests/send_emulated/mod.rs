@@ -10,8 +10,8 @@ use crate::send_support::client;
 use futures::stream;
 use segment_sendgrid_core::actions::input::InputRecord;
 use segment_sendgrid_core::actions::send::MailApi;
-use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid, VersionSpec};
 use segment_sendgrid_core::RecordFailure;
+use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid, VersionSpec};
 use serde_json::{json, Value};
 
 pub async fn fake() -> EmulatorHandle {

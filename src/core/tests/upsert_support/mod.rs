@@ -12,8 +12,8 @@ use futures::stream;
 use segment_sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
 use segment_sendgrid_core::client::RetryTiming;
 use segment_sendgrid_core::config::ClientSettings;
-use segment_sendgrid_core::emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
 use segment_sendgrid_core::{BatchReport, ClientConfig, SendGridClient};
+use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
 use serde_json::{json, Value};
 
 pub const CONTACTS: &str = "/v3/marketing/contacts";

@@ -17,7 +17,7 @@ use super::imports;
 use super::state::Emulator;
 use super::upsert_body::{parse_upsert, FieldKey, RawContacts, RawRecord, UpsertBody, TEXT_FIELDS};
 use super::validate::{custom_value_error, is_e164, is_valid_email};
-use crate::json_kind::a_json_type;
+use segment_sendgrid_core::a_json_type;
 
 pub const MAX_CONTACTS: usize = 30_000;
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::{call, start};
 use reqwest::Method;
-use segment_sendgrid_core::emulator::{EmulatorHandle, VersionSpec};
+use segment_sendgrid_emulator::{EmulatorHandle, VersionSpec};
 use serde_json::{json, Value};
 
 /// A change to a valid request that must make it invalid.

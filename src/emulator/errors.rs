@@ -1,10 +1,10 @@
 //! SendGrid's error body `{"errors":[{"field": …, "message": …}]}` as an
 //! axum response, and the JSON helpers every handler shares.
 
-use crate::json_kind::a_json_type;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use segment_sendgrid_core::a_json_type;
 use serde_json::{json, Value};
 
 /// One entry of the `errors` array. `field` is JSON `null` when the error is

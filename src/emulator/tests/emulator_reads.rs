@@ -6,7 +6,7 @@ mod common;
 
 use common::{answer, call, http, start, Answer};
 use reqwest::Method;
-use segment_sendgrid_core::emulator::EmulatorHandle;
+use segment_sendgrid_emulator::EmulatorHandle;
 use serde_json::{json, Value};
 
 /// PUTs `body`; returns the import job as the status endpoint shows it.

@@ -147,9 +147,9 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::contacts::ContactInput;
-    use crate::emulator::routes::ENDPOINTS;
-    use crate::emulator::templates::Template;
+    use crate::contacts::ContactInput;
+    use crate::routes::ENDPOINTS;
+    use crate::templates::Template;
     use axum::body::Body;
     use axum::http::{header, Request};
 
@@ -175,7 +175,7 @@ mod tests {
             ..ContactInput::default()
         };
         let inputs = vec![record("+14155550100"), record("+14155550101")];
-        let job_id = crate::emulator::imports::submit(&em, inputs, Vec::new());
+        let job_id = crate::imports::submit(&em, inputs, Vec::new());
         let mut app = router(em.clone());
         for endpoint in ENDPOINTS {
             let id = if endpoint.pattern.contains("imports") {

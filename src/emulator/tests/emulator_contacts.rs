@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{call, start, start_with};
 use reqwest::Method;
-use segment_sendgrid_core::emulator::EmulatorOptions;
+use segment_sendgrid_emulator::EmulatorOptions;
 use serde_json::{json, Value};
 
 #[tokio::test(flavor = "multi_thread")]

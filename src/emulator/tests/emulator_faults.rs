@@ -57,7 +57,7 @@ async fn after_processing_applies_the_request_then_fails() {
     let template = fake
         .add_template(
             "T",
-            vec![segment_sendgrid_core::emulator::VersionSpec {
+            vec![segment_sendgrid_emulator::VersionSpec {
                 name: "v".into(),
                 active: true,
                 ..Default::default()

@@ -3,14 +3,14 @@
 //!    many requests in flight) — target ≥ 20,000/s on a 2-core machine;
 //! 2. the time to accept a ~6 MB, 30,000-contact PUT — target < 50 ms.
 //!
-//! Run: `cargo bench --manifest-path src/core/Cargo.toml --bench emulator_throughput`
+//! Run: `cargo bench -p segment-sendgrid-emulator --bench emulator_throughput`
 //! Optional args: `--seconds N` (default 5), `--concurrency N` (default 64).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use segment_sendgrid_core::emulator::{EmulatorOptions, FakeSendGrid};
+use segment_sendgrid_emulator::{EmulatorOptions, FakeSendGrid};
 use serde_json::json;
 
 fn arg(name: &str, default: u64) -> u64 {

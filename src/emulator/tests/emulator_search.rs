@@ -6,7 +6,7 @@ mod common;
 
 use common::{call, start, Answer};
 use reqwest::Method;
-use segment_sendgrid_core::emulator::EmulatorHandle;
+use segment_sendgrid_emulator::EmulatorHandle;
 use serde_json::{json, Value};
 
 async fn put(fake: &EmulatorHandle, body: Value) {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::{answer, call, call_raw, gzip, http, start, start_with};
 use reqwest::Method;
-use segment_sendgrid_core::emulator::{EmulatorOptions, FakeSendGrid};
+use segment_sendgrid_emulator::{EmulatorOptions, FakeSendGrid};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
