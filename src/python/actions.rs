@@ -6,11 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use segment_sendgrid_core::actions::call_args::{SendArgs, UpsertArgs};
-use segment_sendgrid_core::actions::records::{map_json_text, map_json_value};
-use segment_sendgrid_core::actions::upsert::UpsertOptions;
-use segment_sendgrid_core::mapping::effective_mapping;
+use segment_sendgrid_core::effective_mapping;
+use segment_sendgrid_core::UpsertOptions;
+use segment_sendgrid_core::{map_json_text, map_json_value};
 use segment_sendgrid_core::{ClientConfig, Error};
+use segment_sendgrid_core::{SendArgs, UpsertArgs};
 use serde_json::Value;
 
 use crate::arguments::{

@@ -11,12 +11,12 @@ use std::sync::{Arc, OnceLock};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use segment_sendgrid_core::actions::body_sink::with_body_sink;
+use segment_sendgrid_core::with_body_sink;
 
 use crate::body_sink::PyBodySink;
 use pyo3::sync::PyOnceLock;
-use segment_sendgrid_core::actions::accounting::{account_for_all, report_of};
-use segment_sendgrid_core::actions::{BatchAbort, CancellationToken};
+use segment_sendgrid_core::{account_for_all, report_of};
+use segment_sendgrid_core::{BatchAbort, CancellationToken};
 
 use crate::awaitables::start_on_runtime;
 use crate::batch_outcome::finish;

@@ -3,9 +3,9 @@
 
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use segment_sendgrid_core::actions::accounting::{account_for_all, settle, Ending, Raised};
-use segment_sendgrid_core::actions::BatchAbort;
+use segment_sendgrid_core::BatchAbort;
 use segment_sendgrid_core::BatchReport;
+use segment_sendgrid_core::{account_for_all, settle, Ending, Raised};
 
 use crate::errors::to_py_err;
 

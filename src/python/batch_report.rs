@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use segment_sendgrid_core::report as core;
+use segment_sendgrid_core as core;
 
 use crate::results::{list_of, ImportJob, RecordFailure};
 
@@ -192,8 +192,8 @@ impl SendResult {
     }
 }
 
-impl From<segment_sendgrid_core::actions::upsert::UpsertResult> for UpsertResult {
-    fn from(r: segment_sendgrid_core::actions::upsert::UpsertResult) -> Self {
+impl From<segment_sendgrid_core::UpsertResult> for UpsertResult {
+    fn from(r: segment_sendgrid_core::UpsertResult) -> Self {
         Self {
             job_id: r.job_id,
             status_code: r.status_code,
@@ -201,8 +201,8 @@ impl From<segment_sendgrid_core::actions::upsert::UpsertResult> for UpsertResult
     }
 }
 
-impl From<segment_sendgrid_core::actions::send::SendResult> for SendResult {
-    fn from(r: segment_sendgrid_core::actions::send::SendResult) -> Self {
+impl From<segment_sendgrid_core::SendResult> for SendResult {
+    fn from(r: segment_sendgrid_core::SendResult) -> Self {
         Self {
             message_id: r.message_id,
             status_code: r.status_code,

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use segment_sendgrid_core::actions::body_sink::BodySink;
-use segment_sendgrid_core::actions::CancellationToken;
+use segment_sendgrid_core::BodySink;
+use segment_sendgrid_core::CancellationToken;
 
 /// The callable of one call, and the exception it raised, if any.
 #[derive(Default)]

@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use segment_sendgrid_core::actions::send::MailApi;
-use segment_sendgrid_core::actions::upsert::ContactsApi;
-use segment_sendgrid_core::config::{ClientSettings, Endpoint, API_KEY_ENV};
+use segment_sendgrid_core::ContactsApi;
+use segment_sendgrid_core::MailApi;
 use segment_sendgrid_core::{ClientConfig, SendGridClient};
+use segment_sendgrid_core::{ClientSettings, Endpoint, API_KEY_ENV};
 
 use crate::arguments::{
     AllowInsecureHttpArg, ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRateLimitWaitArg,

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 
-use segment_sendgrid_core::actions::call_args::SendArgs;
+use segment_sendgrid_core::SendArgs;
 
 use crate::actions::{map_single_event, send_args, upsert_args, upsert_options, Action};
 use crate::arguments::{

@@ -6,10 +6,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use segment_sendgrid_core::mapping::PathTrie;
-use segment_sendgrid_core::table::values::{
-    decimal_number, float_number, iso_civil_instant, not_a_json_number,
-};
+use segment_sendgrid_core::PathTrie;
+use segment_sendgrid_core::{decimal_number, float_number, iso_civil_instant, not_a_json_number};
 use serde_json::{Map, Number, Value};
 
 /// Why a str holding a lone surrogate (`"\ud800"`) cannot be converted.

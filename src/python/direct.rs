@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 use pythonize::pythonize;
-use segment_sendgrid_core::mapping::FieldPlan;
+use segment_sendgrid_core::FieldPlan;
 use serde_json::Value;
 
 use crate::convert::{exact_type, int_within_64_bits, Exact};

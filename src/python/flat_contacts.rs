@@ -7,11 +7,11 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyString};
-use segment_sendgrid_core::actions::upsert::flat::{payload_from_record, ContactLayout, Scalar};
-use segment_sendgrid_core::actions::upsert::flat_table::FlatTable;
-use segment_sendgrid_core::actions::upsert::UpsertPayload;
-use segment_sendgrid_core::json_doc::JsonDoc;
-use segment_sendgrid_core::table::RowPlan;
+use segment_sendgrid_core::FlatTable;
+use segment_sendgrid_core::JsonDoc;
+use segment_sendgrid_core::RowPlan;
+use segment_sendgrid_core::UpsertPayload;
+use segment_sendgrid_core::{payload_from_record, ContactLayout, Scalar};
 use segment_sendgrid_core::{Error, Mapping, RecordFailure};
 use serde_json::{Number, Value};
 use smallvec::SmallVec;

@@ -6,9 +6,9 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyString};
-use segment_sendgrid_core::actions::records::{record_from_text, value_record};
-use segment_sendgrid_core::actions::InputRecord;
+use segment_sendgrid_core::InputRecord;
 use segment_sendgrid_core::RecordFailure;
+use segment_sendgrid_core::{record_from_text, value_record};
 use serde_json::Value;
 
 use crate::batch_input::{Prepare, CHUNK};

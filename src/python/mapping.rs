@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use pythonize::pythonize;
-use segment_sendgrid_core::mapping as core;
+use segment_sendgrid_core as core;
 use serde_json::Value;
 
 use crate::convert::Converter;

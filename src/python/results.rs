@@ -4,7 +4,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use segment_sendgrid_core::report as core;
+use segment_sendgrid_core as core;
 
 /// One record of a batch that was not accepted.
 #[pyclass(

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3_arrow::PyRecordBatchReader;
-use segment_sendgrid_core::table::{nest_columns, parquet_rows, ParquetBatches};
+use segment_sendgrid_core::{nest_columns, parquet_rows, ParquetBatches};
 
 use crate::errors::to_py_err;
 

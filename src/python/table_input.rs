@@ -15,8 +15,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use pyo3_arrow::input::AnyRecordBatch;
-use segment_sendgrid_core::table::{BatchRows, RowPlan};
 use segment_sendgrid_core::Mapping;
+use segment_sendgrid_core::{BatchRows, RowPlan};
 
 use crate::errors::to_py_err;
 

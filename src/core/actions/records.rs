@@ -80,16 +80,6 @@ pub fn map_json_value(mapping: &Mapping, record: &Value) -> Result<Value, Error>
     mapping.apply(record).map(or_empty)
 }
 
-/// `map_json_value` as a batch record's payload: a mapping error is the
-/// record's `invalid` failure at `index`.
-pub fn record_from_value<P: From<Value>>(
-    mapping: &Mapping,
-    index: usize,
-    record: &Value,
-) -> Result<P, RecordFailure> {
-    value_record(index, map_json_value(mapping, record).map(P::from))
-}
-
 /// A payload made from a record already in JSON form (an action's own
 /// path, or [`map_json_value`]) as a batch record's payload: its error is
 /// the record's `invalid` failure at `index` (naming the field of a
@@ -148,7 +138,7 @@ mod tests {
         let m = mapping(json!({"email": {"@path": "$.email"}, "n": 3}));
         let value = json!({"email": "x@y.z"});
         let from_text = map_json_text(&m, &value.to_string()).unwrap();
-        let from_value: Value = record_from_value(&m, 0, &value).unwrap();
+        let from_value: Value = value_record(0, map_json_value(&m, &value)).unwrap();
         assert_eq!(from_text, from_value);
     }
 
@@ -158,7 +148,8 @@ mod tests {
         let failed = record_from_text::<Value>(7, map_json_text(&m, "nope")).unwrap_err();
         assert_eq!(failed.index, 7);
         assert_eq!(failed.outcome, Outcome::Invalid);
-        let failed = record_from_value::<Value>(&m, 4, &json!("not an object")).unwrap_err();
+        let failed =
+            value_record::<Value>(4, map_json_value(&m, &json!("not an object"))).unwrap_err();
         assert_eq!(failed.index, 4);
         assert_eq!(failed.outcome, Outcome::Invalid);
     }

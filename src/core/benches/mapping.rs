@@ -8,8 +8,8 @@
 
 use divan::counter::ItemsCount;
 use divan::{black_box, Bencher};
-use segment_sendgrid_core::actions::upsert::flat::{encode_mapped_contact, payload_from_json};
-use segment_sendgrid_core::mapping::{default_mapping, Mapping};
+use segment_sendgrid_core::{default_mapping, Mapping};
+use segment_sendgrid_core::{encode_mapped_contact, payload_from_json};
 use serde_json::{json, Value};
 
 const EVENTS: usize = 1_000;

@@ -17,14 +17,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray};
-use segment_sendgrid_core::actions::upsert::contact::build_contact;
-use segment_sendgrid_core::actions::upsert::fields::FieldDefinitions;
-use segment_sendgrid_core::actions::upsert::flat::payload_from_doc;
-use segment_sendgrid_core::actions::upsert::flat_table::FlatTable;
-use segment_sendgrid_core::actions::upsert::payload::validate_payload;
-use segment_sendgrid_core::actions::upsert::UpsertPayload;
-use segment_sendgrid_core::json_doc::DocWriter;
-use segment_sendgrid_core::table::RowPlan;
+use segment_sendgrid_core::build_contact;
+use segment_sendgrid_core::payload_from_doc;
+use segment_sendgrid_core::validate_payload;
+use segment_sendgrid_core::DocWriter;
+use segment_sendgrid_core::FieldDefinitions;
+use segment_sendgrid_core::FlatTable;
+use segment_sendgrid_core::RowPlan;
+use segment_sendgrid_core::UpsertPayload;
 use segment_sendgrid_core::{default_mapping, Mapping};
 use serde_json::json;
 

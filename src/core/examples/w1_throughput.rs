@@ -14,12 +14,12 @@
 
 use std::time::Instant;
 
-use segment_sendgrid_core::actions::upsert::contact::build_contact;
-use segment_sendgrid_core::actions::upsert::fields::FieldDefinitions;
-use segment_sendgrid_core::actions::upsert::flat::payload_from_json;
-use segment_sendgrid_core::actions::upsert::payload::validate_payload;
-use segment_sendgrid_core::actions::upsert::UpsertPayload;
-use segment_sendgrid_core::json_doc::JsonDoc;
+use segment_sendgrid_core::build_contact;
+use segment_sendgrid_core::payload_from_json;
+use segment_sendgrid_core::validate_payload;
+use segment_sendgrid_core::FieldDefinitions;
+use segment_sendgrid_core::JsonDoc;
+use segment_sendgrid_core::UpsertPayload;
 use segment_sendgrid_core::{default_mapping, Mapping};
 use serde_json::{json, Value};
 

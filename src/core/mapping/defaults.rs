@@ -99,26 +99,6 @@ fn send_email() -> Value {
     })
 }
 
-/// `{...defaults, ...mapping}`: a field of `mapping` replaces the default in
-/// place, new fields come after, array-index keys first as in JS.
-pub fn merge_over_defaults(
-    defaults: &Map<String, Value>,
-    mapping: &Map<String, Value>,
-) -> Map<String, Value> {
-    let mut merged: Vec<(String, Value)> = js::entries_in_js_order(defaults)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.clone()))
-        .collect();
-    for (key, value) in js::entries_in_js_order(mapping) {
-        match merged.iter_mut().find(|(k, _)| k == key) {
-            Some(slot) => slot.1 = value.clone(),
-            None => merged.push((key.to_owned(), value.clone())),
-        }
-    }
-    merged.sort_by_key(|(k, _)| js::order_key(k));
-    merged.into_iter().collect()
-}
-
 /// Every field of an action in Segment's definition order.
 fn field_order(action: &str) -> Result<Vec<&'static str>> {
     Ok(match canonical(action)? {
@@ -170,16 +150,6 @@ pub fn effective_mapping(action: &str, mapping: &Value, use_defaults: bool) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn user_fields_override_in_place_and_new_ones_follow() {
-        let defaults = json!({"a": 1, "b": 2, "c": 3});
-        let user = json!({"b": 20, "z": 26, "7": 7});
-        let merged = merge_over_defaults(defaults.as_object().unwrap(), user.as_object().unwrap());
-        let keys: Vec<&str> = merged.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["7", "a", "b", "c", "z"]);
-        assert_eq!(merged["b"], json!(20));
-    }
 
     #[test]
     fn unknown_action_names_the_valid_ones() {

@@ -8,7 +8,7 @@
 //! supported: a mapping that uses it fails to compile.
 //!
 //! ```
-//! use segment_sendgrid_core::mapping::Mapping;
+//! use segment_sendgrid_core::Mapping;
 //! use serde_json::json;
 //!
 //! let mapping = Mapping::compile(&json!({
@@ -45,7 +45,7 @@ use serde_json::Value;
 
 pub use crate::json_doc::PathTrie;
 pub use budget::MAX_OUTPUT_BYTES;
-pub use defaults::{default_mapping, effective_mapping, merge_over_defaults};
+pub use defaults::{default_mapping, effective_mapping};
 pub use output::{Mapped, MemberValue};
 pub use path::PathSegment;
 pub use plan::FieldPlan;

@@ -20,9 +20,9 @@ mod parquet_file;
 mod plan;
 pub mod values;
 
-pub use cells::{BatchRows, CellError};
-pub use columns::{nest_columns, ColumnError};
-pub use flat_rows::{FlatRows, FLAT_MEMBERS};
+pub use cells::BatchRows;
+pub use columns::nest_columns;
+pub use flat_rows::FlatRows;
 pub use parquet_file::{parquet_rows, ParquetBatches};
 pub use plan::RowPlan;
 

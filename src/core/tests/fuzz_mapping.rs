@@ -14,7 +14,7 @@ use fuzz_support::{checks, corpus, gen};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use segment_sendgrid_core::mapping::Mapping;
+use segment_sendgrid_core::Mapping;
 
 /// Output limit of generated cases: small, so runaway growth stops fast.
 const LIMIT: usize = 64 * 1024;

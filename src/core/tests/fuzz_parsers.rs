@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use reqwest::header::{HeaderMap, HeaderValue};
-use segment_sendgrid_core::config::{redact_userinfo, seconds, Endpoint, MAX_SECONDS};
-use segment_sendgrid_core::error::parse_error_details;
-use segment_sendgrid_core::rate_limit::{RateLimitInfo, RateLimiter, MAX_HINTED_WAIT};
+use segment_sendgrid_core::parse_error_details;
+use segment_sendgrid_core::{redact_userinfo, seconds, Endpoint, MAX_SECONDS};
+use segment_sendgrid_core::{RateLimitInfo, RateLimiter, MAX_HINTED_WAIT};
 
 const HOSTILE_NUMBERS: &[&str] = &[
     "1e30", "1e308", "1e309", "inf", "-inf", "NaN", "-0", "-1", "0x10", "", " ",

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use segment_sendgrid_core::json_doc::JsonDoc;
-use segment_sendgrid_core::mapping::{default_mapping, effective_mapping, Mapping};
+use segment_sendgrid_core::JsonDoc;
+use segment_sendgrid_core::{default_mapping, effective_mapping, Mapping};
 use serde_json::Value;
 
 fn conformance_file(name: &str) -> Value {

@@ -2,8 +2,8 @@
 //! that would ask for gigabytes fail the record with a mapping error naming
 //! the directive and the limit, instead of aborting the process.
 
-use segment_sendgrid_core::mapping::{Mapping, MAX_OUTPUT_BYTES};
 use segment_sendgrid_core::Error;
+use segment_sendgrid_core::{Mapping, MAX_OUTPUT_BYTES};
 use serde_json::{json, Value};
 
 fn nest(depth: usize, leaf: Value, wrap: impl Fn(Value) -> Value) -> Value {

@@ -1,8 +1,8 @@
 //! Hostile mappings and data: deep nesting fails cleanly (never a stack
 //! overflow), huge strings work, and random mappings never panic.
 
-use segment_sendgrid_core::mapping::Mapping;
 use segment_sendgrid_core::Error;
+use segment_sendgrid_core::Mapping;
 use serde_json::{json, Map, Value};
 
 const DEEP: usize = 10_000;

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use segment_sendgrid_core::mapping::Mapping;
+use segment_sendgrid_core::Mapping;
 use serde_json::{json, Map, Value};
 
 /// A mapping of `n` fields, each reading its own key, and a record with

@@ -6,8 +6,8 @@ mod send_support;
 
 use std::collections::HashMap;
 
-use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
 use segment_sendgrid_core::{Error, Outcome};
+use segment_sendgrid_core::{MailApi, SendOptions};
 use send_emulated::*;
 use serde_json::{json, Value};
 
@@ -121,7 +121,7 @@ async fn a_timeout_after_sending_is_unknown_and_not_resent() {
     let fake = fake().await;
     let template = dynamic_template(&fake);
     fake.set_latency(1500);
-    let settings = segment_sendgrid_core::config::ClientSettings {
+    let settings = segment_sendgrid_core::ClientSettings {
         api_key: Some(fake.api_key()),
         endpoint: fake.url(),
         max_retries: 3,

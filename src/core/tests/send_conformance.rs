@@ -11,7 +11,7 @@ mod send_support;
 
 use replay::send::{minimal_body, run_all, Expect, Route};
 use replay::{cases_of, vectors};
-use segment_sendgrid_core::actions::send::mail::{DOMAIN_MESSAGE, GROUP_ID_MESSAGE};
+use segment_sendgrid_core::{DOMAIN_MESSAGE, GROUP_ID_MESSAGE};
 use serde_json::{json, Value};
 
 const RESERVED: &str = "Headers cannot contain any of the following reserved headers: x-sg-id, x-sg-eid, received, dkim-signature, Content-Type, Content-Transfer-Encoding, To, From, Subject, Reply-To, CC, BCC";

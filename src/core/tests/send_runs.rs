@@ -6,9 +6,9 @@ mod send_emulated;
 mod send_support;
 
 use futures::stream;
-use segment_sendgrid_core::actions::input::InputRecord;
-use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
+use segment_sendgrid_core::InputRecord;
 use segment_sendgrid_core::{Error, Outcome, RecordFailure};
+use segment_sendgrid_core::{MailApi, SendOptions};
 use segment_sendgrid_emulator::EmulatorOptions;
 use send_emulated::*;
 use send_support::client;

@@ -9,10 +9,10 @@ mod upsert_support;
 use std::time::{Duration, Instant};
 
 use futures::stream;
-use segment_sendgrid_core::actions::input::{CancellationToken, InputRecord};
-use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
-use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::RetryTiming;
 use segment_sendgrid_core::{BatchReport, Outcome};
+use segment_sendgrid_core::{CancellationToken, InputRecord};
+use segment_sendgrid_core::{MailApi, SendOptions};
 use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions};
 
 const LATENCY_MS: u64 = 100;

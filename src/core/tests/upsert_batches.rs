@@ -5,9 +5,9 @@ mod upsert_support;
 
 use std::time::Duration;
 
-use segment_sendgrid_core::actions::upsert::ChunkLimits;
-use segment_sendgrid_core::client::RetryTiming;
+use segment_sendgrid_core::ChunkLimits;
 use segment_sendgrid_core::Outcome;
+use segment_sendgrid_core::RetryTiming;
 use segment_sendgrid_emulator::EmulatorOptions;
 use serde_json::{json, Value};
 use upsert_support::*;

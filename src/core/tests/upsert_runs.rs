@@ -7,7 +7,7 @@ mod upsert_support;
 use std::time::Duration;
 
 use futures::stream;
-use segment_sendgrid_core::actions::upsert::{BatchAbort, InputRecord, PollTiming};
+use segment_sendgrid_core::{BatchAbort, InputRecord, PollTiming};
 use segment_sendgrid_core::{Error, Outcome, RecordFailure};
 use segment_sendgrid_emulator::EmulatorOptions;
 use serde_json::{json, Value};

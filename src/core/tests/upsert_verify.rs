@@ -8,7 +8,7 @@ mod upsert_support;
 
 use common::static_server;
 use futures::stream;
-use segment_sendgrid_core::actions::upsert::{InputRecord, PollTiming, UpsertOptions};
+use segment_sendgrid_core::{InputRecord, PollTiming, UpsertOptions};
 use segment_sendgrid_core::{Outcome, RecordFailure};
 use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions};
 use serde_json::{json, Value};
@@ -34,7 +34,7 @@ fn downloads(em: &EmulatorHandle) -> Vec<Value> {
         .collect()
 }
 
-fn waiting(api: &segment_sendgrid_core::actions::upsert::ContactsApi) -> UpsertOptions {
+fn waiting(api: &segment_sendgrid_core::ContactsApi) -> UpsertOptions {
     let mut opts = options(api);
     opts.wait = true;
     opts.poll = PollTiming {

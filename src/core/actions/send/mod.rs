@@ -13,5 +13,3 @@ pub(crate) mod templates;
 pub(crate) mod variables;
 
 pub use api::{MailApi, SendOptions, SendResult};
-pub use mail::{prepare, PreparedMail};
-pub use templates::TemplateCache;

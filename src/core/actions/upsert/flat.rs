@@ -12,7 +12,6 @@
 use serde_json::{Map, Number, Value};
 
 use super::api::UpsertPayload;
-use super::contact::Contact;
 pub use super::flat_layout::ContactLayout;
 use crate::error::Error;
 use crate::json_doc::{JsonDoc, JsonRef, JsonView};
@@ -52,8 +51,12 @@ impl<'a> Scalar<'a> {
 
 /// Validates a flat payload (members in the mapping's order) and encodes its
 /// contact; `None` when the payload needs the general path. Callers with
-/// many records of one mapping keep a [`ContactLayout`] instead.
-pub fn encode_flat_contact(members: &[(&str, Scalar<'_>)]) -> Option<Result<Contact, Error>> {
+/// many records of one mapping keep a [`ContactLayout`] instead (as the
+/// runs do: this one-off form serves the differential tests).
+#[cfg(test)]
+pub fn encode_flat_contact(
+    members: &[(&str, Scalar<'_>)],
+) -> Option<Result<crate::actions::upsert::contact::Contact, Error>> {
     let layout = ContactLayout::new(members.iter().map(|(name, _)| *name))?;
     let values: SmallVec<[Option<Scalar<'_>>; 24]> = members
         .iter()
@@ -63,7 +66,7 @@ pub fn encode_flat_contact(members: &[(&str, Scalar<'_>)]) -> Option<Result<Cont
 }
 
 /// Encodes the contact of a mapping's result when it is a flat object of
-/// scalars (see [`encode_flat_contact`]), or one whose `customFields` is an
+/// scalars (through a [`ContactLayout`]), or one whose `customFields` is an
 /// object of scalars (then [`UpsertPayload::Pending`] until the run resolves
 /// the custom fields, or encoded when none is defined).
 pub fn encode_mapped_contact(mapped: &Mapped<'_>) -> Option<Result<UpsertPayload, Error>> {
@@ -148,7 +151,9 @@ mod tests {
     use crate::actions::upsert::payload::validate_payload;
 
     /// The general path: schema stage, then `convertPayload`.
-    fn general(members: &[(&str, Scalar<'_>)]) -> Result<Contact, Error> {
+    fn general(
+        members: &[(&str, Scalar<'_>)],
+    ) -> Result<crate::actions::upsert::contact::Contact, Error> {
         let map: Map<String, Value> = members
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.to_value()))

@@ -28,6 +28,6 @@ mod run;
 pub(crate) mod sent;
 mod verify;
 
-pub use api::{BatchAbort, ContactsApi, InputRecord, UpsertOptions, UpsertPayload, UpsertResult};
-pub use batcher::{ChunkLimits, MAX_BODY_BYTES, MAX_CONTACTS_PER_REQUEST};
+pub use api::{ContactsApi, UpsertOptions, UpsertPayload, UpsertResult};
+pub use batcher::ChunkLimits;
 pub use imports::PollTiming;

@@ -6,9 +6,9 @@
 //! serialization).
 
 use proptest::prelude::*;
-use segment_sendgrid_core::json_doc::JsonDoc;
-use segment_sendgrid_core::mapping::Mapping;
 use segment_sendgrid_core::Error;
+use segment_sendgrid_core::JsonDoc;
+use segment_sendgrid_core::Mapping;
 use serde_json::Value;
 
 /// The outcome of one mapping on one record: JSON text or the error text.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use proptest::test_runner::TestCaseError;
-use segment_sendgrid_core::mapping::{Mapping, MAX_OUTPUT_BYTES};
+use segment_sendgrid_core::{Mapping, MAX_OUTPUT_BYTES};
 use serde_json::Value;
 
 use super::checks;

@@ -4,10 +4,10 @@
 //! error must match. The test crate must declare `mod send_support;`.
 
 use chrono::{DateTime, FixedOffset, Utc};
-use segment_sendgrid_core::actions::input::InputRecord;
-use segment_sendgrid_core::actions::send::{MailApi, SendOptions};
-use segment_sendgrid_core::mapping::{effective_mapping, Mapping};
 use segment_sendgrid_core::Error;
+use segment_sendgrid_core::InputRecord;
+use segment_sendgrid_core::{effective_mapping, Mapping};
+use segment_sendgrid_core::{MailApi, SendOptions};
 use serde_json::{json, Value};
 
 use super::recorded_body;

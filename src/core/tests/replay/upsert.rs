@@ -11,11 +11,11 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use futures::stream;
-use segment_sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
-use segment_sendgrid_core::client::RetryTiming;
-use segment_sendgrid_core::config::ClientSettings;
-use segment_sendgrid_core::mapping::{effective_mapping, Mapping};
+use segment_sendgrid_core::ClientSettings;
+use segment_sendgrid_core::RetryTiming;
+use segment_sendgrid_core::{effective_mapping, Mapping};
 use segment_sendgrid_core::{ClientConfig, Error, RecordFailure, SendGridClient};
+use segment_sendgrid_core::{ContactsApi, InputRecord, UpsertOptions};
 use serde_json::{json, Value};
 
 use super::event_of;

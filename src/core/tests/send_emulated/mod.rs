@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use crate::send_support::client;
 use futures::stream;
-use segment_sendgrid_core::actions::input::InputRecord;
-use segment_sendgrid_core::actions::send::MailApi;
+use segment_sendgrid_core::InputRecord;
+use segment_sendgrid_core::MailApi;
 use segment_sendgrid_core::RecordFailure;
 use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid, VersionSpec};
 use serde_json::{json, Value};

@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use segment_sendgrid_core::client::RetryTiming;
-use segment_sendgrid_core::config::{ClientConfig, ClientSettings};
+use segment_sendgrid_core::RetryTiming;
 use segment_sendgrid_core::SendGridClient;
+use segment_sendgrid_core::{ClientConfig, ClientSettings};
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::stream;
-use segment_sendgrid_core::actions::upsert::{ContactsApi, InputRecord, UpsertOptions};
-use segment_sendgrid_core::client::RetryTiming;
-use segment_sendgrid_core::config::ClientSettings;
+use segment_sendgrid_core::ClientSettings;
+use segment_sendgrid_core::RetryTiming;
 use segment_sendgrid_core::{BatchReport, ClientConfig, SendGridClient};
+use segment_sendgrid_core::{ContactsApi, InputRecord, UpsertOptions};
 use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
 use serde_json::{json, Value};
 

@@ -5,8 +5,8 @@
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
-use segment_sendgrid_core::config::{ClientConfig, ClientSettings};
 use segment_sendgrid_core::SendGridClient;
+use segment_sendgrid_core::{ClientConfig, ClientSettings};
 use segment_sendgrid_emulator::{EmulatorHandle, EmulatorOptions, FakeSendGrid};
 use serde_json::Value;
 
