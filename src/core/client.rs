@@ -312,25 +312,7 @@ impl SendGridClient {
                 });
                 return (Err(error), retries);
             }
-            let mut builder = target.http.request(method.clone(), target.url);
-            if let Some(body) = &body {
-                builder = builder
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let started = std::time::Instant::now();
-            let outcome = match builder.send().await {
-                Ok(response) => self.read_answer(response, &method, &target).await,
-                Err(err) => Err(self.transport_error(&err, &method, target.shown)),
-            };
-            log_attempt(
-                &method,
-                route,
-                &outcome,
-                started,
-                body.as_ref().map_or(0, Bytes::len),
-            );
-            let error = match outcome {
+            let error = match self.attempt(&target, &method, body.as_ref()).await {
                 Ok(mut answer) => {
                     answer.retries = retries;
                     return (Ok(answer), retries);
@@ -360,6 +342,29 @@ impl SendGridClient {
                 _ => return (Err(error), retries),
             }
         }
+    }
+
+    /// One request and its answer, read within the bounds, and logged.
+    async fn attempt(
+        &self,
+        target: &Target<'_>,
+        method: &Method,
+        body: Option<&Bytes>,
+    ) -> Result<ApiResponse> {
+        let mut builder = target.http.request(method.clone(), target.url);
+        if let Some(body) = body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let started = std::time::Instant::now();
+        let outcome = match builder.send().await {
+            Ok(response) => self.read_answer(response, method, target).await,
+            Err(err) => Err(self.transport_error(&err, method, target.shown)),
+        };
+        let sent = body.map_or(0, Bytes::len);
+        log_attempt(method, target.route, &outcome, started, sent);
+        outcome
     }
 
     /// Waits `wait` for `route`'s rate limit if the call's budget allows;

@@ -162,6 +162,32 @@ fn bind_members(
         .collect()
 }
 
+/// Days since the epoch of a date column (Date64 counts milliseconds: floored).
+fn date_days(array: &ArrayRef) -> Result<Int64Array, Error> {
+    Ok(match array.data_type() {
+        DataType::Date64 => {
+            let ms: Int64Array = reinterpret(array)?;
+            ms.unary(|v: i64| v.div_euclid(86_400_000))
+        }
+        _ => reinterpret(array)?,
+    })
+}
+
+/// Microseconds since midnight of a time column of any unit.
+fn time_micros(array: &ArrayRef) -> Result<Int64Array, Error> {
+    let (raw, to_micros): (Int64Array, fn(i64) -> i64) = match array.data_type() {
+        DataType::Time32(arrow_schema::TimeUnit::Second) => {
+            (reinterpret(array)?, |v| v * 1_000_000)
+        }
+        DataType::Time32(_) => (reinterpret(array)?, |v| v * 1000),
+        DataType::Time64(arrow_schema::TimeUnit::Nanosecond) => {
+            (reinterpret(array)?, |v| v.div_euclid(1000))
+        }
+        _ => (reinterpret(array)?, |v| v),
+    };
+    Ok(raw.unary(to_micros))
+}
+
 fn bind(array: &ArrayRef, value: &Value) -> Result<Column, Error> {
     let nulls = array.logical_nulls();
     let cells = match value {
@@ -184,30 +210,8 @@ fn bind(array: &ArrayRef, value: &Value) -> Result<Column, Error> {
             _ => Cells::StrView(array.as_string_view().clone()),
         },
         Value::Instant(unit) => Cells::Instant(reinterpret(array)?, *unit),
-        Value::Date => {
-            // Date64 counts milliseconds: floor them to days.
-            let days = match array.data_type() {
-                DataType::Date64 => {
-                    let ms = reinterpret(array)?;
-                    ms.unary(|v: i64| v.div_euclid(86_400_000))
-                }
-                _ => reinterpret(array)?,
-            };
-            Cells::Date(days)
-        }
-        Value::Time => {
-            let (raw, to_micros): (Int64Array, fn(i64) -> i64) = match array.data_type() {
-                DataType::Time32(arrow_schema::TimeUnit::Second) => {
-                    (reinterpret(array)?, |v| v * 1_000_000)
-                }
-                DataType::Time32(_) => (reinterpret(array)?, |v| v * 1000),
-                DataType::Time64(arrow_schema::TimeUnit::Nanosecond) => {
-                    (reinterpret(array)?, |v| v.div_euclid(1000))
-                }
-                _ => (reinterpret(array)?, |v| v),
-            };
-            Cells::Time(raw.unary(to_micros))
-        }
+        Value::Date => Cells::Date(date_days(array)?),
+        Value::Time => Cells::Time(time_micros(array)?),
         Value::Decimal => match array.data_type() {
             DataType::Decimal256(..) | DataType::Decimal128(..) => Cells::Decimal(array.clone()),
             DataType::Decimal32(p, s) | DataType::Decimal64(p, s) => {

@@ -35,6 +35,18 @@ pub struct ChunkOutcome {
     pub sent: Vec<SentRequest>,
 }
 
+impl ChunkOutcome {
+    /// Every record of `pieces` fails with `error`'s reason and outcome.
+    fn fail_all(&mut self, pieces: &[Piece], error: &Error) {
+        let failure = failure_for(error);
+        let failed = pieces.iter().map(|p| RecordFailure {
+            index: p.index,
+            ..failure.clone()
+        });
+        self.failures.extend(failed);
+    }
+}
+
 /// The `job_id` of a 202 answer.
 pub fn job_id(response: &ApiResponse) -> Option<String> {
     let value = response.json().ok()?;
@@ -76,12 +88,7 @@ pub async fn deliver(
             continue;
         }
         if stop.is_cancelled() {
-            let failure = failure_for(&not_started());
-            let unsent = pieces.iter().map(|p| RecordFailure {
-                index: p.index,
-                ..failure.clone()
-            });
-            outcome.failures.extend(unsent);
+            outcome.fail_all(&pieces, &not_started());
             continue;
         }
         let body = assemble(&list_ids, pieces.iter().map(|p| p.json.as_slice()));
@@ -131,15 +138,7 @@ pub async fn deliver(
             Error::Api { status: 413, .. } if pieces.len() > 1 => {
                 split_in_half(&mut queue, pieces);
             }
-            _ => {
-                let failure = failure_for(&error);
-                outcome
-                    .failures
-                    .extend(pieces.iter().map(|p| RecordFailure {
-                        index: p.index,
-                        ..failure.clone()
-                    }));
-            }
+            _ => outcome.fail_all(&pieces, &error),
         }
     }
     outcome
