@@ -13,13 +13,7 @@ cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
 read -r -a versions <<<"${AIRFLOW_VERSIONS:-3.3.2 2.10.5}"
-shopt -s nullglob
-wheels=(dist/segment_sendgrid-*.whl)
-if [ "${#wheels[@]}" -ne 1 ]; then
-    echo "expected one wheel in dist/, found ${#wheels[@]}: run ./scripts/test.sh first" >&2
-    exit 1
-fi
-wheel=${wheels[0]}
+source scripts/built_wheel.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 start=$SECONDS

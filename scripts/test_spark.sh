@@ -23,13 +23,7 @@ if [ "${java_version%%.*}" -lt 17 ] 2>/dev/null; then
     exit 1
 fi
 
-shopt -s nullglob
-wheels=(dist/segment_sendgrid-*.whl)
-if [ "${#wheels[@]}" -ne 1 ]; then
-    echo "expected one wheel in dist/, found ${#wheels[@]}: run ./scripts/test.sh first" >&2
-    exit 1
-fi
-wheel=${wheels[0]}
+source scripts/built_wheel.sh
 
 venv=.venv-spark
 echo "==> installing pyspark==$pyspark with $(basename "$wheel") (Java $java_version)"

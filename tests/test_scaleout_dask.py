@@ -64,6 +64,20 @@ def local_cluster() -> Iterator[Any]:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
+def merged_from_both_workers(parts: list[dict[str, Any]], worker_pids: set[int]) -> dict[str, Any]:
+    """The six partitions' reports merged, once each is shown to come from one of the two
+    worker processes (and both took part)."""
+    assert len(parts) == 6
+    pids = {part.pop("pid") for part in parts}
+    assert pids <= worker_pids
+    assert len(pids) == 2, "both worker processes ran partitions"
+    assert os.getpid() not in pids
+    report = merge_reports(parts)
+    good = CONTACTS - len(BAD)
+    assert (report["total"], report["accepted"], report["partitions"]) == (CONTACTS, good, 6)
+    return report
+
+
 def test_the_client_pickles_by_configuration(fake_sendgrid: FakeSendGrid) -> None:
     client = fake_sendgrid.client(max_retries=2)
     clone = pickle.loads(pickle.dumps(client))
@@ -78,15 +92,8 @@ def test_dask_workers_store_every_contact_exactly_once(fake_sendgrid: FakeSendGr
         bag = db.from_sequence(list(enumerate(events())), npartitions=6)
         parts = bag.map_partitions(upsert_with_pid, client).compute()
         worker_pids = set(dask_client.run(os.getpid).values())
-    assert len(parts) == 6
-    pids = {part.pop("pid") for part in parts}
-    assert pids <= worker_pids
-    assert len(pids) == 2, "both worker processes ran partitions"
-    assert os.getpid() not in pids
-
-    report = merge_reports(parts)
+    report = merged_from_both_workers(parts, worker_pids)
     good = CONTACTS - len(BAD)
-    assert (report["total"], report["accepted"], report["partitions"]) == (CONTACTS, good, 6)
     assert [f["index"] for f in report["failed"]] == sorted(BAD)
     assert all(f["outcome"] == "rejected" for f in report["failed"])
     # One PUT per partition; the two partitions holding a bad address send theirs again
@@ -129,15 +136,8 @@ def test_dask_dataframe_partitions_go_through_the_arrow_path(fake_sendgrid: Fake
         tasks = [dask.delayed(upsert_frame_with_pid)(part, client) for part in ddf.to_delayed()]
         parts = list(dask.compute(*tasks))
         worker_pids = set(dask_client.run(os.getpid).values())
-    assert len(parts) == 6
-    pids = {part.pop("pid") for part in parts}
-    assert pids <= worker_pids
-    assert len(pids) == 2, "both worker processes ran partitions"
-    assert os.getpid() not in pids
-
-    report = merge_reports(parts)
+    report = merged_from_both_workers(parts, worker_pids)
     good = CONTACTS - len(BAD)
-    assert (report["total"], report["accepted"], report["partitions"]) == (CONTACTS, good, 6)
     # The index labels of the bad rows, not their positions in a partition or the frame.
     assert [f["index"] for f in report["failed"]] == [labels[p] for p in sorted(BAD)]
     assert all(f["outcome"] == "rejected" for f in report["failed"])
