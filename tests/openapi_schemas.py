@@ -36,6 +36,9 @@ def patch_defects(node: Any) -> None:
             # §8.4: error `field` is JSON null in real bodies (spec: string / "null").
             if props.get("field", {}).get("type") == "string":
                 props["field"] = {"type": ["string", "null"]}
+            # §8.2: the contacts DELETE 202 declares `job_id` an object; it is the id string.
+            if props.get("job_id", {}).get("type") == "object":
+                props["job_id"] = {"type": "string"}
             # §8.6: template ids are declared 36-char UUIDs; dynamic ids are d- + 32 hex.
             if "generation" in props and props.get("id", {}).get("format") == "uuid":
                 props["id"] = {"type": "string"}

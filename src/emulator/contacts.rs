@@ -106,6 +106,8 @@ pub struct ContactStore {
     /// identifier value → contact index, one map per identifier kind.
     by_identifier: [HashMap<String, usize>; 4],
     by_alternate_email: HashMap<String, usize>,
+    /// contact id → contact index.
+    by_id: HashMap<String, usize>,
     list_counts: HashMap<String, usize>,
     /// Counter behind `Contact::touched`.
     clock: u64,
@@ -141,6 +143,86 @@ impl ContactStore {
     pub fn find_identifier(&self, kind: usize, value: &str) -> Option<&Contact> {
         let index = self.by_identifier.get(kind)?.get(value)?;
         self.contacts.get(*index)
+    }
+
+    pub fn find_id(&self, id: &str) -> Option<&Contact> {
+        self.contacts.get(*self.by_id.get(id)?)
+    }
+
+    /// Takes `list_id` off the contacts `ids` names (those on it); returns
+    /// how many were.
+    pub fn remove_from_list(&mut self, list_id: &str, ids: &[String]) -> usize {
+        let mut removed = 0;
+        for id in ids {
+            let Some(&index) = self.by_id.get(id) else {
+                continue;
+            };
+            let lists = &mut self.contacts[index].list_ids;
+            if let Some(at) = lists.iter().position(|l| l == list_id) {
+                lists.remove(at);
+                removed += 1;
+            }
+        }
+        if let Some(count) = self.list_counts.get_mut(list_id) {
+            *count -= removed;
+        }
+        removed
+    }
+
+    /// Deletes the contacts `ids` names (`None`: all); returns how many
+    /// existed. Unknown ids are skipped, as a repeated delete would find them.
+    pub fn delete(&mut self, ids: Option<&[String]>) -> usize {
+        let Some(ids) = ids else {
+            let count = self.contacts.len();
+            let clock = self.clock;
+            *self = Self::default();
+            self.clock = clock;
+            return count;
+        };
+        ids.iter().filter(|id| self.delete_one(id)).count()
+    }
+
+    fn delete_one(&mut self, id: &str) -> bool {
+        let Some(index) = self.by_id.remove(id) else {
+            return false;
+        };
+        let gone = self.contacts.swap_remove(index);
+        self.unindex(&gone, index);
+        // The last contact moved into `index`: point its entries there.
+        if let Some(moved) = self.contacts.get(index) {
+            let old = self.contacts.len();
+            self.by_id.insert(moved.id.clone(), index);
+            for (kind, value) in moved.identifiers.iter().enumerate() {
+                if let Some(value) = value {
+                    self.by_identifier[kind].insert(value.clone(), index);
+                }
+            }
+            for alternate in moved.alternate_emails() {
+                if self.by_alternate_email.get(&alternate) == Some(&old) {
+                    self.by_alternate_email.insert(alternate, index);
+                }
+            }
+        }
+        true
+    }
+
+    /// Drops the index entries and list counts of `gone`, which was at `index`.
+    fn unindex(&mut self, gone: &Contact, index: usize) {
+        for (kind, value) in gone.identifiers.iter().enumerate() {
+            if let Some(value) = value {
+                self.by_identifier[kind].remove(value);
+            }
+        }
+        for alternate in gone.alternate_emails() {
+            if self.by_alternate_email.get(&alternate) == Some(&index) {
+                self.by_alternate_email.remove(&alternate);
+            }
+        }
+        for list in &gone.list_ids {
+            if let Some(count) = self.list_counts.get_mut(list) {
+                *count -= 1;
+            }
+        }
     }
 
     /// Up to `limit` of the contacts `keep` accepts, most recently written
@@ -189,6 +271,7 @@ impl ContactStore {
                 updated_at: now.to_owned(),
                 touched: 0,
             };
+            self.by_id.insert(contact.id.clone(), self.contacts.len());
             self.contacts.push(contact);
             self.merge(self.contacts.len() - 1, input, list_ids);
             return Ok(true);
@@ -316,6 +399,38 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn deletes_and_list_removals_keep_every_index_in_step() {
+        let mut store = ContactStore::default();
+        let lists = vec!["l1".to_owned()];
+        for (email, external) in [("a@x.io", "1"), ("b@x.io", "2"), ("c@x.io", "3")] {
+            store
+                .upsert(input(Some(email), Some(external), "N"), &lists, "t")
+                .unwrap();
+        }
+        let id = |store: &ContactStore, email: &str| store.find_email(email).unwrap().id.clone();
+        let (a, c) = (id(&store, "a@x.io"), id(&store, "c@x.io"));
+        assert_eq!(store.remove_from_list("l1", &[c.clone(), "nope".into()]), 1);
+        assert_eq!(store.remove_from_list("l1", std::slice::from_ref(&c)), 0);
+        assert_eq!(store.count_in_list("l1"), 2);
+        // Deleting the first moves the last ("c") into its slot.
+        assert_eq!(store.delete(Some(&[a.clone(), "nope".into()])), 1);
+        assert!(store.find_email("a@x.io").is_none() && store.find_id(&a).is_none());
+        assert_eq!(store.find_identifier(2, "3").unwrap().id, c);
+        assert_eq!(
+            store.find_id(&c).unwrap().identifiers[0].as_deref(),
+            Some("c@x.io")
+        );
+        assert_eq!(store.count_in_list("l1"), 1);
+        // A deleted identifier can be upserted again as a new contact.
+        assert_eq!(
+            store.upsert(input(Some("a@x.io"), None, "A"), &[], "t"),
+            Ok(true)
+        );
+        assert_eq!(store.delete(None), 3);
+        assert_eq!((store.all().len(), store.count_in_list("l1")), (0, 0));
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! Import jobs: a PUT contacts request becomes a job that stays `pending`
-//! for `import_delay_ms`, then applies its records and reports counts (and,
-//! when records failed, a link to its errors file), and
-//! `GET /v3/marketing/contacts/imports/{id}`.
+//! Contact jobs: a PUT contacts request (or a DELETE of contacts) becomes a
+//! job that stays `pending` for `import_delay_ms`, then applies its records
+//! and reports counts (and, when records failed, a link to its errors file),
+//! and `GET /v3/marketing/contacts/imports/{id}`, which SendGrid serves for
+//! both kinds (`job_type` `upsert` or `delete`).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,12 +37,23 @@ pub struct ImportJob {
     pub requested: usize,
     pub created: usize,
     pub updated: usize,
+    pub deleted: usize,
     pub errors: Vec<RecordError>,
     pub started_at: String,
     pub finished_at: Option<String>,
     due: Instant,
-    /// The records until the job runs.
-    pending: Option<(Vec<ContactInput>, Vec<String>)>,
+    /// What the job does, until it runs.
+    pending: Option<Work>,
+    job_type: &'static str,
+}
+
+/// What a pending job applies.
+#[derive(Debug)]
+pub enum Work {
+    /// Upserted records, added to these lists.
+    Upsert(Vec<ContactInput>, Vec<String>),
+    /// Contacts deleted by id (`None`: every contact).
+    Delete(Option<Vec<String>>),
 }
 
 impl ImportJob {
@@ -70,12 +82,12 @@ impl ImportJob {
         let mut body = json!({
             "id": self.id,
             "status": self.status(),
-            "job_type": "upsert",
+            "job_type": self.job_type,
             "results": {
                 "requested_count": self.requested,
                 "created_count": self.created,
                 "updated_count": self.updated,
-                "deleted_count": 0,
+                "deleted_count": self.deleted,
                 "errored_count": self.errors.len(),
             },
             "started_at": self.started_at,
@@ -101,10 +113,16 @@ impl ImportJob {
         body
     }
 
-    /// Applies the records to `store`'s contacts (once).
+    /// Applies the job to `store`'s contacts (once).
     fn run(&mut self, contacts: &mut super::contacts::ContactStore) {
-        let Some((inputs, list_ids)) = self.pending.take() else {
-            return;
+        let (inputs, list_ids) = match self.pending.take() {
+            None => return,
+            Some(Work::Delete(ids)) => {
+                self.deleted = contacts.delete(ids.as_deref());
+                self.finished_at = Some(iso_now());
+                return;
+            }
+            Some(Work::Upsert(inputs, list_ids)) => (inputs, list_ids),
         };
         let now = iso_now();
         for (index, input) in inputs.into_iter().enumerate() {
@@ -150,22 +168,29 @@ pub fn settle(store: &mut Store) {
     }
 }
 
-/// Queues a validated upsert and returns its job id. The 202 goes out as
-/// soon as the request is validated (as on SendGrid); a timer task applies
-/// the job after `import_delay_ms`, and readers settle due jobs themselves.
-pub fn submit(em: &Arc<Emulator>, inputs: Vec<ContactInput>, list_ids: Vec<String>) -> String {
+/// Queues a validated upsert or delete and returns its job id. The 202 goes
+/// out as soon as the request is validated (as on SendGrid); a timer task
+/// applies the job after `import_delay_ms`, and readers settle due jobs
+/// themselves. `requested` is the records (or ids) the request named.
+pub fn submit(em: &Arc<Emulator>, work: Work, requested: usize) -> String {
     let id = uuid();
+    let job_type = match work {
+        Work::Upsert(..) => "upsert",
+        Work::Delete(_) => "delete",
+    };
     let mut job = ImportJob {
         id: id.clone(),
         sequence: 0,
-        requested: inputs.len(),
+        requested,
         created: 0,
         updated: 0,
+        deleted: 0,
         errors: Vec::new(),
         started_at: iso_now(),
         finished_at: None,
         due: Instant::now() + em.import_delay,
-        pending: Some((inputs, list_ids)),
+        pending: Some(work),
+        job_type,
     };
     {
         let mut store = em.write();

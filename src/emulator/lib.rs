@@ -14,6 +14,7 @@ mod faults;
 mod fields;
 mod handle;
 mod imports;
+mod list_members;
 mod lists;
 mod lookups;
 mod mail;

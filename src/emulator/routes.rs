@@ -58,6 +58,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
         CONTACTS_BODY_LIMIT,
     ),
     read(Method::GET, "/v3/marketing/contacts"),
+    ep(
+        Method::DELETE,
+        "/v3/marketing/contacts",
+        &["marketing_campaigns.delete"],
+        SMALL_BODY_LIMIT,
+    ),
     read(Method::GET, "/v3/marketing/contacts/count"),
     read(Method::GET, "/v3/marketing/contacts/imports/{id}"),
     read(Method::POST, "/v3/marketing/contacts/search"),
@@ -92,6 +98,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     read(Method::GET, "/v3/marketing/lists/{id}"),
     read(Method::GET, "/v3/marketing/lists/{id}/contacts/count"),
+    ep(
+        Method::DELETE,
+        "/v3/marketing/lists/{id}/contacts",
+        &["marketing_campaigns.update", "marketing_campaigns.delete"],
+        SMALL_BODY_LIMIT,
+    ),
     ep(
         Method::POST,
         "/v3/mail/send",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -21,7 +21,8 @@ use super::pipeline::{pipeline, ConnectionKill};
 use super::routes::ERRORS_FILE_PATTERN;
 use super::state::Emulator;
 use super::{
-    contacts, downloads, fields, imports, lists, lookups, mail, sample, search, templates,
+    contacts, downloads, fields, imports, list_members, lists, lookups, mail, sample, search,
+    templates,
 };
 
 /// How long stop() lets in-flight requests finish before cutting them.
@@ -31,7 +32,9 @@ pub fn router(em: Arc<Emulator>) -> Router {
     Router::new()
         .route(
             "/v3/marketing/contacts",
-            put(contacts::upsert).get(sample::sample),
+            put(contacts::upsert)
+                .get(sample::sample)
+                .delete(list_members::delete_contacts),
         )
         .route("/v3/marketing/contacts/count", get(sample::count))
         .route("/v3/marketing/contacts/imports/{id}", get(imports::status))
@@ -56,6 +59,10 @@ pub fn router(em: Arc<Emulator>) -> Router {
         .route(
             "/v3/marketing/lists/{id}/contacts/count",
             get(lists::list_count),
+        )
+        .route(
+            "/v3/marketing/lists/{id}/contacts",
+            delete(list_members::remove_from_list),
         )
         .route("/v3/mail/send", post(mail::send))
         .route("/v3/templates", get(templates::list))
@@ -175,7 +182,9 @@ mod tests {
             ..ContactInput::default()
         };
         let inputs = vec![record("+14155550100"), record("+14155550101")];
-        let job_id = crate::imports::submit(&em, inputs, Vec::new());
+        let requested = inputs.len();
+        let work = crate::imports::Work::Upsert(inputs, Vec::new());
+        let job_id = crate::imports::submit(&em, work, requested);
         let mut app = router(em.clone());
         for endpoint in ENDPOINTS {
             let id = if endpoint.pattern.contains("imports") {

@@ -33,7 +33,8 @@ pub async fn upsert(State(em): State<Arc<Emulator>>, body: Bytes) -> Response {
     };
     match validated {
         Ok((inputs, list_ids)) => {
-            let job_id = imports::submit(&em, inputs, list_ids);
+            let requested = inputs.len();
+            let job_id = imports::submit(&em, imports::Work::Upsert(inputs, list_ids), requested);
             json_response(StatusCode::ACCEPTED, &json!({ "job_id": job_id }))
         }
         Err(errors) => ApiError::new(StatusCode::BAD_REQUEST, errors).into_response(),
