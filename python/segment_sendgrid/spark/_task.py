@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from segment_sendgrid._native import Client
+from segment_sendgrid._native import BatchReport, Client
 from segment_sendgrid.errors import ConfigError, SendGridError
 from segment_sendgrid.partitions import arrow_stream
 from segment_sendgrid.spark._dead_letters import RowKeeper, write_dead_letters
@@ -33,18 +33,6 @@ from segment_sendgrid.types import BatchReportDict
 __all__ = ["TaskOutcome", "TaskRetryRefused", "run_task"]
 
 logger = logging.getLogger("segment_sendgrid.spark")
-
-_EMPTY: BatchReportDict = {
-    "total": 0,
-    "accepted": 0,
-    "failed": [],
-    "job_ids": [],
-    "message_ids": [],
-    "requests": 0,
-    "retries": 0,
-    "imports": [],
-    "request_bodies": [],
-}
 
 
 class TaskRetryRefused(SendGridError):
@@ -137,7 +125,7 @@ def run_task(options: WriteOptions, job: str, batches: Iterator[Any]) -> TaskOut
     try:
         stream = arrow_stream(rows.keep(batches) if options.failed_path else batches)
         if stream is None:  # an empty partition: nothing to send, no key needed
-            return TaskOutcome(partition, attempt, dict(_EMPTY))  # type: ignore[arg-type]
+            return TaskOutcome(partition, attempt, BatchReport().to_dict())
         client = Client(read_api_key(options), **options.client)
         run = dict(options.run)
         if run.get("dry_run"):
@@ -147,7 +135,13 @@ def run_task(options: WriteOptions, job: str, batches: Iterator[Any]) -> TaskOut
         except BaseException as error:
             partial = getattr(error, "report", None)
             if partial is not None:
-                written = _dead_letters(options, job, partition, attempt, rows, partial.to_dict())
+                try:
+                    written = _dead_letters(
+                        options, job, partition, attempt, rows, partial.to_dict()
+                    )
+                except Exception as failure:  # the run's own error is the one to raise
+                    logger.error("partition %d: dead letters not written: %s", partition, failure)
+                    written = None
                 logger.error(
                     "partition %d attempt %d stopped: %s; %d of %d records accepted%s",
                     partition,
