@@ -70,9 +70,9 @@ for target in "${targets[@]}"; do
         *-linux-musl) compat=musllinux_1_2 ;;
         *) echo "not a Linux target: $target" >&2; exit 2 ;;
     esac
-    echo "==> maturin build --release --zig --target $target --compatibility $compat"
+    echo "==> maturin build --profile dist --zig --target $target --compatibility $compat"
     start=$SECONDS
-    maturin build --release --zig --target "$target" --compatibility "$compat" --out "$out" --quiet
+    maturin build --profile dist --zig --target "$target" --compatibility "$compat" --out "$out" --quiet
     echo "    built in $((SECONDS - start)) s"
 done
 if [ "$sdist" = 1 ]; then
