@@ -73,8 +73,54 @@ pub struct SendGridClient {
     http: reqwest::Client,
     /// Built on first use: for links to other origins (no key).
     anonymous_http: OnceLock<reqwest::Client>,
+    /// The system has no CA certificate: no https:// server can be verified
+    /// (see [`build_http`]).
+    no_system_roots: bool,
     limiter: RateLimiter,
     timing: RetryTiming,
+}
+
+/// Added to the error of an https:// connection when the system has no CA
+/// certificate (a minimal container image without `ca-certificates`).
+const NO_ROOTS_HINT: &str = "this system has no CA certificates, so no https:// server can be \
+     verified: install them (Debian/Ubuntu: apt-get install ca-certificates; Alpine: apk add \
+     ca-certificates; RHEL/Fedora: dnf install ca-certificates) or set SSL_CERT_FILE to a PEM \
+     file of trusted root certificates";
+
+/// Builds an HTTP client that verifies servers against the system's roots
+/// (rustls-platform-verifier: the OS store, `SSL_CERT_FILE`, `SSL_CERT_DIR`).
+/// Where the system has no CA certificate at all that verifier cannot be made
+/// and reqwest refuses to build; the client is then built with no root, so
+/// plain http:// endpoints (the emulator on this machine) still work and
+/// every https:// connection fails, its error saying how to fix it
+/// ([`NO_ROOTS_HINT`]). Returns the client and whether it has no root.
+fn build_http(make: impl Fn() -> reqwest::ClientBuilder) -> Result<(reqwest::Client, bool)> {
+    let cannot = |e: &reqwest::Error| {
+        Error::config(format!("cannot build the HTTP client: {}", error_chain(e)))
+    };
+    match make().build() {
+        Ok(http) => Ok((http, false)),
+        Err(e) if error_chain(&e).contains("No CA certificates were loaded") => {
+            let http = make()
+                .tls_certs_only(Vec::<reqwest::Certificate>::new())
+                .build()
+                .map_err(|e| cannot(&e))?;
+            Ok((http, true))
+        }
+        Err(e) => Err(cannot(&e)),
+    }
+}
+
+/// An error and its causes, outermost first: `a: b: c`.
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    text
 }
 
 /// Most bytes of an API answer that are read: well above SendGrid's largest
@@ -147,20 +193,21 @@ impl SendGridClient {
             Error::config("user_agent contains characters that cannot be sent in an HTTP header")
         })?;
         headers.insert(USER_AGENT, user_agent);
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            // SendGrid's API never redirects; following one would resend
-            // contacts and mail (and turn a POST into a GET) elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, no_system_roots) = build_http(|| {
+            reqwest::Client::builder()
+                .default_headers(headers.clone())
+                // SendGrid's API never redirects; following one would resend
+                // contacts and mail (and turn a POST into a GET) elsewhere.
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(config.timeout)
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                .pool_idle_timeout(Duration::from_secs(60))
+        })?;
         Ok(Self {
             config,
             http,
             anonymous_http: OnceLock::new(),
+            no_system_roots,
             limiter: RateLimiter::default(),
             timing,
         })
@@ -267,13 +314,13 @@ impl SendGridClient {
         if let Some(http) = self.anonymous_http.get() {
             return Ok(http);
         }
-        let http = reqwest::Client::builder()
-            .user_agent(self.config.user_agent.as_str())
-            .timeout(self.config.timeout)
-            .connect_timeout(self.config.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let (http, _) = build_http(|| {
+            reqwest::Client::builder()
+                .user_agent(self.config.user_agent.as_str())
+                .timeout(self.config.timeout)
+                .connect_timeout(self.config.timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+        })?;
         Ok(self.anonymous_http.get_or_init(|| http))
     }
 
@@ -474,7 +521,12 @@ impl SendGridClient {
         } else {
             format!(": {cause}")
         };
-        let message = format!("{method} {shown} {what}{detail}");
+        let hint = if self.no_system_roots && err.is_connect() && shown.starts_with("https:") {
+            format!(" ({NO_ROOTS_HINT})")
+        } else {
+            String::new()
+        };
+        let message = format!("{method} {shown} {what}{detail}{hint}");
         Error::Transport {
             message: self.config.api_key.redact(&message),
             maybe_sent,
