@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release wheel, installs it with the test tools into a fresh
+# Builds the release wheel users get (manylinux2014 x86_64, scripts/build_wheels.sh),
+# installs it with the test tools into a fresh
 # virtual environment, then lints, type-checks and runs pytest against the
 # *installed wheel* (never the source tree), then the Airflow integration in real
 # Airflow installs (scripts/test_airflow.sh) and the Spark integration in a real Spark
@@ -12,11 +13,12 @@ venv=.venv-test
 rm -rf "$venv" dist
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.9,<2"
 
-echo "==> building the release wheel"
-"$venv/bin/maturin" build --release --quiet --out dist
-wheel=$(ls dist/segment_sendgrid-*.whl)
+# The wheel users get from pip on Linux x86_64: manylinux2014 (glibc 2.17), built with zig
+# and the `dist` profile and audited, as scripts/build_wheels.sh builds every release wheel.
+echo "==> building the manylinux2014 x86_64 wheel"
+./scripts/build_wheels.sh --target x86_64-unknown-linux-gnu --no-sdist --out dist
+wheel=$(ls dist/segment_sendgrid-*manylinux*_x86_64.whl)
 "$venv/bin/python" -m pip install --quiet "${wheel}[test]"
 
 echo "==> ruff"

@@ -11,7 +11,7 @@
 mod common;
 
 use common::static_server as server;
-use segment_sendgrid_core::config::{ClientConfig, ClientSettings};
+use segment_sendgrid_core::{ClientConfig, ClientSettings};
 use segment_sendgrid_core::{Error, SendGridClient};
 use tokio::net::TcpListener;
 
