@@ -21,7 +21,14 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["FAILURE_COLUMN", "RowKeeper", "list_files", "remove_files", "write_dead_letters"]
+__all__ = [
+    "FAILURE_COLUMN",
+    "RowKeeper",
+    "filesystem_of",
+    "list_files",
+    "remove_files",
+    "write_dead_letters",
+]
 
 FAILURE_COLUMN = "_sendgrid_failure"
 
@@ -117,7 +124,8 @@ def _failure_column(partition: int, failures: Sequence[Any]) -> Any:
     )
 
 
-def _filesystem(base: str) -> tuple[Any, str]:
+def filesystem_of(base: str) -> tuple[Any, str]:
+    """The ``pyarrow.fs`` filesystem of a path or URI, and the path within it."""
     from pyarrow import fs
 
     if "://" not in base:
@@ -137,7 +145,7 @@ def write_dead_letters(
     if FAILURE_COLUMN in table.column_names:  # a rerun of dead letters: the new reason wins
         table = table.drop_columns([FAILURE_COLUMN])
     table = table.append_column(FAILURE_COLUMN, _failure_column(partition, failures))
-    filesystem, folder = _filesystem(base)
+    filesystem, folder = filesystem_of(base)
     filesystem.create_dir(folder, recursive=True)
     final = f"{folder.rstrip('/')}/{name}"
     partial = f"{final}.partial"
@@ -150,7 +158,7 @@ def list_files(base: str, prefix: str) -> list[str]:
     """The files directly under ``base`` whose names start with ``prefix``."""
     from pyarrow import fs
 
-    filesystem, folder = _filesystem(base)
+    filesystem, folder = filesystem_of(base)
     try:
         infos = filesystem.get_file_info(fs.FileSelector(folder, allow_not_found=True))
     except OSError:
@@ -164,5 +172,5 @@ def list_files(base: str, prefix: str) -> list[str]:
 
 def remove_files(paths: Iterable[str]) -> None:
     for path in paths:
-        filesystem, local = _filesystem(path)
+        filesystem, local = filesystem_of(path)
         filesystem.delete_file(local)

@@ -21,7 +21,7 @@ from typing import Any
 
 from segment_sendgrid._native import BatchReport
 from segment_sendgrid.partitions import merge_reports, report_from_dict
-from segment_sendgrid.spark._dead_letters import list_files, remove_files
+from segment_sendgrid.spark._dead_letters import filesystem_of, list_files, remove_files
 
 __all__ = ["finish", "read_report", "summarize"]
 
@@ -76,13 +76,8 @@ def finish(summary: dict[str, Any], failed_path: str | None, summary_path: str |
 
 
 def _write_json(path: str, summary: dict[str, Any]) -> None:
-    from pyarrow import fs
-
     text = json.dumps(summary, indent=1).encode()
-    if "://" in path:
-        filesystem, local = fs.FileSystem.from_uri(path)
-    else:
-        filesystem, local = fs.LocalFileSystem(), path
+    filesystem, local = filesystem_of(path)
     parent = local.rsplit("/", 1)[0]
     if parent:
         filesystem.create_dir(parent, recursive=True)
