@@ -14,6 +14,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigError",
     "ForbiddenError",
+    "LimitExceededError",
     "MappingError",
     "PayloadTooLargeError",
     "PayloadValidationError",
@@ -48,6 +49,23 @@ class PayloadValidationError(SendGridError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, {"field": self.field}))
+
+
+class LimitExceededError(SendGridError, ValueError):
+    """A guarded run would change more than its limit allows; nothing was changed.
+
+    ``count`` is how many members would have been removed (``sync_list``'s
+    ``max_removals``) or contacts deleted (``delete_contacts``'s
+    ``max_deletes``), ``limit`` the limit given.
+    """
+
+    def __init__(self, message: str, *, count: int, limit: int) -> None:
+        super().__init__(message)
+        self.count = count
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, {"count": self.count, "limit": self.limit}))
 
 
 class TransportError(SendGridError):

@@ -29,6 +29,15 @@ pub enum Error {
         field: Option<String>,
     },
 
+    /// A guarded run would change more than its limit allows (`max_removals`,
+    /// `max_deletes`); nothing was changed.
+    #[error("{message}")]
+    Limit {
+        message: String,
+        count: u64,
+        limit: u64,
+    },
+
     /// No HTTP answer was received. `maybe_sent` is false only when the
     /// request provably never left (connection refused, DNS, TLS handshake).
     #[error("{message}")]

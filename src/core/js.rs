@@ -126,6 +126,23 @@ pub(crate) fn scalar_to_string(value: &Value) -> Option<String> {
     }
 }
 
+/// `String(value)` for any value: objects print as `[object Object]`, arrays
+/// as their items joined by `,` (`null` items empty), as JS does.
+pub(crate) fn string_of(value: &Value) -> String {
+    match value {
+        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Null => String::new(),
+                other => string_of(other),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        scalar => scalar_to_string(scalar).unwrap_or_default(),
+    }
+}
+
 /// `String.prototype.trim()`: JS WhiteSpace and LineTerminator characters,
 /// which differ from Rust's `char::is_whitespace` (U+FEFF yes, U+0085 no).
 pub(crate) fn js_trim(s: &str) -> &str {

@@ -70,6 +70,11 @@ pub use actions::upsert::{
     ChunkLimits, ContactsApi, PollTiming, UpsertOptions, UpsertPayload, UpsertResult,
 };
 
+// Sync List (SendGrid Lists) and Delete Contacts.
+pub use actions::lists::{
+    delete_options, DeleteOptions, ListTarget, ListsApi, SyncArgs, SyncMode, SyncOptions,
+};
+
 // Send Email with Dynamic Template.
 pub use actions::send::mail::{DOMAIN_MESSAGE, GROUP_ID_MESSAGE};
 pub use actions::send::{MailApi, SendOptions, SendResult};

@@ -104,8 +104,16 @@ pub struct BatchReport {
     /// Upserts with `wait=True`: the final state of each import job.
     pub imports: Vec<ImportJob>,
     /// Dry runs: the exact body of every request that would have been sent,
-    /// in the order it would have been sent. Empty otherwise.
+    /// in the order it would have been sent (a `DELETE`, which has no body,
+    /// as its request line). Empty otherwise.
     pub request_bodies: Vec<String>,
+    /// Sync List: list members removed (a dry run: that would be removed),
+    /// and members a removal request failed for (not input records: a
+    /// mirror removes members the input does not hold).
+    pub removed: u64,
+    pub not_removed: u64,
+    /// Delete Contacts: contacts deleted (a dry run: that would be).
+    pub deleted: u64,
 }
 
 impl BatchReport {

@@ -19,6 +19,7 @@ fn class_for(error: &Error) -> &'static str {
         Error::Config(_) => "ConfigError",
         Error::Mapping(_) => "MappingError",
         Error::PayloadValidation { .. } => "PayloadValidationError",
+        Error::Limit { .. } => "LimitExceededError",
         Error::Transport { .. } => "TransportError",
         Error::Api { status, .. } => match status {
             401 => "AuthenticationError",
@@ -41,6 +42,10 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
         Error::Config(_) | Error::Mapping(_) => {}
         Error::PayloadValidation { field, .. } => kwargs.set_item("field", field)?,
         Error::Transport { maybe_sent, .. } => kwargs.set_item("maybe_sent", maybe_sent)?,
+        Error::Limit { count, limit, .. } => {
+            kwargs.set_item("count", count)?;
+            kwargs.set_item("limit", limit)?;
+        }
         Error::Api {
             status,
             errors,

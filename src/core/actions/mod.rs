@@ -5,6 +5,7 @@ pub mod accounting;
 pub mod body_sink;
 pub mod call_args;
 pub mod input;
+pub mod lists;
 pub mod records;
 pub mod send;
 pub mod upsert;

@@ -48,18 +48,48 @@ const SEND_EMAIL_FIELDS: [&str; 14] = [
     "group_id",
 ];
 
+/// Sync List (Segment's `syncAudience`) fields in definition order.
+const SYNC_LIST_FIELDS: [&str; 11] = [
+    "segment_computation_action",
+    "external_audience_id",
+    "segment_audience_key",
+    "traits_or_props",
+    "identifiers",
+    "user_attributes",
+    "custom_text_fields",
+    "custom_number_fields",
+    "custom_date_fields",
+    "enable_batching",
+    "batch_size",
+];
+
+/// Sync List user attributes whose default is `@if exists $.traits.X then
+/// $.traits.X else $.properties.X`: (attribute, X).
+const SYNC_LIST_ATTRIBUTES: [(&str, &str); 9] = [
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("phone_number", "phone"),
+    ("address_line_1", "street"),
+    ("address_line_2", "address_line_2"),
+    ("city", "city"),
+    ("state_province_region", "state"),
+    ("country", "country"),
+    ("postal_code", "postal_code"),
+];
+
 /// Upsert Contact fields after the defaulted ones, in definition order.
 const UPSERT_CONTACT_LAST_FIELDS: [&str; 1] = ["customFields"];
 
 /// Action names accepted by [`default_mapping`], with Segment's own names.
-const ACTIONS: &str =
-    "upsert_contact (updateUserProfile), send_dynamic_template (sendEmail, send_email)";
+const ACTIONS: &str = "upsert_contact (updateUserProfile), send_dynamic_template (sendEmail, \
+                       send_email), sync_list (syncAudience; also delete_contacts)";
 
 /// Segment's canonical name of an action.
 fn canonical(action: &str) -> Result<&'static str> {
     match action {
         "upsert_contact" | "updateUserProfile" => Ok("upsert_contact"),
         "send_dynamic_template" | "send_email" | "sendEmail" => Ok("send_dynamic_template"),
+        "sync_list" | "syncAudience" | "delete_contacts" => Ok("sync_list"),
         other => Err(Error::Config(format!(
             "unknown action {other:?}; the actions with default mappings are {ACTIONS}"
         ))),
@@ -71,7 +101,40 @@ fn canonical(action: &str) -> Result<&'static str> {
 pub fn default_mapping(action: &str) -> Result<Value> {
     Ok(match canonical(action)? {
         "upsert_contact" => upsert_contact(),
+        "sync_list" => sync_list(),
         _ => send_email(),
+    })
+}
+
+/// `a` from `$.traits.a`, else from `$.properties.a`.
+fn trait_or_property(source: &str) -> Value {
+    let from_traits = json!({ "@path": format!("$.traits.{source}") });
+    let from_properties = json!({ "@path": format!("$.properties.{source}") });
+    json!({ "@if": { "exists": from_traits, "then": from_traits, "else": from_properties } })
+}
+
+/// Segment's `syncAudience` defaults (SendGrid Lists (Actions)), used by
+/// `sync_list` and, for its identifiers, `delete_contacts`.
+fn sync_list() -> Value {
+    let attributes: Map<String, Value> = SYNC_LIST_ATTRIBUTES
+        .iter()
+        .map(|(field, source)| ((*field).to_owned(), trait_or_property(source)))
+        .collect();
+    json!({
+        "segment_computation_action": { "@path": "$.context.personas.computation_class" },
+        "external_audience_id": { "@path": "$.context.personas.external_audience_id" },
+        "segment_audience_key": { "@path": "$.context.personas.computation_key" },
+        "traits_or_props": {
+            "@if": { "exists": { "@path": "$.properties" }, "then": { "@path": "$.properties" }, "else": { "@path": "$.traits" } }
+        },
+        "identifiers": {
+            "email": {
+                "@if": { "exists": { "@path": "$.traits.email" }, "then": { "@path": "$.traits.email" }, "else": { "@path": "$.context.traits.email" } }
+            }
+        },
+        "user_attributes": attributes,
+        "enable_batching": true,
+        "batch_size": 100
     })
 }
 
@@ -79,12 +142,7 @@ fn upsert_contact() -> Value {
     let mut fields = Map::new();
     fields.insert("enable_batching".into(), Value::Bool(true));
     for (field, source) in TRAIT_OR_PROPERTY_FIELDS {
-        let from_traits = json!({ "@path": format!("$.traits.{source}") });
-        let from_properties = json!({ "@path": format!("$.properties.{source}") });
-        fields.insert(
-            field.into(),
-            json!({ "@if": { "exists": from_traits, "then": from_traits, "else": from_properties } }),
-        );
+        fields.insert(field.into(), trait_or_property(source));
     }
     fields.insert("anonymous_id".into(), json!({ "@path": "$.anonymousId" }));
     Value::Object(fields)
@@ -107,6 +165,7 @@ fn field_order(action: &str) -> Result<Vec<&'static str>> {
             .chain(["anonymous_id"])
             .chain(UPSERT_CONTACT_LAST_FIELDS)
             .collect(),
+        "sync_list" => SYNC_LIST_FIELDS.to_vec(),
         _ => SEND_EMAIL_FIELDS.to_vec(),
     })
 }
@@ -159,6 +218,10 @@ mod tests {
             "{err}"
         );
         let no_defaults = effective_mapping("upsert_contact", &json!({"x": 1}), false).unwrap();
+        assert_eq!(
+            default_mapping("syncAudience").unwrap(),
+            default_mapping("sync_list").unwrap()
+        );
         assert_eq!(no_defaults, json!({"x": 1}));
     }
 }

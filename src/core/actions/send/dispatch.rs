@@ -164,7 +164,7 @@ pub fn failure_for(index: usize, error: &Error) -> RecordFailure {
         } => (Outcome::Unknown, true),
         Error::Transport { .. } => (Outcome::NotSent, true),
         Error::PayloadValidation { .. } | Error::Mapping(_) => (Outcome::Invalid, false),
-        Error::Config(_) => (Outcome::NotSent, false),
+        Error::Config(_) | Error::Limit { .. } => (Outcome::NotSent, false),
     };
     let field = match error {
         Error::PayloadValidation { field, .. } => field.clone(),

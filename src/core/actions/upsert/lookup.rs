@@ -24,6 +24,9 @@ pub struct FoundContact {
     /// In [`IDENTIFIER_FIELDS`] order.
     pub identifiers: [Option<String>; 4],
     pub updated_at: Option<String>,
+    /// The contact's id and lists (what removing it from a list needs).
+    pub id: Option<String>,
+    pub list_ids: Option<Vec<String>>,
 }
 
 impl FoundContact {
@@ -38,6 +41,15 @@ impl FoundContact {
         Self {
             identifiers: IDENTIFIER_FIELDS.map(text),
             updated_at: text("updated_at"),
+            id: text("id"),
+            list_ids: contact
+                .get("list_ids")
+                .and_then(Value::as_array)
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| id.as_str().map(str::to_owned))
+                        .collect()
+                }),
         }
     }
 }
@@ -148,8 +160,10 @@ mod tests {
     fn reads_the_identifiers_and_update_time_of_a_contact() {
         let found = FoundContact::from_json(&json!({
             "id": "c1", "email": "a@x.io", "phone_number_id": "", "external_id": "e1",
-            "updated_at": "2026-01-02T03:04:05Z", "first_name": "A"
+            "updated_at": "2026-01-02T03:04:05Z", "first_name": "A", "list_ids": ["l1"]
         }));
+        assert_eq!(found.id.as_deref(), Some("c1"));
+        assert_eq!(found.list_ids, Some(vec!["l1".to_owned()]));
         assert_eq!(
             found.identifiers,
             [Some("a@x.io".into()), None, Some("e1".into()), None]

@@ -22,7 +22,7 @@ mod flat_layout;
 pub mod flat_table;
 pub(crate) mod imports;
 pub(crate) mod isolate;
-mod lookup;
+pub(crate) mod lookup;
 pub mod payload;
 mod run;
 pub(crate) mod sent;

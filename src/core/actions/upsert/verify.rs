@@ -207,6 +207,8 @@ mod tests {
         FoundContact {
             identifiers: [Some(email.into()), None, external.map(Into::into), None],
             updated_at: Some(updated_at.into()),
+            id: None,
+            list_ids: None,
         }
     }
 

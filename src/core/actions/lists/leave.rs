@@ -1,0 +1,195 @@
+//! Members leaving a list, as they stream: [`LEAVERS_PER_ROUND`] records
+//! at a time, their contacts are looked up by identifier
+//! (`search/emails`, `search/identifiers/{type}`: 100 values a request, no
+//! query text to escape, unlike Segment's SGQL `IN ('…')`), and those that
+//! are members leave through `DELETE /v3/marketing/lists/{id}/contacts`.
+//! Unlike Segment, a leaving member is not upserted first, so a removal
+//! never creates a contact (deviation D16).
+//!
+//! A record is accepted when every contact it names has left (or none is a
+//! member: nothing to do); it fails with the lookup's or the DELETE's error
+//! otherwise.
+
+use std::collections::{HashMap, HashSet};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::identity::Identifiers;
+use super::removal::{delete_all, Deletion};
+use super::settled::Settled;
+use crate::actions::upsert::lookup::{find_contacts, Lookup, SEARCH_BATCH};
+use crate::client::SendGridClient;
+use crate::error::Error;
+
+/// Records looked up and removed together.
+pub const LEAVERS_PER_ROUND: usize = 500;
+
+/// One record whose contact leaves a list.
+#[derive(Debug)]
+pub struct Leaver {
+    pub index: usize,
+    /// `None`: the run's list does not exist yet (a dry run that would create it).
+    pub list_id: Option<String>,
+    pub identifiers: Identifiers,
+}
+
+/// How leavers are handled.
+#[derive(Debug, Clone)]
+pub struct LeaveSettings {
+    pub concurrency: usize,
+    pub dry_run: bool,
+    pub stop: CancellationToken,
+}
+
+/// Takes leavers until the channel closes; settles each one.
+pub async fn leave_all(
+    client: &SendGridClient,
+    mut leavers: mpsc::Receiver<Leaver>,
+    settings: LeaveSettings,
+) -> Settled {
+    let mut settled = Settled::default();
+    let mut round = Vec::with_capacity(LEAVERS_PER_ROUND);
+    while let Some(leaver) = leavers.recv().await {
+        round.push(leaver);
+        if round.len() >= LEAVERS_PER_ROUND {
+            leave_round(client, std::mem::take(&mut round), &settings, &mut settled).await;
+        }
+    }
+    leave_round(client, round, &settings, &mut settled).await;
+    settled
+}
+
+async fn leave_round(
+    client: &SendGridClient,
+    round: Vec<Leaver>,
+    settings: &LeaveSettings,
+    settled: &mut Settled,
+) {
+    if round.is_empty() {
+        return;
+    }
+    if settled.fatal.is_some() || settings.stop.is_cancelled() {
+        round.iter().for_each(|l| settled.fail_unsent(l.index));
+        return;
+    }
+    let found = match look_up(client, &round, settings.concurrency, settled).await {
+        Ok(found) => found,
+        Err(fatal) => {
+            settled.fatal = Some(fatal);
+            round.iter().for_each(|l| settled.fail_unsent(l.index));
+            return;
+        }
+    };
+    // Each record's contacts that are members of its list, or its lookup error.
+    let mut targets: Vec<Result<Vec<String>, Error>> = Vec::with_capacity(round.len());
+    let mut per_list: HashMap<String, Vec<String>> = HashMap::new();
+    for leaver in &round {
+        let ids = member_ids(leaver, &found);
+        if let (Ok(ids), Some(list)) = (&ids, &leaver.list_id) {
+            per_list
+                .entry(list.clone())
+                .or_default()
+                .extend(ids.iter().cloned());
+        }
+        targets.push(ids);
+    }
+    let mut outcome: HashMap<(String, String), Result<(), Error>> = HashMap::new();
+    let mut dry_lines = Vec::new();
+    for (list, ids) in per_list {
+        let unique: Vec<String> = ids
+            .into_iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let lines = settings.dry_run.then_some(&mut dry_lines);
+        for deleted in delete_all(
+            client,
+            &Deletion::from_list(&list),
+            unique,
+            settings.concurrency,
+            lines,
+        )
+        .await
+        {
+            if deleted.sent {
+                settled.count_request(deleted.retries);
+            }
+            match &deleted.result {
+                Ok(_) => settled.removed += deleted.ids.len() as u64,
+                Err(e) if e.is_whole_run() => settled.fatal = Some(e.clone()),
+                Err(_) => {}
+            }
+            for id in deleted.ids {
+                outcome.insert((list.clone(), id), deleted.result.clone().map(|_| ()));
+            }
+        }
+    }
+    settled.request_lines.extend(dry_lines);
+    for (leaver, ids) in round.iter().zip(targets) {
+        let list = leaver.list_id.clone().unwrap_or_default();
+        let failure = match ids {
+            Err(error) => Some(error),
+            Ok(ids) => ids
+                .into_iter()
+                .find_map(|id| outcome.get(&(list.clone(), id))?.clone().err()),
+        };
+        match failure {
+            Some(error) => settled.fail(leaver.index, error),
+            None => settled.accepted.push(leaver.index),
+        }
+    }
+}
+
+/// Looks every identifier of the round up, by kind. `Err`: a whole-run error.
+async fn look_up(
+    client: &SendGridClient,
+    round: &[Leaver],
+    concurrency: usize,
+    settled: &mut Settled,
+) -> Result<Vec<HashMap<String, Lookup>>, Error> {
+    let mut found = Vec::with_capacity(4);
+    for kind in 0..4 {
+        let values: HashSet<String> = round
+            .iter()
+            .filter_map(|l| l.identifiers.0[kind].clone())
+            .collect();
+        let values: Vec<String> = values.into_iter().collect();
+        settled.requests += values.len().div_ceil(SEARCH_BATCH) as u64;
+        let answers = if values.is_empty() {
+            HashMap::new()
+        } else {
+            find_contacts(client, kind, values, concurrency).await?
+        };
+        found.push(answers);
+    }
+    Ok(found)
+}
+
+/// The ids of the contacts `leaver` names that are members of its list
+/// (a contact answered without `list_ids` is taken as one), or the error
+/// of a lookup that failed.
+fn member_ids(leaver: &Leaver, found: &[HashMap<String, Lookup>]) -> Result<Vec<String>, Error> {
+    let Some(list) = &leaver.list_id else {
+        return Ok(Vec::new());
+    };
+    let mut ids = Vec::new();
+    for (kind, value) in leaver.identifiers.keys() {
+        match found[kind].get(&value) {
+            Some(Lookup::Found(contact)) => {
+                let member = contact
+                    .list_ids
+                    .as_ref()
+                    .is_none_or(|lists| lists.contains(list));
+                if let (true, Some(id)) = (member, &contact.id) {
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+            Some(Lookup::Failed(error)) => return Err(error.clone()),
+            Some(Lookup::Missing) | None => {}
+        }
+    }
+    Ok(ids)
+}
