@@ -21,6 +21,7 @@ from segment_sendgrid.types import (
     ImportJobDict,
     Outcome,
     RecordFailureDict,
+    SyncMode,
 )
 
 __all__ = [
@@ -309,6 +310,112 @@ class Client:
             Exception: An exception raised by the ``events`` iterable is re-raised, with
                 ``.report`` attached, once the records read before it are settled.
         """
+    def sync_list(
+        self,
+        events: Events,
+        *,
+        list_id: str | None = None,
+        list_name: str | None = None,
+        create_list: bool = True,
+        mode: SyncMode = "add",
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        max_removals: int | None = None,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+        dry_run: bool = False,
+    ) -> BatchReport:
+        """Adds, removes or mirrors the members of a Marketing Campaigns list (Segment's
+        *SendGrid Lists (Actions)*).
+
+        Records are mapped with Segment's ``syncAudience`` fields (``identifiers``,
+        ``user_attributes``, ``custom_text_fields``, ``custom_number_fields``,
+        ``custom_date_fields``, ``external_audience_id``, ``segment_audience_key``,
+        ``traits_or_props``) and checked as Segment checks them. Joining members are
+        upserted into the list (as :meth:`upsert_contacts` does, its limits and
+        ``wait``); leaving members are looked up by identifier and removed from the list
+        (``DELETE /v3/marketing/lists/{id}/contacts``, 100 ids per request): their
+        contacts stay.
+
+        Arguments:
+            events: As in :meth:`upsert_contacts` (streamed, except for ``mirror``, which
+                reads the whole input before its first change and keeps it on disk past
+                64 MB).
+            list_id: The list. Or ``list_name``; or neither: each event names its list
+                (``context.personas.external_audience_id``), as Segment's do.
+            list_name: A list found by exact name (every page is read), created when
+                missing unless ``create_list=False``.
+            create_list: See ``list_name``.
+            mode: ``"add"``: every record joins. ``"remove"``: every record leaves.
+                ``"mirror"``: the list ends up holding exactly the records; members that
+                no record names (by any identifier) leave. ``"segment"``: each record says,
+                as Segment's audience events do (it joins when
+                ``traits_or_props[segment_audience_key]`` is ``True``).
+            mapping: A Segment mapping over the default one (``use_default_mapping``).
+            use_default_mapping: Apply ``mapping`` over Segment's ``syncAudience``
+                defaults (email from ``traits.email``, names and address from traits or
+                properties, the audience fields from ``context.personas``).
+            max_removals: Required for ``mirror``: the most members it may remove. A
+                mirror that would remove more raises :class:`LimitExceededError` before
+                any request that changes anything.
+            wait: Follow the joining members' import jobs (as in :meth:`upsert_contacts`).
+            wait_timeout: Seconds to follow import jobs and, for ``mirror``, to wait for
+                the list's export.
+            dry_run: Read, look up and plan, change nothing: ``request_bodies`` holds the
+                upsert bodies and the DELETE request lines, ``removed`` what would leave.
+
+        Returns:
+            The per-record report; ``removed`` counts members removed (``not_removed``
+            those a mirror's removal request failed for: they are not input records).
+
+        Raises:
+            LimitExceededError: ``mirror`` over ``max_removals``; nothing was changed.
+            ConfigError: A bad argument (before anything is read), or ``list_name`` not
+                found with ``create_list=False``.
+            AuthenticationError, ForbiddenError, SendGridError: A problem of the whole
+                run, with the partial report as ``.report``.
+            MappingError, TypeError: As for :meth:`upsert_contacts`.
+        """
+    def delete_contacts(
+        self,
+        events: Events,
+        *,
+        max_deletes: int,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+        dry_run: bool = False,
+    ) -> BatchReport:
+        """Deletes the contacts the events name (``DELETE /v3/marketing/contacts``).
+
+        Records are mapped as for :meth:`sync_list` (only ``identifiers`` matter); every
+        contact any identifier of a record finds is deleted. The whole input is read and
+        looked up first: more than ``max_deletes`` contacts raises
+        :class:`LimitExceededError` having deleted nothing. A record whose identifiers
+        find no contact is accepted (nothing to delete).
+
+        Arguments:
+            events: As in :meth:`upsert_contacts`.
+            max_deletes: The most contacts the call may delete.
+            mapping: As in :meth:`sync_list`.
+            use_default_mapping: As in :meth:`sync_list`.
+            wait: Follow the deletion jobs (``GET /v3/marketing/contacts/imports/{id}``,
+                in ``BatchReport.imports``); records of a job that did not complete fail.
+            wait_timeout: Seconds to follow the jobs.
+            dry_run: Look up and plan; ``request_bodies`` holds the DELETE request lines,
+                ``deleted`` what would be deleted.
+
+        Returns:
+            The per-record report; ``job_ids`` the deletion jobs, ``deleted`` the
+            contacts deleted.
+
+        Raises:
+            LimitExceededError: Over ``max_deletes``; nothing was deleted.
+            AuthenticationError, ForbiddenError, SendGridError: A problem of the whole
+                run, with the partial report as ``.report``.
+            MappingError, ConfigError, TypeError: As for :meth:`upsert_contacts`.
+        """
     def template_variables(self, template_id: str) -> list[str]:
         """The variables the active version of a dynamic template uses.
 
@@ -473,6 +580,48 @@ class AsyncClient:
             MappingError, TypeError: At the call, as for
                 :meth:`Client.send_dynamic_templates`.
         """
+    async def sync_list(
+        self,
+        events: Events,
+        *,
+        list_id: str | None = None,
+        list_name: str | None = None,
+        create_list: bool = True,
+        mode: SyncMode = "add",
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        max_removals: int | None = None,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+        dry_run: bool = False,
+    ) -> BatchReport:
+        """Awaitable :meth:`Client.sync_list`, with the same arguments; ``events`` are read
+        when the method is called.
+
+        Raises:
+            LimitExceededError, AuthenticationError, ForbiddenError, SendGridError: When
+                awaited, as for :meth:`Client.sync_list`.
+            MappingError, ConfigError, TypeError: At the call.
+        """
+    async def delete_contacts(
+        self,
+        events: Events,
+        *,
+        max_deletes: int,
+        mapping: Mapping_[str, Any] | Mapping | None = None,
+        use_default_mapping: bool = True,
+        wait: bool = False,
+        wait_timeout: float = 600.0,
+        dry_run: bool = False,
+    ) -> BatchReport:
+        """Awaitable :meth:`Client.delete_contacts`, with the same arguments; ``events``
+        are read when the method is called.
+
+        Raises:
+            LimitExceededError, AuthenticationError, ForbiddenError, SendGridError: When
+                awaited, as for :meth:`Client.delete_contacts`.
+            MappingError, ConfigError, TypeError: At the call.
+        """
     async def template_variables(self, template_id: str) -> list[str]:
         """Awaitable :meth:`Client.template_variables`.
 
@@ -623,7 +772,16 @@ class BatchReport:
     @property
     def request_bodies(self) -> list[str]:
         """``dry_run=True``: the exact body of each request that would have been sent, in
-        order; else empty."""
+        order (a ``DELETE``, which has no body, as its request line); else empty."""
+    @property
+    def removed(self) -> int:
+        """``sync_list``: members removed from the list (a dry run: that would be)."""
+    @property
+    def not_removed(self) -> int:
+        """``sync_list`` mirror: members a removal request failed for (not input records)."""
+    @property
+    def deleted(self) -> int:
+        """``delete_contacts``: contacts deleted (a dry run: that would be)."""
     def __new__(
         cls,
         total: int = 0,
@@ -635,6 +793,9 @@ class BatchReport:
         retries: int = 0,
         imports: list[ImportJob] = ...,
         request_bodies: list[str] = ...,
+        removed: int = 0,
+        not_removed: int = 0,
+        deleted: int = 0,
     ) -> BatchReport:
         """Builds a report (the library builds them; this is for tests and unpickling).
 
@@ -756,9 +917,10 @@ def default_mapping(action: ActionName | str) -> dict[str, Any]:
     """Segment's default mapping of an action (a fresh copy).
 
     Arguments:
-        action: ``"upsert_contact"`` or ``"send_dynamic_template"``; Segment's keys of the
-            same actions (``"updateUserProfile"``, ``"sendEmail"``, ``"send_email"``) are
-            accepted too. These are the values of ``ActionName``; the annotation also
+        action: ``"upsert_contact"``, ``"send_dynamic_template"`` or ``"sync_list"`` (also
+            ``"delete_contacts"``: the same fields); Segment's keys of the same actions
+            (``"updateUserProfile"``, ``"sendEmail"``, ``"send_email"``, ``"syncAudience"``)
+            are accepted too. These are the values of ``ActionName``; the annotation also
             admits any ``str`` (checked at run time) so a name read from a file or a
             command line needs no cast.
 

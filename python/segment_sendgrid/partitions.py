@@ -39,7 +39,7 @@ __all__ = [
     "upsert_partition",
 ]
 
-_SUMMED = ("total", "accepted", "requests", "retries")
+_SUMMED = ("total", "accepted", "requests", "retries", "removed", "not_removed", "deleted")
 _CONCATENATED = ("job_ids", "message_ids", "imports")
 
 
@@ -160,4 +160,7 @@ def report_from_dict(report: Mapping[str, Any]) -> BatchReport:
         retries=int(report.get("retries") or 0),
         imports=imports,
         request_bodies=list(report.get("request_bodies") or []),
+        removed=int(report.get("removed") or 0),
+        not_removed=int(report.get("not_removed") or 0),
+        deleted=int(report.get("deleted") or 0),
     )

@@ -30,6 +30,7 @@ __all__ = [
     "ImportJobDict",
     "Outcome",
     "RecordFailureDict",
+    "SyncMode",
     "Table",
 ]
 
@@ -73,16 +74,25 @@ Events: TypeAlias = Iterable[Event] | Table
 #:   failing).
 Outcome: TypeAlias = Literal["invalid", "rejected", "not_sent", "unknown"]
 
-#: An action with a default mapping (``default_mapping``): ``"upsert_contact"`` or
-#: ``"send_dynamic_template"``, or Segment's own keys of the same actions
-#: (``"updateUserProfile"``; ``"sendEmail"`` / ``"send_email"``).
+#: An action with a default mapping (``default_mapping``): ``"upsert_contact"``,
+#: ``"send_dynamic_template"`` or ``"sync_list"`` (also ``delete_contacts``'), or
+#: Segment's own keys of the same actions (``"updateUserProfile"``; ``"sendEmail"`` /
+#: ``"send_email"``; ``"syncAudience"``).
 ActionName: TypeAlias = Literal[
     "upsert_contact",
     "send_dynamic_template",
+    "sync_list",
+    "delete_contacts",
     "updateUserProfile",
     "sendEmail",
     "send_email",
+    "syncAudience",
 ]
+
+#: What ``sync_list`` does with its records: every record joins (``"add"``) or leaves
+#: (``"remove"``) the list; the list ends up holding exactly the records (``"mirror"``);
+#: or each record says, as Segment's audience events do (``"segment"``).
+SyncMode: TypeAlias = Literal["add", "remove", "mirror", "segment"]
 
 
 class RecordFailureDict(TypedDict):
@@ -120,3 +130,6 @@ class BatchReportDict(TypedDict):
     retries: int
     imports: list[ImportJobDict]
     request_bodies: list[str]
+    removed: int
+    not_removed: int
+    deleted: int

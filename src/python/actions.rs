@@ -28,16 +28,20 @@ use crate::mapping_cache::{self, Purpose};
 pub enum Action {
     UpsertContact,
     SendDynamicTemplate,
+    /// Sync List and Delete Contacts (Segment's `syncAudience` fields).
+    SyncList,
 }
 
 static DEFAULT_UPSERT: OnceLock<Arc<CompiledMapping>> = OnceLock::new();
 static DEFAULT_SEND: OnceLock<Arc<CompiledMapping>> = OnceLock::new();
+static DEFAULT_SYNC: OnceLock<Arc<CompiledMapping>> = OnceLock::new();
 
 impl Action {
     fn name(self) -> &'static str {
         match self {
             Self::UpsertContact => "upsert_contact",
             Self::SendDynamicTemplate => "send_dynamic_template",
+            Self::SyncList => "sync_list",
         }
     }
 
@@ -45,6 +49,7 @@ impl Action {
         match self {
             Self::UpsertContact => &DEFAULT_UPSERT,
             Self::SendDynamicTemplate => &DEFAULT_SEND,
+            Self::SyncList => &DEFAULT_SYNC,
         }
     }
 
@@ -91,6 +96,7 @@ impl Action {
         let action = match self {
             Self::UpsertContact => 1,
             Self::SendDynamicTemplate => 3,
+            Self::SyncList => 5,
         };
         action + Purpose::from(!use_default)
     }

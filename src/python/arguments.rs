@@ -177,3 +177,34 @@ named_argument!(
     /// `dry_run`: record the request bodies instead of sending them.
     DryRunArg, "dry_run", bool, strict_bool
 );
+
+/// A count: an `int` ≥ 0, never `bool`.
+fn count(obj: &Borrowed<'_, '_, PyAny>) -> Result<u64, String> {
+    let value = strict_int(obj)?;
+    u64::try_from(value).map_err(|_| format!("must be 0 or more, got {value}"))
+}
+
+named_argument!(
+    /// `list_id`: a Marketing Campaigns list id.
+    ListIdArg, "list_id", String, text
+);
+named_argument!(
+    /// `list_name`: a list found (or created) by exact name.
+    ListNameArg, "list_name", String, text
+);
+named_argument!(
+    /// `create_list`: create the `list_name` list when missing.
+    CreateListArg, "create_list", bool, strict_bool
+);
+named_argument!(
+    /// `mode`: "add", "remove", "mirror" or "segment".
+    ModeArg, "mode", String, text
+);
+named_argument!(
+    /// `max_removals`: the most members a mirror may remove.
+    MaxRemovalsArg, "max_removals", u64, count
+);
+named_argument!(
+    /// `max_deletes`: the most contacts a run may delete.
+    MaxDeletesArg, "max_deletes", u64, count
+);

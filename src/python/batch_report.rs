@@ -28,12 +28,18 @@ pub struct BatchReport {
     /// ``dry_run=True``: the exact body of each request that would have been
     /// sent, in order; empty otherwise.
     request_bodies: Vec<String>,
+    /// Sync List: members removed from the list (a dry run: that would be).
+    removed: u64,
+    /// Sync List mirror: members a removal request failed for.
+    not_removed: u64,
+    /// Delete Contacts: contacts deleted (a dry run: that would be).
+    deleted: u64,
 }
 
 #[pymethods]
 impl BatchReport {
     #[new]
-    #[pyo3(signature = (total=0, accepted=0, failed=Vec::new(), job_ids=Vec::new(), message_ids=Vec::new(), requests=0, retries=0, imports=Vec::new(), request_bodies=Vec::new()))]
+    #[pyo3(signature = (total=0, accepted=0, failed=Vec::new(), job_ids=Vec::new(), message_ids=Vec::new(), requests=0, retries=0, imports=Vec::new(), request_bodies=Vec::new(), removed=0, not_removed=0, deleted=0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         total: usize,
@@ -45,6 +51,9 @@ impl BatchReport {
         retries: u64,
         imports: Vec<ImportJob>,
         request_bodies: Vec<String>,
+        removed: u64,
+        not_removed: u64,
+        deleted: u64,
     ) -> Self {
         Self {
             total,
@@ -56,6 +65,9 @@ impl BatchReport {
             retries,
             imports,
             request_bodies,
+            removed,
+            not_removed,
+            deleted,
         }
     }
 
@@ -81,11 +93,14 @@ impl BatchReport {
             .collect::<PyResult<Vec<_>>>()?;
         d.set_item("imports", imports)?;
         d.set_item("request_bodies", &self.request_bodies)?;
+        d.set_item("removed", self.removed)?;
+        d.set_item("not_removed", self.not_removed)?;
+        d.set_item("deleted", self.deleted)?;
         Ok(d)
     }
 
     fn __getnewargs__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let items: [Bound<'py, PyAny>; 9] = [
+        let items: [Bound<'py, PyAny>; 12] = [
             self.total.into_pyobject(py)?.into_any(),
             self.accepted.into_pyobject(py)?.into_any(),
             list_of(py, &self.failed)?.into_any(),
@@ -95,6 +110,9 @@ impl BatchReport {
             self.retries.into_pyobject(py)?.into_any(),
             list_of(py, &self.imports)?.into_any(),
             self.request_bodies.clone().into_pyobject(py)?.into_any(),
+            self.removed.into_pyobject(py)?.into_any(),
+            self.not_removed.into_pyobject(py)?.into_any(),
+            self.deleted.into_pyobject(py)?.into_any(),
         ];
         PyTuple::new(py, items)
     }
@@ -123,6 +141,9 @@ impl From<core::BatchReport> for BatchReport {
             retries: r.retries,
             imports: r.imports.into_iter().map(Into::into).collect(),
             request_bodies: r.request_bodies,
+            removed: r.removed,
+            not_removed: r.not_removed,
+            deleted: r.deleted,
         }
     }
 }

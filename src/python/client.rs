@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use segment_sendgrid_core::ContactsApi;
 use segment_sendgrid_core::MailApi;
 use segment_sendgrid_core::{ClientConfig, SendGridClient};
 use segment_sendgrid_core::{ClientSettings, Endpoint, API_KEY_ENV};
+use segment_sendgrid_core::{ContactsApi, ListsApi};
 
 use crate::arguments::{
     AllowInsecureHttpArg, ApiKeyArg, EndpointArg, MaxConcurrencyArg, MaxRateLimitWaitArg,
@@ -40,13 +40,17 @@ pub(crate) struct Parts {
     pub(crate) contacts: ContactsApi,
     /// Send Email, with this client's cached template checks.
     pub(crate) mail: MailApi,
+    /// Sync List and Delete Contacts (sharing `contacts`' field definitions).
+    pub(crate) lists: ListsApi,
 }
 
 impl Parts {
     fn new(config: ClientConfig) -> PyResult<Self> {
         let core = Arc::new(SendGridClient::new(config).map_err(to_py_err)?);
+        let contacts = ContactsApi::new(Arc::clone(&core));
         Ok(Self {
-            contacts: ContactsApi::new(Arc::clone(&core)),
+            lists: ListsApi::new(contacts.clone()),
+            contacts,
             mail: MailApi::new(Arc::clone(&core)),
             core,
         })

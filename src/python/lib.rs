@@ -22,6 +22,7 @@ mod emulator;
 mod errors;
 mod flat_contacts;
 mod iterable_input;
+mod list_actions;
 mod logging;
 mod mapping;
 mod mapping_cache;

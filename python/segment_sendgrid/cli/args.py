@@ -204,6 +204,65 @@ def _add_send_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
 
 
+def _add_sync_list_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``sync-list`` command."""
+    sync = commands.add_parser(
+        "sync-list",
+        help="add, remove or mirror the members of a list from INPUT",
+        description="Maps each record with Segment's SendGrid Lists (syncAudience) mapping. "
+        "add: every record joins the list; remove: every record leaves it (the contact "
+        "stays); mirror: the list ends up holding exactly INPUT's contacts (the others "
+        "leave, never more than --max-removals); segment: each record says, as Segment's "
+        "audience events do.",
+        epilog=EPILOG,
+    )
+    _add_action(sync)
+    target = sync.add_mutually_exclusive_group()
+    target.add_argument("--list-id", metavar="ID", help="the list")
+    target.add_argument(
+        "--list-name", metavar="NAME", help="the list of this exact name (created if missing)"
+    )
+    sync.add_argument(
+        "--no-create-list",
+        action="store_true",
+        help="with --list-name: fail instead of creating a missing list",
+    )
+    sync.add_argument(
+        "--mode", choices=("add", "remove", "mirror", "segment"), default="add",
+        help="default: add",
+    )  # fmt: skip
+    sync.add_argument(
+        "--max-removals",
+        type=_count,
+        metavar="N",
+        help="mirror (required): the most members it may remove; more refuses the run "
+        "before any change",
+    )
+    sync.add_argument(
+        "--wait", action="store_true", help="wait until SendGrid has processed the import jobs"
+    )
+
+
+def _add_delete_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``delete-contacts`` command."""
+    delete = commands.add_parser(
+        "delete-contacts",
+        help="delete the contacts the records of INPUT name",
+        description="Looks every record's contacts up by identifier (email, "
+        "phone_number_id, external_id, anonymous_id) and deletes them, never more than "
+        "--max-deletes: a run over it is refused before any deletion.",
+        epilog=EPILOG,
+    )
+    _add_action(delete)
+    delete.add_argument(
+        "--max-deletes", type=_count, required=True, metavar="N",
+        help="the most contacts the run may delete",
+    )  # fmt: skip
+    delete.add_argument(
+        "--wait", action="store_true", help="follow the deletion jobs to their end"
+    )
+
+
 def _add_emulator_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``emulator`` command."""
     emulator = commands.add_parser(
@@ -232,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo_command(commands)
     _add_upsert_command(commands)
     _add_send_command(commands)
+    _add_sync_list_command(commands)
+    _add_delete_command(commands)
     _add_emulator_command(commands)
     return parser
 

@@ -1,4 +1,5 @@
-"""The sub-commands ``upsert-contacts``, ``send-emails`` and ``emulator``."""
+"""The sub-commands ``upsert-contacts``, ``send-emails``, ``sync-list``,
+``delete-contacts`` and ``emulator``."""
 
 from __future__ import annotations
 
@@ -165,6 +166,7 @@ def _run_batch(
         AuthenticationError,
         ConfigError,
         ForbiddenError,
+        LimitExceededError,
         MappingError,
         SendGridError,
     )
@@ -174,12 +176,17 @@ def _run_batch(
         "use_default_mapping": not args.no_default_mapping,
         "dry_run": args.dry_run,
     }
-    if args.dry_run:
+    guarded = args.command in ("sync-list", "delete-contacts")
+    if args.dry_run and not guarded:
         # Printed as they are made: a dry run of any size holds one body at a time.
         common["on_request_body"] = bodies
     events = source.events() if isinstance(source, ParquetSource) else source
     try:
-        if args.command == "upsert-contacts":
+        if guarded:
+            report = _run_lists(client, args, events, common)
+            for body in report.request_bodies:
+                bodies(body)
+        elif args.command == "upsert-contacts":
             report = client.upsert_contacts(
                 events, list_ids=args.list_id or None, wait=args.wait, **common
             )
@@ -198,6 +205,9 @@ def _run_batch(
         if stopped is None or not isinstance(source, ParquetSource) or not _of_the_table(exc):
             raise
         return stopped, CliError(_table_message(source, exc)), USAGE
+    except LimitExceededError as exc:
+        # The guard refused the run before any change: nothing was sent.
+        error, code = exc, USAGE
     except CliError as exc:
         # The input could not be read further (raised by RecordSource).
         error: BaseException = exc
@@ -220,6 +230,24 @@ def _run_batch(
         # of the input is not read).
         error, code = exc, INTERRUPTED
     return getattr(error, "report", None), error, code
+
+
+def _run_lists(client: Any, args: argparse.Namespace, events: Any, common: dict[str, Any]) -> Any:
+    """sync-list / delete-contacts: their bodies (DELETE lines) come with the report."""
+    if args.command == "delete-contacts":
+        return client.delete_contacts(
+            events, max_deletes=args.max_deletes, wait=args.wait, **common
+        )
+    return client.sync_list(
+        events,
+        list_id=args.list_id,
+        list_name=args.list_name,
+        create_list=not args.no_create_list,
+        mode=args.mode,
+        max_removals=args.max_removals,
+        wait=args.wait,
+        **common,
+    )
 
 
 def _summary(
@@ -246,6 +274,9 @@ def _summary(
         summary.job_ids = list(report.job_ids)
         summary.imports = [job.to_dict() for job in report.imports]
         summary.message_ids = sum(1 for m in report.message_ids if m is not None)
+        summary.removed = report.removed
+        summary.not_removed = report.not_removed
+        summary.deleted = report.deleted
     return summary
 
 
@@ -275,7 +306,7 @@ def _conclude(
     if error is not None:
         print(f"segment-sendgrid: error: {error}", file=sys.stderr)
         return code
-    return RECORDS_FAILED if summary.failed else OK
+    return RECORDS_FAILED if summary.failed or summary.not_removed else OK
 
 
 def _describe(error: BaseException | None) -> str | None:

@@ -139,6 +139,9 @@ class Summary:
     job_ids: list[str] = field(default_factory=list)
     imports: list[dict[str, Any]] = field(default_factory=list)
     message_ids: int = 0
+    removed: int = 0
+    not_removed: int = 0
+    deleted: int = 0
     error: str | None = None
     shown: list[Failure] = field(default_factory=list)
 
@@ -163,6 +166,9 @@ class Summary:
             "job_ids": self.job_ids,
             "imports": self.imports,
             "message_ids": self.message_ids,
+            "removed": self.removed,
+            "not_removed": self.not_removed,
+            "deleted": self.deleted,
             "failed_out": self.failed_out,
             "error": self.error,
             "failures": [
@@ -200,6 +206,14 @@ class Summary:
             )
         if self.message_ids:
             lines.append(f"  message ids  {self.message_ids:,}")
+        verb = "would be " if self.dry_run else ""
+        if self.removed or self.not_removed or self.command == "sync-list":
+            removed = f"  removed      {self.removed:,} list members{' ' + verb.strip() if verb else ''}"
+            if self.not_removed:
+                removed += f" ({self.not_removed:,} could not be removed: see the log, -v)"
+            lines.append(removed)
+        if self.deleted or self.command == "delete-contacts":
+            lines.append(f"  deleted      {self.deleted:,} contacts{' ' + verb.strip() if verb else ''}")
         for failure in self.shown[:SHOWN_FAILURES]:
             status = f" [{failure.status}]" if failure.status is not None else ""
             lines.append(f"  line {failure.line}: {failure.outcome}{status}: {failure.reason}")
