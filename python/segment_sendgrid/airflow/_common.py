@@ -250,11 +250,15 @@ def load_events(value: Any) -> list[Any]:
 
 
 def summary_line(action: str, report: Mapping[str, Any]) -> str:
-    return (
+    line = (
         f"{action}: {report.get('accepted', 0)} of {report.get('total', 0)} records accepted, "
         f"{len(report.get('failed') or [])} failed, {report.get('requests', 0)} requests, "
         f"{report.get('retries', 0)} retries"
     )
+    for key in ("removed", "not_removed", "deleted"):
+        if report.get(key):
+            line += f", {report[key]} {key.replace('_', ' ')}"
+    return line
 
 
 def failure_lines(report: Mapping[str, Any], limit: int = 100, events: object = None) -> list[str]:

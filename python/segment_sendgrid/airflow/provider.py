@@ -66,7 +66,10 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": "SendGrid (segment-sendgrid)",
-                "python-modules": ["segment_sendgrid.airflow.operators"],
+                "python-modules": [
+                    "segment_sendgrid.airflow.operators",
+                    "segment_sendgrid.airflow.list_operators",
+                ],
             }
         ],
         "connection-types": [
