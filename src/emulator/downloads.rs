@@ -93,7 +93,7 @@ pub async fn export_file(
         return ApiError::new(StatusCode::NOT_FOUND, vec![ErrorItem::new("id", message)])
             .into_response();
     };
-    let mut response = Response::new(Body::from(bytes.to_vec()));
+    let mut response = Response::new(Body::from(bytes));
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/gzip"),

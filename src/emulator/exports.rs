@@ -53,8 +53,8 @@ pub struct ExportJob {
     file_type: FileType,
     /// The exported lists: (id, name).
     lists: Vec<(String, String)>,
-    /// The gzipped files, in order.
-    files: Vec<Vec<u8>>,
+    /// The gzipped files, in order (`Bytes`: a download shares, not copies).
+    files: Vec<Bytes>,
     contact_count: usize,
     created: DateTime<Utc>,
     /// When it turns `ready`; `None`: a delay too long to represent.
@@ -69,7 +69,7 @@ impl ExportJob {
 
     /// The bytes of download `name` (`{n}.csv.gz` or `{n}.json.gz`, from 1),
     /// once the export is ready.
-    pub fn file(&self, name: &str) -> Option<&[u8]> {
+    pub fn file(&self, name: &str) -> Option<Bytes> {
         if !self.is_ready() {
             return None;
         }
@@ -80,7 +80,7 @@ impl ExportJob {
             return None;
         }
         let index = number.parse::<usize>().ok()?.checked_sub(1)?;
-        self.files.get(index).map(Vec::as_slice)
+        self.files.get(index).cloned()
     }
 
     /// SendGrid's `ContactExport`, with the `export_type` and `lists` of
@@ -253,7 +253,10 @@ pub fn create_export(
                 .any(|l| lists.iter().any(|(id, _)| id == l))
     });
     let contact_count = members.clone().count();
-    let files = render(members, &store.fields, file_type, split);
+    let files = render(members, &store.fields, file_type, split)
+        .into_iter()
+        .map(Bytes::from)
+        .collect();
     drop(store);
     let created = Utc::now();
     let delay = em.import_delay;
