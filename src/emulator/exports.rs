@@ -14,7 +14,8 @@
 //!
 //! Choices of this emulator (SendGrid documents none of them):
 //! - an unknown list id is a 404 (field `list_ids[i]`), as on the list
-//!   endpoints that take a list id in their path; the spec declares 404 here;
+//!   endpoints that take a list id in their path (`PUT` contacts, whose list
+//!   ids are in a batch of records, answers 400); the spec declares 404 here;
 //! - `segment_ids` must be empty: the emulator has no segments (400);
 //! - `notifications` is checked and ignored (no mail is sent);
 //! - files split at `max_file_size` × 1,000,000 uncompressed bytes, or at
