@@ -25,6 +25,8 @@ class Account:
     group: int
     job_id: str = ""
     errored_job: str = ""
+    # A placeholder where there is none: the scope test's emulator stops at the 403.
+    export_id: str = "no-such-export"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +56,8 @@ def account() -> Iterator[Account]:
         # The second record lacks ann's external_id: the job ends "errored".
         body = {"contacts": [{"email": "dee@example.com"}, {"email": "ann@example.com"}]}
         acc.errored_job = call(fake, "PUT", "/v3/marketing/contacts", body).body["job_id"]
+        body = {"list_ids": [acc.list_id], "file_type": "json"}
+        acc.export_id = call(fake, "POST", EXPORTS, body).body["id"]
         yield acc
 
 
@@ -73,6 +77,7 @@ MAIL, TP = "tsg_mail_v3.json", "tsg_templates_v3.json"
 IDS = "/v3/marketing/contacts/search/identifiers/{identifier_type}"
 LIST, LIST_COUNT = "/v3/marketing/lists/{id}", "/v3/marketing/lists/{id}/contacts/count"
 LIST_MEMBERS = "/v3/marketing/lists/{id}/contacts"
+EXPORTS, EXPORT = "/v3/marketing/contacts/exports", "/v3/marketing/contacts/exports/{id}"
 NO_LIST = "0b0b0b0b-0000-4000-8000-000000000000"
 CASES: dict[str, Case] = {
     "contacts 202": (
@@ -137,6 +142,40 @@ CASES: dict[str, Case] = {
         "/v3/marketing/contacts/imports/{id}",
         "GET",
         lambda a: "/v3/marketing/contacts/imports/nope",
+        lambda a: None,
+        404,
+    ),
+    "export 202": (
+        CT,
+        EXPORTS,
+        "POST",
+        lambda a: EXPORTS,
+        lambda a: {"list_ids": [a.list_id], "file_type": "csv", "max_file_size": 1},
+        202,
+    ),
+    "export 400": (
+        CT,
+        EXPORTS,
+        "POST",
+        lambda a: EXPORTS,
+        lambda a: {"file_type": "xml", "segment_ids": ["s1"]},
+        400,
+    ),
+    "export 404": (CT, EXPORTS, "POST", lambda a: EXPORTS, lambda a: {"list_ids": [NO_LIST]}, 404),
+    "exports 200": (CT, EXPORTS, "GET", lambda a: EXPORTS, lambda a: None, 200),
+    "export status 200": (
+        CT,
+        EXPORT,
+        "GET",
+        lambda a: f"{EXPORTS}/{a.export_id}",
+        lambda a: None,
+        200,
+    ),
+    "export status 404": (
+        CT,
+        EXPORT,
+        "GET",
+        lambda a: f"{EXPORTS}/{NO_LIST}",
         lambda a: None,
         404,
     ),

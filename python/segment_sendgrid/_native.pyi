@@ -1141,11 +1141,20 @@ class FakeSendGrid:
             ValueError: A bad window, or a path that is not an emulated endpoint.
         """
     def set_download_base(self, base: str | None) -> None:
-        """Points the ``errors_url`` links of import jobs at another origin, e.g.
-        ``"http://localhost:PORT"`` (``None``, or ``reset()``, goes back to ``url``).
+        """Points the download links (the ``errors_url`` of import jobs, the ``urls``
+        of contact exports) at another origin, e.g. ``"http://localhost:PORT"``
+        (``None``, or ``reset()``, goes back to ``url``).
 
         Raises:
             ValueError: ``base`` is not an ``http(s)://`` origin.
+        """
+    def set_export_file_bytes(self, size: int | None) -> None:
+        """Splits contact export files at ``size`` bytes of uncompressed content
+        instead of the request's ``max_file_size`` MB, so a test gets several files
+        from a few contacts (``None``, or ``reset()``, goes back to ``max_file_size``).
+
+        Raises:
+            ValueError: ``size`` is below 1.
         """
 
 def read_parquet(path: str | os.PathLike[str], batch_size: int = 65536) -> ArrowStreamExportable:

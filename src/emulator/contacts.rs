@@ -15,7 +15,7 @@ pub use super::upsert::upsert;
 pub const IDENTIFIERS: [&str; 4] = ["email", "phone_number_id", "external_id", "anonymous_id"];
 
 /// Reserved text fields shown as `""` when unset, as SendGrid does.
-const SHOWN_FIELDS: &[&str] = &[
+pub const SHOWN_FIELDS: &[&str] = &[
     "first_name",
     "last_name",
     "unique_name",

@@ -1,8 +1,13 @@
-//! `GET /downloads/contact-imports/{id}/errors.json`: the file an import
-//! job's `results.errors_url` points at. It stands for SendGrid's
-//! pre-signed download link, so it is served without the API key (the
-//! job id, a random UUID, is the secret) but otherwise through the same
-//! middleware: logged, and subject to injected faults and latency.
+//! The download links, which stand for SendGrid's pre-signed URLs: served
+//! without the API key (the job's random UUID is the secret) but otherwise
+//! through the same middleware: logged, and subject to injected faults and
+//! latency.
+//!
+//! - `GET /downloads/contact-exports/{id}/{n}.{csv|json}.gz`: a file of a
+//!   ready contact export (its `urls`; format in `export_files.rs`), sent
+//!   as `application/gzip`.
+//! - `GET /downloads/contact-imports/{id}/errors.json`: the file an import
+//!   job's `results.errors_url` points at.
 //!
 //! The file format is this emulator's own: SendGrid does not document the
 //! format of its errors file. It is one JSON object:
@@ -17,9 +22,10 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
@@ -65,4 +71,32 @@ pub async fn import_errors(
                 .into_response()
         }
     }
+}
+
+/// 404 for an unknown export, one still pending and a file it does not have.
+pub async fn export_file(
+    State(em): State<Arc<Emulator>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Response {
+    let Ok(Path((id, name))) = path else {
+        return ApiError::not_found().into_response();
+    };
+    let store = em.read();
+    let bytes = store
+        .exports
+        .iter()
+        .find(|e| e.id == id)
+        .and_then(|e| e.file(&name));
+    let Some(bytes) = bytes else {
+        let shown: String = format!("{id}/{name}").chars().take(200).collect();
+        let message = format!("export file '{shown}' not found");
+        return ApiError::new(StatusCode::NOT_FOUND, vec![ErrorItem::new("id", message)])
+            .into_response();
+    };
+    let mut response = Response::new(Body::from(bytes));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/gzip"),
+    );
+    response
 }

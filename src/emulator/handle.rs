@@ -169,7 +169,8 @@ impl EmulatorHandle {
         jobs.iter().map(|j| j.to_inspection_json(&base)).collect()
     }
 
-    /// Origin of the `errors_url` links of import jobs (`None`: back to
+    /// Origin of the download links: import jobs' `errors_url`, exports'
+    /// `urls` (`None`: back to
     /// [`EmulatorHandle::url`]). Lets a test point them at another origin
     /// of the same server, e.g. `http://localhost:PORT`. `reset()` restores
     /// the default.
@@ -179,6 +180,19 @@ impl EmulatorHandle {
             Some(base) => Some(check_download_base(&base)?),
         };
         self.emulator.set_download_base(base);
+        Ok(())
+    }
+
+    /// Splits contact export files at `bytes` of uncompressed content
+    /// instead of the request's `max_file_size` MB (`None`: back to it), so
+    /// a test gets several files from a few contacts. `reset()` restores
+    /// the default.
+    pub fn set_export_file_bytes(&self, bytes: Option<usize>) -> EmulatorResult<()> {
+        if bytes == Some(0) {
+            return Err(invalid("export_file_bytes must be at least 1"));
+        }
+        let bytes = bytes.map(|b| u64::try_from(b).unwrap_or(u64::MAX));
+        self.emulator.set_export_file_bytes(bytes);
         Ok(())
     }
 

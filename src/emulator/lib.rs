@@ -10,6 +10,8 @@
 mod contacts;
 mod downloads;
 mod errors;
+mod export_files;
+mod exports;
 mod faults;
 mod fields;
 mod handle;

@@ -50,6 +50,10 @@ const fn read(method: Method, pattern: &'static str) -> Endpoint {
 /// Where import-job error files are served (see `downloads.rs`).
 pub const ERRORS_FILE_PATTERN: &str = "/downloads/contact-imports/{id}/errors.json";
 
+/// Where contact export files are served (`{file}`: `{n}.csv.gz` or
+/// `{n}.json.gz`; see `exports.rs`).
+pub const EXPORT_FILE_PATTERN: &str = "/downloads/contact-exports/{id}/{file}";
+
 pub const ENDPOINTS: &[Endpoint] = &[
     ep(
         Method::PUT,
@@ -66,6 +70,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     read(Method::GET, "/v3/marketing/contacts/count"),
     read(Method::GET, "/v3/marketing/contacts/imports/{id}"),
+    // An export reads contacts: the marketing read scopes, POST included.
+    read(Method::POST, "/v3/marketing/contacts/exports"),
+    read(Method::GET, "/v3/marketing/contacts/exports"),
+    read(Method::GET, "/v3/marketing/contacts/exports/{id}"),
     read(Method::POST, "/v3/marketing/contacts/search"),
     read(Method::POST, "/v3/marketing/contacts/search/emails"),
     read(
@@ -150,6 +158,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         method: Method::GET,
         pattern: ERRORS_FILE_PATTERN,
+        scopes: &[],
+        body_limit: SMALL_BODY_LIMIT,
+        needs_key: false,
+    },
+    Endpoint {
+        method: Method::GET,
+        pattern: EXPORT_FILE_PATTERN,
         scopes: &[],
         body_limit: SMALL_BODY_LIMIT,
         needs_key: false,
@@ -243,6 +258,14 @@ mod tests {
             route_of("/downloads/contact-imports/j/errors.json"),
             Some(ERRORS_FILE_PATTERN)
         );
+        assert_eq!(
+            route_of("/downloads/contact-exports/e/1.csv.gz"),
+            Some(EXPORT_FILE_PATTERN)
+        );
+        assert_eq!(
+            route_of("/v3/marketing/contacts/exports/e"),
+            Some("/v3/marketing/contacts/exports/{id}")
+        );
     }
 
     #[test]
@@ -252,8 +275,8 @@ mod tests {
             .filter(|e| !e.needs_key)
             .map(|e| e.pattern)
             .collect();
-        assert_eq!(public, [ERRORS_FILE_PATTERN]);
-        assert!(is_public(ERRORS_FILE_PATTERN));
+        assert_eq!(public, [ERRORS_FILE_PATTERN, EXPORT_FILE_PATTERN]);
+        assert!(is_public(ERRORS_FILE_PATTERN) && is_public(EXPORT_FILE_PATTERN));
         assert!(!is_public("/v3/scopes"));
     }
 

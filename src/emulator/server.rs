@@ -18,11 +18,11 @@ use tower_service::Service;
 
 use super::errors::ApiError;
 use super::pipeline::{pipeline, ConnectionKill};
-use super::routes::ERRORS_FILE_PATTERN;
+use super::routes::{ERRORS_FILE_PATTERN, EXPORT_FILE_PATTERN};
 use super::state::Emulator;
 use super::{
-    contacts, downloads, fields, imports, list_members, lists, lookups, mail, sample, search,
-    templates,
+    contacts, downloads, exports, fields, imports, list_members, lists, lookups, mail, sample,
+    search, templates,
 };
 
 /// How long stop() lets in-flight requests finish before cutting them.
@@ -38,6 +38,11 @@ pub fn router(em: Arc<Emulator>) -> Router {
         )
         .route("/v3/marketing/contacts/count", get(sample::count))
         .route("/v3/marketing/contacts/imports/{id}", get(imports::status))
+        .route(
+            "/v3/marketing/contacts/exports",
+            post(exports::create).get(exports::list),
+        )
+        .route("/v3/marketing/contacts/exports/{id}", get(exports::status))
         .route("/v3/marketing/contacts/search", post(search::search_query))
         .route(
             "/v3/marketing/contacts/search/emails",
@@ -73,6 +78,7 @@ pub fn router(em: Arc<Emulator>) -> Router {
         .route("/v3/user/account", get(lookups::account))
         .route("/v3/scopes", get(lookups::scopes))
         .route(ERRORS_FILE_PATTERN, get(downloads::import_errors))
+        .route(EXPORT_FILE_PATTERN, get(downloads::export_file))
         // The middleware answers 404/405 first; these only back it up.
         .fallback(|method: Method, uri: Uri| async move {
             ApiError::not_emulated(method.as_str(), uri.path())
@@ -185,10 +191,14 @@ mod tests {
         let requested = inputs.len();
         let work = crate::imports::Work::Upsert(inputs, Vec::new());
         let job_id = crate::imports::submit(&em, work, requested);
+        let file_type = crate::export_files::FileType::Csv;
+        let export_id = crate::exports::create_export(&em, &[], file_type, 1).unwrap();
         let mut app = router(em.clone());
         for endpoint in ENDPOINTS {
             let id = if endpoint.pattern.contains("imports") {
                 &job_id
+            } else if endpoint.pattern.contains("exports") {
+                &export_id
             } else if endpoint.pattern.contains("lists") {
                 &list_id
             } else {
@@ -197,7 +207,8 @@ mod tests {
             let path = endpoint
                 .pattern
                 .replace("{id}", id)
-                .replace("{identifier_type}", "email");
+                .replace("{identifier_type}", "email")
+                .replace("{file}", "1.csv.gz");
             // Download links need no key; the others get it.
             let key = if endpoint.needs_key { "Bearer k" } else { "" };
             let request = Request::builder()

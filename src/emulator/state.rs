@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::contacts::ContactStore;
+use super::exports::ExportJob;
 use super::faults::{Faults, RateLimiter};
 use super::fields::FieldStore;
 use super::imports::ImportJob;
@@ -29,6 +30,8 @@ pub struct Store {
     pub jobs: HashMap<String, ImportJob>,
     /// Ids of jobs not yet applied, in submission order.
     pub pending_jobs: VecDeque<String>,
+    /// Contact exports, oldest first.
+    pub exports: Vec<ExportJob>,
     pub templates: Vec<Template>,
     pub ip_pools: Vec<String>,
     pub groups: Vec<SuppressionGroup>,
@@ -78,7 +81,10 @@ pub struct Emulator {
     pub import_delay: Duration,
     pub default_latency_ms: u64,
     pub latency_ms: AtomicU64,
-    /// Origin of import-job errors links; `None` = `base_url`.
+    /// Split size of export files in bytes, set by a test; 0 = the
+    /// request's `max_file_size`.
+    export_file_bytes: AtomicU64,
+    /// Origin of download links (import errors, export files); `None` = `base_url`.
     download_base: RwLock<Option<String>>,
     store: RwLock<Store>,
     requests: Mutex<VecDeque<RequestRecord>>,
@@ -105,6 +111,7 @@ impl Emulator {
             import_delay,
             default_latency_ms: latency_ms,
             latency_ms: AtomicU64::new(latency_ms),
+            export_file_bytes: AtomicU64::new(0),
             download_base: RwLock::new(None),
             store: RwLock::new(Store::default()),
             requests: Mutex::new(VecDeque::new()),
@@ -140,6 +147,16 @@ impl Emulator {
         *relock(self.download_base.write()) = base;
     }
 
+    /// The split size a test set for export files, if any.
+    pub fn export_file_bytes(&self) -> Option<u64> {
+        Some(self.export_file_bytes.load(Ordering::Relaxed)).filter(|b| *b > 0)
+    }
+
+    pub fn set_export_file_bytes(&self, bytes: Option<u64>) {
+        let bytes = bytes.unwrap_or(0);
+        self.export_file_bytes.store(bytes, Ordering::Relaxed);
+    }
+
     pub fn latency(&self) -> Duration {
         Duration::from_millis(self.latency_ms.load(Ordering::Relaxed))
     }
@@ -160,11 +177,12 @@ impl Emulator {
     }
 
     /// Back to the state right after start: empty stores, no faults, the
-    /// default rate limit, the latency given at start and errors links on
-    /// `base_url`.
+    /// default rate limit, the latency given at start, download links on
+    /// `base_url` and export files split at the request's `max_file_size`.
     pub fn reset(&self) {
         *self.write() = Store::default();
         self.set_download_base(None);
+        self.set_export_file_bytes(None);
         relock(self.requests.lock()).clear();
         *self.faults() = Faults::default();
         *self.limiter() = RateLimiter::default();

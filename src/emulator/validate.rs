@@ -2,7 +2,7 @@
 //! field values, timestamps and generated ids.
 
 use base64::Engine;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
 /// Address syntax as SendGrid applies it in practice: a dot-atom local part,
@@ -95,7 +95,12 @@ pub fn short_json(value: &Value) -> String {
 
 /// Contact timestamps: ISO-8601 with `Z` (`2021-03-02T15:25:47Z`).
 pub fn iso_now() -> String {
-    Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    iso(Utc::now())
+}
+
+/// A moment in the contact timestamp format (see [`iso_now`]).
+pub fn iso(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Template timestamps: `YYYY-MM-DD HH:MM:SS` (spec pattern, no `T`).

@@ -302,9 +302,24 @@ impl FakeSendGrid {
         Ok(())
     }
 
-    /// Origin of import-job `errors_url` links (None: back to `url`).
+    /// Origin of download links: import jobs' `errors_url`, exports' `urls`
+    /// (None: back to `url`).
     fn set_download_base(&self, base: Option<String>) -> PyResult<()> {
         self.running()?.set_download_base(base).map_err(to_py)
+    }
+
+    /// Split size of contact export files in bytes (None: the request's
+    /// `max_file_size` MB).
+    fn set_export_file_bytes(&self, size: Option<i64>) -> PyResult<()> {
+        let size = match size {
+            None => None,
+            Some(b) if b < 1 => {
+                let message = format!("size must be at least 1, got {b}");
+                return Err(PyValueError::new_err(message));
+            }
+            Some(b) => Some(bounded::<usize>(b, "size", "2**63-1")?),
+        };
+        self.running()?.set_export_file_bytes(size).map_err(to_py)
     }
 
     #[pyo3(signature = (limit, window_s, path = None))]

@@ -17,8 +17,10 @@ rate-limit headers::
 Faults: ``fail_next(path, status, count, body, after_processing)``,
 ``drop_next(path, count)``, ``set_latency(ms)`` and
 ``set_rate_limit(limit, window_s, path)``. ``set_download_base(base)`` points
-import-job ``errors_url`` links at another origin. With pytest, the ``fake_sendgrid``
-fixture gives a started emulator (the plugin is registered on install).
+download links (import-job ``errors_url``, contact-export ``urls``) at another
+origin; ``set_export_file_bytes(size)`` splits contact export files at ``size``
+bytes. With pytest, the ``fake_sendgrid`` fixture gives a started emulator (the
+plugin is registered on install).
 From a shell: ``python -m segment_sendgrid.testing --port 3030``.
 
 It serves only in the process that started it: in a process forked from that

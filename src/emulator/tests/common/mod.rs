@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod exports;
+
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use segment_sendgrid_core::SendGridClient;
