@@ -2,7 +2,7 @@
 with ``mode="segment"`` (each event says whether it joins or leaves, as
 Segment's audience events do): the same records fail with the same messages,
 the same contacts join the same lists with the same fields, and the same
-contacts leave. The deliberate differences are named where they apply (D16–D20,
+contacts leave. The deliberate differences are named where they apply (D18–D25,
 ``tests/data/conformance/VECTORS.md``)."""
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ REPLAYED = cases("testAction", "testBatchAction")
 # no upsert before a removal) differs by design: those cases are the subject of
 # the client's own tests, not replayed here.
 SERVER_FAILURES = {c["name"] for c in REPLAYED if "server_replies" in c}
-# D17: Segment quotes SGQL values without escaping, so this search breaks
+# D19: Segment quotes SGQL values without escaping, so this search breaks
 # there; identifier searches carry no query text, so here the member leaves.
 APOSTROPHE = "sa_remove_email_with_apostrophe"
-# D20: Segment's batch adds every joining record to the first record's list.
+# D22: Segment's batch adds every joining record to the first record's list.
 FIRST_LIST_FOR_ALL = "sb_different_external_audience_ids"
 
 
@@ -39,7 +39,7 @@ def expected_failures(case: dict[str, Any]) -> dict[int, str]:
         found = {}
     else:
         found = {0: case["error"]["message"]}
-    # D18: Segment names the number fields in a bad date's message.
+    # D20: Segment names the number fields in a bad date's message.
     return {
         i: m.replace("custom_number_fields", "custom_date_fields")
         if m.endswith("is not a valid date") else m
@@ -99,7 +99,7 @@ def test_segment_audience_events_replay(case: dict[str, Any]) -> None:
     assert joined(puts) == expected_joins(case)
     assert removed(deletes) == expected_removals(case)
     assert report.removed == len(expected_removals(case))
-    # D16: a leaving member is never upserted (Segment upserts it with no list first).
+    # D18: a leaving member is never upserted (Segment upserts it with no list first).
     assert all(body["list_ids"] for body in puts)
 
 

@@ -82,7 +82,7 @@ const UPSERT_CONTACT_LAST_FIELDS: [&str; 1] = ["customFields"];
 
 /// Action names accepted by [`default_mapping`], with Segment's own names.
 const ACTIONS: &str = "upsert_contact (updateUserProfile), send_dynamic_template (sendEmail, \
-                       send_email), sync_list (syncAudience; also delete_contacts)";
+                       send_email), sync_list (syncAudience, delete_contacts)";
 
 /// Segment's canonical name of an action.
 fn canonical(action: &str) -> Result<&'static str> {

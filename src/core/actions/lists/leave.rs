@@ -4,7 +4,7 @@
 //! query text to escape, unlike Segment's SGQL `IN ('…')`), and those that
 //! are members leave through `DELETE /v3/marketing/lists/{id}/contacts`.
 //! Unlike Segment, a leaving member is not upserted first, so a removal
-//! never creates a contact (deviation D16).
+//! never creates a contact (deviation D18).
 //!
 //! A record is accepted when every contact it names has left (or none is a
 //! member: nothing to do); it fails with the lookup's or the DELETE's error

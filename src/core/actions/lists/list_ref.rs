@@ -3,7 +3,7 @@
 //!
 //! Segment's `createAudience` reads the first page of lists only, so a list
 //! beyond it is never found and a twin is created; this reads every page
-//! (deviation D19). Names match exactly (case and spaces), the first wins.
+//! (deviation D21). Names match exactly (case and spaces), the first wins.
 
 use reqwest::Method;
 use serde_json::{json, Value};

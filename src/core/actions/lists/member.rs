@@ -4,7 +4,7 @@
 //!
 //! Checks and messages are Segment's (its schema stage, then `perform`'s
 //! own checks), in its order, so a record fails here for the reason it
-//! would fail there. Two deviations (see `tests/data/conformance/VECTORS.md`):
+//! would fail there. Two deviations (D20, see `tests/data/conformance/VECTORS.md`):
 //! a bad date says `custom_date_fields` (Segment says `custom_number_fields`),
 //! and dates are read in the forms listed at [`date_text`] only.
 
