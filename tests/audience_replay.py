@@ -136,7 +136,7 @@ def joined(put_bodies: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(list id, contact as canonical JSON) of every contact upserted into a list,
     sorted; an empty ``custom_fields`` is left out (this library always sends the
     member; Segment only when a custom field is set)."""
-    out = []
+    out: list[tuple[str, str]] = []
     for body in put_bodies:
         for list_id in body["list_ids"]:
             for contact in body["contacts"]:
@@ -148,7 +148,7 @@ def joined(put_bodies: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 def removed(requests: list[Seen]) -> list[tuple[str, str]]:
     """(list path, contact id) of every list-membership DELETE, sorted."""
-    out = []
+    out: list[tuple[str, str]] = []
     for request in requests:
         for ids in request.query.get("contact_ids", []):
             out.extend((request.path, contact_id) for contact_id in ids.split(","))

@@ -42,7 +42,9 @@ def test_sync_list_add_and_remove(fake: FakeSendGrid, tmp_path: Path) -> None:
 
 
 def test_delete_contacts_guard_dry_run_and_run(fake: FakeSendGrid, tmp_path: Path) -> None:
-    fake.client().upsert_contacts([{"traits": {"email": f"p{i}@example.com"}} for i in range(4)], wait=True)
+    fake.client().upsert_contacts(
+        [{"traits": {"email": f"p{i}@example.com"}} for i in range(4)], wait=True
+    )
     doomed = people(tmp_path, "d.jsonl", range(3))
     refused = cli("delete-contacts", doomed, "--endpoint", fake.url, "--max-deletes", "2")
     assert refused.code == 2
@@ -54,7 +56,9 @@ def test_delete_contacts_guard_dry_run_and_run(fake: FakeSendGrid, tmp_path: Pat
     assert line.startswith("DELETE /v3/marketing/contacts?ids=")
     assert "deleted      3 contacts would be" in plan.err
     assert len(fake.contacts()) == 4
-    done = cli("delete-contacts", doomed, "--endpoint", fake.url, "--max-deletes", "3", "--wait", "--json")
+    done = cli(
+        "delete-contacts", doomed, "--endpoint", fake.url, "--max-deletes", "3", "--wait", "--json"
+    )
     assert done.code == 0, done.err
     assert done.json()["deleted"] == 3
     assert [c["email"] for c in fake.contacts()] == ["p3@example.com"]
@@ -63,8 +67,11 @@ def test_delete_contacts_guard_dry_run_and_run(fake: FakeSendGrid, tmp_path: Pat
 def test_usage_errors(fake: FakeSendGrid, tmp_path: Path) -> None:
     source = people(tmp_path, "a.jsonl", range(1))
     run = cli("sync-list", source, "--endpoint", fake.url, "--list-id", "L", "--mode", "mirror")
-    assert run.code == 2 and "max_removals" in run.err
+    assert run.code == 2
+    assert "max_removals" in run.err
     run = cli("sync-list", source, "--list-id", "L", "--list-name", "N")
-    assert run.code == 2 and "not allowed with" in run.err
+    assert run.code == 2
+    assert "not allowed with" in run.err
     run = cli("delete-contacts", source, "--endpoint", fake.url)
-    assert run.code == 2 and "--max-deletes" in run.err
+    assert run.code == 2
+    assert "--max-deletes" in run.err

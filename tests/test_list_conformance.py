@@ -2,7 +2,7 @@
 with ``mode="segment"`` (each event says whether it joins or leaves, as
 Segment's audience events do): the same records fail with the same messages,
 the same contacts join the same lists with the same fields, and the same
-contacts leave. The deliberate differences are named where they apply (D18–D25,
+contacts leave. The deliberate differences are named where they apply (D18 to D25,
 ``tests/data/conformance/VECTORS.md``)."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def expected_removals(case: dict[str, Any]) -> list[tuple[str, str]]:
     if case["name"] == APOSTROPHE:
         list_id = case["event"]["context"]["personas"]["external_audience_id"]
         return [(f"/v3/marketing/lists/{list_id}/contacts", c["id"]) for c in case["contacts"]]
-    out = []
+    out: list[tuple[str, str]] = []
     for request in case["requests"]:
         if request["method"] == "DELETE":
             path = request["path"]

@@ -31,7 +31,9 @@ def members(fake: FakeSendGrid, list_id: str) -> set[str]:
 def test_add_then_remove_changes_membership_only(fake: FakeSendGrid) -> None:
     vip = fake.add_list("VIP")
     client = fake.client()
-    report = client.sync_list([person(i, first_name=f"P{i}") for i in range(10)], list_id=vip, wait=True)
+    report = client.sync_list(
+        [person(i, first_name=f"P{i}") for i in range(10)], list_id=vip, wait=True
+    )
     assert (report.total, report.accepted, report.failed) == (10, 10, [])
     assert members(fake, vip) == {f"p{i}@example.com" for i in range(10)}
     leaving = [person(i) for i in range(3)] + [person(99)]  # p99 is nobody's contact
@@ -40,7 +42,8 @@ def test_add_then_remove_changes_membership_only(fake: FakeSendGrid) -> None:
     assert members(fake, vip) == {f"p{i}@example.com" for i in range(3, 10)}
     # The contacts stay, with their fields; nobody was created by a removal.
     contacts = {c["email"]: c for c in fake.contacts()}
-    assert len(contacts) == 10 and contacts["p0@example.com"]["first_name"] == "P0"
+    assert len(contacts) == 10
+    assert contacts["p0@example.com"]["first_name"] == "P0"
     paths = [r["path"] for r in fake.requests() if r["method"] == "DELETE"]
     assert paths == [f"/v3/marketing/lists/{vip}/contacts"]
 
@@ -59,7 +62,8 @@ def test_segment_mode_follows_each_event(fake: FakeSendGrid) -> None:
     report = fake.client().sync_list(events, mode="segment", wait=True)
     assert (report.total, report.accepted, report.removed) == (3, 2, 1)
     [failure] = report.failed
-    assert failure.index == 2 and failure.outcome == "invalid"
+    assert failure.index == 2
+    assert failure.outcome == "invalid"
     assert "external_audience_id" in failure.reason
     assert members(fake, vip) == {"p2@example.com", "p3@example.com"}
 
@@ -73,13 +77,16 @@ def test_invalid_records_fail_alone_with_segments_messages(fake: FakeSendGrid) -
             "phone_number_id": {"@path": "$.traits.phone"},
         }
     }
-    events = [person(0), {"traits": {"email": "bad"}}, person(2, phone="555"), "{not json"]
+    events: list[Any] = [
+        person(0), {"traits": {"email": "bad"}}, person(2, phone="555"), "{not json",
+    ]  # fmt: skip
     report = fake.client().sync_list(events, list_id=vip, mapping=mapping, wait=True)
     reasons = {f.index: f.reason for f in report.failed}
     assert reasons[1] == "Email Address must be a valid email address string but it was not."
     assert reasons[2] == "phone_number_id '555' is not valid"
     assert 3 in reasons
-    assert report.accepted == 1 and members(fake, vip) == {"p0@example.com"}
+    assert report.accepted == 1
+    assert members(fake, vip) == {"p0@example.com"}
 
 
 def test_a_list_is_found_by_exact_name_or_created(fake: FakeSendGrid) -> None:
@@ -92,7 +99,9 @@ def test_a_list_is_found_by_exact_name_or_created(fake: FakeSendGrid) -> None:
         client.sync_list([person(2)], list_name="Newcomers", create_list=False)
     report = client.sync_list([person(2)], list_name="Newcomers", wait=True)
     assert report.accepted == 1
-    lists = [r for r in fake.requests() if r["method"] == "POST" and r["path"] == "/v3/marketing/lists"]
+    lists = [
+        r for r in fake.requests() if r["method"] == "POST" and r["path"] == "/v3/marketing/lists"
+    ]
     assert len(lists) == 1
 
 
@@ -107,7 +116,8 @@ def test_a_dry_run_plans_and_changes_nothing(fake: FakeSendGrid) -> None:
     assert line.startswith(f"DELETE /v3/marketing/lists/{vip}/contacts?contact_ids=")
     assert fake.contacts() == before
     added = client.sync_list([person(7)], list_id=vip, dry_run=True)
-    assert '"p7@example.com"' in added.request_bodies[0] and vip in added.request_bodies[0]
+    assert '"p7@example.com"' in added.request_bodies[0]
+    assert vip in added.request_bodies[0]
     assert fake.contacts() == before
 
 
@@ -119,17 +129,18 @@ def test_bad_arguments_raise_before_anything_is_read(fake: FakeSendGrid) -> None
         read.append(1)
         yield person(1)
 
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"list_id": "L", "mode": "mirror"}, "max_removals"),
         ({"mode": "mirror", "max_removals": 5}, "list_id or list_name"),
         ({"list_id": "L", "mode": "everything"}, "mode must be"),
         ({"list_id": "L", "max_removals": 5}, '"mirror" only'),
         ({"list_id": "L", "list_name": "N"}, "not both"),
-    ]:
+    ]
+    for kwargs, message in cases:
         with pytest.raises(sg.ConfigError, match=message):
             client.sync_list(events(), **kwargs)
     with pytest.raises(TypeError, match="max_removals"):
-        client.sync_list([], list_id="L", mode="mirror", max_removals=True)  # type: ignore[arg-type]
+        client.sync_list([], list_id="L", mode="mirror", max_removals=True)
     with pytest.raises(TypeError, match="max_deletes must be 0 or more"):
         client.delete_contacts([], max_deletes=-1)
     assert read == []
@@ -142,13 +153,22 @@ def test_delete_contacts_is_guarded_then_deletes_and_verifies(fake: FakeSendGrid
     with pytest.raises(sg.LimitExceededError) as refused:
         client.delete_contacts(doomed, max_deletes=3_000)
     assert (refused.value.count, refused.value.limit) == (3_100, 3_000)
-    assert "3100" in str(refused.value) and "nothing was changed" in str(refused.value)
+    assert "3100" in str(refused.value)
+    assert "nothing was changed" in str(refused.value)
     assert len(fake.contacts()) == 3_500
     assert not [r for r in fake.requests() if r["method"] == "DELETE"]
     report = client.delete_contacts(doomed, max_deletes=3_100, wait=True)
-    assert (report.total, report.accepted, report.failed, report.deleted) == (3_101, 3_101, [], 3_100)
-    assert len(report.job_ids) == 31 and all(j.status == "completed" for j in report.imports)
-    assert {c["email"] for c in fake.contacts()} == {f"p{i}@example.com" for i in range(3_100, 3_500)}
+    assert (report.total, report.accepted, report.failed, report.deleted) == (
+        3_101,
+        3_101,
+        [],
+        3_100,
+    )
+    assert len(report.job_ids) == 31
+    assert all(j.status == "completed" for j in report.imports)
+    assert {c["email"] for c in fake.contacts()} == {
+        f"p{i}@example.com" for i in range(3_100, 3_500)
+    }
     for request in fake.requests():
         assert len(request["path"]) + len(request["query"]) < 8_000
 
@@ -187,4 +207,6 @@ def test_a_refused_key_stops_with_the_report(fake: FakeSendGrid) -> None:
     with pytest.raises(sg.AuthenticationError) as raised:
         client.sync_list([person(1), person(2)], list_id=vip, mode="remove")
     report = raised.value.report  # type: ignore[attr-defined]
-    assert report.total == 2 and report.accepted == 0 and len(report.failed) == 2
+    assert report.total == 2
+    assert report.accepted == 0
+    assert len(report.failed) == 2

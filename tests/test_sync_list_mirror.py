@@ -38,7 +38,9 @@ def fifty_thousand() -> Iterator[tuple[FakeSendGrid, str]]:
         yield fake, vip
 
 
-def test_a_mirror_over_max_removals_changes_nothing(fifty_thousand: tuple[FakeSendGrid, str]) -> None:
+def test_a_mirror_over_max_removals_changes_nothing(
+    fifty_thousand: tuple[FakeSendGrid, str],
+) -> None:
     fake, vip = fifty_thousand
     before = len(fake.requests())
     # 45,000 rows: 40,000 of the members (m10000 … m49999) and 5,000 newcomers.
@@ -79,7 +81,8 @@ def test_a_mirror_leaves_exactly_the_input(fifty_thousand: tuple[FakeSendGrid, s
     assert len(emails) == contacts_before + 4_000
     assert {f"m{i}@example.com" for i in range(10_000)} <= emails
     deletes = [r for r in fake.requests() if r["method"] == "DELETE"]
-    assert deletes and all(r["path"] == f"/v3/marketing/lists/{vip}/contacts" for r in deletes)
+    assert deletes
+    assert all(r["path"] == f"/v3/marketing/lists/{vip}/contacts" for r in deletes)
     assert len(deletes) == 100  # 100 ids per request
     assert all(len(r["path"]) + len(r["query"]) < 8_000 for r in deletes)
     downloads = [r for r in fake.requests() if r["path"].startswith("/downloads/contact-exports/")]

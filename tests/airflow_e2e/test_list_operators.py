@@ -53,7 +53,9 @@ def test_sync_list_operator_adds_then_removes_by_list_name(fake: FakeSendGrid) -
 def test_delete_operator_is_guarded(fake: FakeSendGrid) -> None:
     fake.client().upsert_contacts(people(1, 2, 3), wait=True)
     with pytest.raises(AirflowException, match="would delete 3 contacts, more than max_deletes=2"):
-        SendGridDeleteContactsOperator(task_id="delete", events=people(1, 2, 3), max_deletes=2).execute({})
+        SendGridDeleteContactsOperator(
+            task_id="delete", events=people(1, 2, 3), max_deletes=2
+        ).execute({})
     assert len(fake.contacts()) == 3
     report = SendGridDeleteContactsOperator(
         task_id="delete", events=people(1, 2), max_deletes=2, wait=True
@@ -64,5 +66,7 @@ def test_delete_operator_is_guarded(fake: FakeSendGrid) -> None:
 
 def test_a_bad_mode_fails_the_task_before_any_request(fake: FakeSendGrid) -> None:
     with pytest.raises(Exception, match="max_removals"):
-        SendGridSyncListOperator(task_id="m", events=people(1), list_id="L", mode="mirror").execute({})
+        SendGridSyncListOperator(task_id="m", events=people(1), list_id="L", mode="mirror").execute(
+            {}
+        )
     assert not [r for r in fake.requests() if r["method"] != "GET"]

@@ -258,9 +258,7 @@ def _add_delete_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
         "--max-deletes", type=_count, required=True, metavar="N",
         help="the most contacts the run may delete",
     )  # fmt: skip
-    delete.add_argument(
-        "--wait", action="store_true", help="follow the deletion jobs to their end"
-    )
+    delete.add_argument("--wait", action="store_true", help="follow the deletion jobs to their end")
 
 
 def _add_emulator_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -205,11 +205,9 @@ def _run_batch(
         if stopped is None or not isinstance(source, ParquetSource) or not _of_the_table(exc):
             raise
         return stopped, CliError(_table_message(source, exc)), USAGE
-    except LimitExceededError as exc:
-        # The guard refused the run before any change: nothing was sent.
-        error, code = exc, USAGE
-    except CliError as exc:
-        # The input could not be read further (raised by RecordSource).
+    except (CliError, LimitExceededError) as exc:
+        # The input could not be read further (raised by RecordSource), or the
+        # guard refused the run before any change (nothing was sent).
         error: BaseException = exc
         code = USAGE
     except (AuthenticationError, ForbiddenError) as exc:

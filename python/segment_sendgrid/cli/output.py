@@ -208,12 +208,16 @@ class Summary:
             lines.append(f"  message ids  {self.message_ids:,}")
         verb = "would be " if self.dry_run else ""
         if self.removed or self.not_removed or self.command == "sync-list":
-            removed = f"  removed      {self.removed:,} list members{' ' + verb.strip() if verb else ''}"
+            removed = (
+                f"  removed      {self.removed:,} list members{' ' + verb.strip() if verb else ''}"
+            )
             if self.not_removed:
                 removed += f" ({self.not_removed:,} could not be removed: see the log, -v)"
             lines.append(removed)
         if self.deleted or self.command == "delete-contacts":
-            lines.append(f"  deleted      {self.deleted:,} contacts{' ' + verb.strip() if verb else ''}")
+            lines.append(
+                f"  deleted      {self.deleted:,} contacts{' ' + verb.strip() if verb else ''}"
+            )
         for failure in self.shown[:SHOWN_FAILURES]:
             status = f" [{failure.status}]" if failure.status is not None else ""
             lines.append(f"  line {failure.line}: {failure.outcome}{status}: {failure.reason}")

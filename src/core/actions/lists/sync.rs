@@ -99,6 +99,7 @@ impl ListsApi {
 
 /// The upsert run's outcome with what the other parts settled; a whole-run
 /// error of either part is raised with the merged report.
+#[allow(clippy::result_large_err)] // the batch entry points' own result type
 pub fn finish(
     joined: Result<BatchReport, BatchAbort>,
     mut settled: Settled,
