@@ -95,8 +95,10 @@ def test_a_list_is_found_by_exact_name_or_created(fake: FakeSendGrid) -> None:
     client = fake.client()
     client.sync_list([person(1)], list_name="VIP", wait=True)
     assert members(fake, first) == {"p1@example.com"}
-    with pytest.raises(sg.ConfigError, match="create_list=False"):
+    with pytest.raises(sg.ConfigError, match='no SendGrid list is named "Newcomers"'):
         client.sync_list([person(2)], list_name="Newcomers", create_list=False)
+    with pytest.raises(sg.ConfigError, match="never to remove members from"):
+        client.sync_list([person(2)], list_name="Newcomers", mode="remove")
     report = client.sync_list([person(2)], list_name="Newcomers", wait=True)
     assert report.accepted == 1
     lists = [

@@ -225,7 +225,7 @@ def _add_sync_list_command(commands: argparse._SubParsersAction[argparse.Argumen
     sync.add_argument(
         "--no-create-list",
         action="store_true",
-        help="with --list-name: fail instead of creating a missing list",
+        help="with --list-name: fail instead of creating a missing list (remove never creates one)",
     )
     sync.add_argument(
         "--mode", choices=("add", "remove", "mirror", "segment"), default="add",

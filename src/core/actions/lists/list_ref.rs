@@ -47,7 +47,10 @@ pub async fn resolve(
                 return Ok(Some(id));
             }
             if !create {
-                let message = format!("no SendGrid list is named {name:?} (create_list=False)");
+                let message = format!(
+                    "no SendGrid list is named {name:?} (a missing list is created only with \
+                     create_list=True, and never to remove members from)"
+                );
                 return Err(Error::config(message));
             }
             if dry_run {
