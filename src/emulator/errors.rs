@@ -127,6 +127,11 @@ pub fn stock_message(status: StatusCode) -> &'static str {
 }
 
 /// A JSON body with `status`.
+/// An id echoed in a message, cut at 100 characters (a caller's id may be huge).
+pub fn shown(id: &str) -> String {
+    id.chars().take(100).collect()
+}
+
 pub fn json_response(status: StatusCode, value: &Value) -> Response {
     let bytes = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     raw_json_response(status, Bytes::from(bytes))

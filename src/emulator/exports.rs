@@ -34,7 +34,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use segment_sendgrid_core::a_json_type;
 use serde_json::{json, Map, Value};
 
-use super::errors::{json_response, parse_object, ApiError, ErrorItem};
+use super::errors::{json_response, parse_object, shown, ApiError, ErrorItem};
 use super::export_files::{render, FileType};
 use super::routes::EXPORT_FILE_PATTERN;
 use super::state::Emulator;
@@ -221,10 +221,6 @@ fn parse_request(body: &Map<String, Value>) -> Result<ExportRequest, ApiError> {
 fn not_an_array(field: &str, value: &Value) -> ErrorItem {
     let message = format!("{field} must be an array, got {}", a_json_type(value));
     ErrorItem::new(field, message)
-}
-
-fn shown(id: &str) -> String {
-    id.chars().take(100).collect()
 }
 
 /// Takes the snapshot and renders its files (see the module docs).

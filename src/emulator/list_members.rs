@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::errors::{json_response, ApiError, ErrorItem};
+use super::errors::{json_response, shown, ApiError, ErrorItem};
 use super::imports::{self, Work};
 use super::state::Emulator;
 use super::validate::uuid;
@@ -49,10 +49,6 @@ fn id_list(field: &str, value: Option<&str>) -> Result<Vec<String>, ApiError> {
     Ok(ids)
 }
 
-fn shown(id: &str) -> String {
-    id.chars().take(100).collect()
-}
-
 pub async fn remove_from_list(
     State(em): State<Arc<Emulator>>,
     id: Result<Path<String>, PathRejection>,
@@ -71,9 +67,7 @@ pub async fn remove_from_list(
     let mut store = em.write();
     imports::settle(&mut store);
     if !store.fields.has_list(&list_id) {
-        let message = format!("list '{}' not found", shown(&list_id));
-        return ApiError::new(StatusCode::NOT_FOUND, vec![ErrorItem::new("id", message)])
-            .into_response();
+        return super::lists::list_not_found(&list_id);
     }
     // The spec answers 404 when "one or more contact IDs do not exist".
     if let Some(unknown) = ids.iter().find(|id| store.contacts.find_id(id).is_none()) {

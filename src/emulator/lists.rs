@@ -24,13 +24,10 @@ pub fn list_json(base_url: &str, list: &ContactList, contact_count: usize) -> Va
     })
 }
 
-fn list_not_found(id: &str) -> Response {
-    let shown: String = id.chars().take(100).collect();
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        vec![ErrorItem::new("id", format!("list '{shown}' not found"))],
-    )
-    .into_response()
+/// 404 for a list id in a path.
+pub(super) fn list_not_found(id: &str) -> Response {
+    let message = format!("list '{}' not found", super::errors::shown(id));
+    ApiError::new(StatusCode::NOT_FOUND, vec![ErrorItem::new("id", message)]).into_response()
 }
 
 #[derive(Debug, serde::Deserialize)]
