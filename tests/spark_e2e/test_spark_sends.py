@@ -15,6 +15,7 @@ import pytest
 from pyspark import cloudpickle
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from spark_writes import save
 
 from segment_sendgrid.spark import read_report
 from segment_sendgrid.testing import FakeSendGrid
@@ -60,15 +61,7 @@ def recipients(fake: FakeSendGrid) -> Counter[str]:
 
 
 def send(frame: DataFrame, fake: FakeSendGrid, template: str, **options: Any) -> None:
-    writer = (
-        frame.write.format("sendgrid")
-        .option("action", "send_dynamic_templates")
-        .option("endpoint", fake.url)
-        .option("mapping", mapping(template))
-    )
-    for name, value in options.items():
-        writer = writer.option(name, value)
-    writer.mode("append").save()
+    save(frame, fake, action="send_dynamic_templates", mapping=mapping(template), **options)
 
 
 def test_mails_are_merged_into_full_requests(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from spark_writes import save
 
 from segment_sendgrid.spark import read_report
 from segment_sendgrid.testing import FakeSendGrid
@@ -38,18 +38,11 @@ def contacts(spark: SparkSession, rows: int = ROWS) -> DataFrame:
     )
 
 
-def write(frame: DataFrame, fake: FakeSendGrid, **options: Any) -> None:
-    writer = frame.write.format("sendgrid").option("endpoint", fake.url)
-    for name, value in options.items():
-        writer = writer.option(name, value)
-    writer.mode("append").save()
-
-
 def test_every_valid_contact_stored_once_and_the_invalid_rows_dead_lettered(
     spark: SparkSession, fake: FakeSendGrid, tmp_path: Path
 ) -> None:
     failed, summary = tmp_path / "failed", tmp_path / "summary.json"
-    write(
+    save(
         contacts(spark),
         fake,
         action="upsert_contacts",
@@ -96,7 +89,7 @@ def test_a_rerun_of_the_dead_letters_takes_them(
     spark: SparkSession, fake: FakeSendGrid, tmp_path: Path
 ) -> None:
     failed = tmp_path / "failed"
-    write(contacts(spark, 4_000), fake, action="upsert_contacts", failed_path=str(failed))
+    save(contacts(spark, 4_000), fake, action="upsert_contacts", failed_path=str(failed))
     # The rows are fixed and written back without the failure column.
     retry = spark.read.parquet(str(failed)).drop("_sendgrid_failure")
     fixed = retry.withColumn(
@@ -104,7 +97,7 @@ def test_a_rerun_of_the_dead_letters_takes_them(
         F.col("traits").withField("email", F.concat(F.col("traits.email"), F.lit("@ok.example"))),
     )
     summary = tmp_path / "rerun.json"
-    write(fixed, fake, action="upsert_contacts", summary_path=str(summary))
+    save(fixed, fake, action="upsert_contacts", summary_path=str(summary))
     report = read_report(str(summary))
     assert report.total == report.accepted == len([i for i in INVALID if i < 4_000])
 
@@ -115,7 +108,7 @@ def test_empty_partitions_need_no_key_and_report_nothing(
 ) -> None:
     summary = tmp_path / "summary.json"
     frame = contacts(spark, 3).repartition(8)  # most partitions empty
-    write(frame, fake, action="upsert_contacts", summary_path=str(summary))
+    save(frame, fake, action="upsert_contacts", summary_path=str(summary))
     report = read_report(str(summary))
     assert (report.total, report.accepted, report.failed) == (3, 3, [])
     assert len(fake.contacts()) == 3
