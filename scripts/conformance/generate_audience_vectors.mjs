@@ -31,7 +31,7 @@ import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cases } from './audience_vector_cases.mjs'
-import { createTestEvent, errorOf, keepAbsentKeys, KEPT_HEADERS, requireUtc, versionOf } from './harness.mjs'
+import { errorOf, fixedEvents, keepAbsentKeys, KEPT_HEADERS, requireUtc, versionOf } from './harness.mjs'
 
 const require = createRequire(join(process.cwd(), 'package.json'))
 const nock = require('nock')
@@ -202,17 +202,7 @@ for (const spec of cases) {
     c.mapping = spec.mapping ?? {}
     c.use_default_mappings = true
     c.effective_mapping = JSON.parse(JSON.stringify({ ...defaultsOf(), ...c.mapping }))
-    // Full events, fixed times and ids, so the file is the same on every run.
-    const full = (e, i) =>
-      JSON.parse(JSON.stringify(createTestEvent({
-        messageId: `msg-${spec.name}${i === undefined ? '' : `-${i}`}`,
-        receivedAt: '2024-01-08T13:52:50.212Z',
-        sentAt: '2024-01-08T13:52:50.212Z',
-        timestamp: '2024-01-08T13:52:50.212Z',
-        ...e
-      })))
-    if (spec.invocation === 'testBatchAction') c.events = spec.events.map((e, i) => full(e, i))
-    else c.event = full(spec.event)
+    Object.assign(c, fixedEvents(spec))
   } else {
     c.audience_input = spec.audience_input
   }

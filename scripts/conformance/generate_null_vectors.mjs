@@ -23,9 +23,9 @@
 import { writeFileSync } from 'node:fs'
 import { cases, FIELD_DEFINITIONS } from './null_vector_cases.mjs'
 import {
-  createTestEvent,
   DEFAULT_REPLIES,
   effectiveMapping,
+  fixedEvents,
   outcomeText,
   replayFromJson,
   requireUtc,
@@ -45,17 +45,7 @@ for (const spec of cases) {
     use_default_mappings: true,
     effective_mapping: effectiveMapping(spec.action, spec.mapping)
   }
-  // Full events, fixed times and ids, so the file is the same on every run.
-  const full = (e, i) =>
-    JSON.parse(JSON.stringify(createTestEvent({
-      messageId: `msg-${spec.name}${i === undefined ? '' : `-${i}`}`,
-      receivedAt: '2024-01-08T13:52:50.212Z',
-      sentAt: '2024-01-08T13:52:50.212Z',
-      timestamp: '2024-01-08T13:52:50.212Z',
-      ...e
-    })))
-  if (spec.invocation === 'testBatchAction') c.events = spec.events.map((e, i) => full(e, i))
-  else c.event = full(spec.event)
+  Object.assign(c, fixedEvents(spec))
   Object.assign(c, await run(c, c.mapping, true, { fieldDefinitions: FIELD_DEFINITIONS }))
   if (spec.note) c.note = spec.note
   const expect = outcomeText(c)

@@ -157,6 +157,22 @@ export async function run(c, mapping, useDefaultMappings, { fieldDefinitions, se
 }
 
 /** The recorded outcome of a case as one comparable text. */
+/** A case's events as recorded: full test events with fixed ids and times (so a
+ * generated file is the same on every run); `{events}` for a batch, else `{event}`. */
+export function fixedEvents(spec) {
+  const full = (e, i) =>
+    JSON.parse(JSON.stringify(createTestEvent({
+      messageId: `msg-${spec.name}${i === undefined ? '' : `-${i}`}`,
+      receivedAt: '2024-01-08T13:52:50.212Z',
+      sentAt: '2024-01-08T13:52:50.212Z',
+      timestamp: '2024-01-08T13:52:50.212Z',
+      ...e
+    })))
+  return spec.invocation === 'testBatchAction'
+    ? { events: spec.events.map((e, i) => full(e, i)) }
+    : { event: full(spec.event) }
+}
+
 export const outcomeText = (o) => JSON.stringify({ requests: o.requests, error: o.error, multistatus: o.multistatus })
 
 /**
