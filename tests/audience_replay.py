@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from vectors import load
 
 VECTORS = "sendgrid-audiences-vectors.json"
+LISTS_URL = "https://api.sendgrid.com/v3/marketing/lists"
 SEARCH_KINDS = {
     "/v3/marketing/contacts/search/emails": ("emails", "email"),
     **{
@@ -32,7 +33,9 @@ def cases(*invocations: str) -> list[dict[str, Any]]:
 
 
 def events_of(case: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(case["events"]) if "events" in case else [case["event"]]
+    if "events" in case:
+        return list(case["events"])
+    return [case["event"]] if "event" in case else []
 
 
 def custom_field_names(case: dict[str, Any]) -> set[str]:
@@ -69,7 +72,21 @@ class AudienceServer:
         self.seen = seen
         self._lock = lock
 
-        def answer(method: str, path: str, body: str) -> tuple[int, Any]:
+        lists: list[dict[str, Any]] = case.get("lists") or []
+        page_two: list[dict[str, Any]] | None = case.get("lists_page_two")
+        created: list[str] = []
+
+        def answer(
+            method: str, path: str, body: str, query: dict[str, list[str]]
+        ) -> tuple[int, Any]:
+            if (method, path) == ("GET", "/v3/marketing/lists"):
+                if query.get("page_token") == ["2"] and page_two is not None:
+                    return 200, {"result": page_two, "_metadata": {}}
+                more = {"next": f"{LISTS_URL}?page_size=100&page_token=2"} if page_two else {}
+                return 200, {"result": lists, "_metadata": more}
+            if (method, path) == ("POST", "/v3/marketing/lists"):
+                created.append(json.loads(body)["name"])
+                return 201, {"id": f"list-new-{len(created):04}", "name": created[-1]}
             if (method, path) == ("GET", "/v3/marketing/field_definitions"):
                 return 200, {"custom_fields": fields, "reserved_fields": []}
             if (method, path) == ("PUT", "/v3/marketing/contacts"):
@@ -102,7 +119,7 @@ class AudienceServer:
                 url = urlsplit(self.path)
                 with lock:
                     seen.append(Seen(self.command, url.path, parse_qs(url.query), body))
-                status, reply = answer(self.command, url.path, body)
+                status, reply = answer(self.command, url.path, body, parse_qs(url.query))
                 data = json.dumps(reply).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -112,3 +112,35 @@ def test_the_default_mapping_is_segments() -> None:
     [case] = [c for c in REPLAYED if c["mapping"] == {} and c["use_default_mappings"]][:1]
     assert same_json(sg.default_mapping("sync_list"), case["effective_mapping"])
     assert sg.default_mapping("syncAudience") == sg.default_mapping("sync_list")
+
+
+# createAudience: the list a name finds (or creates). Not replayed: an empty
+# listName (refused here: a list name is 1 to 100 characters) and the two cases
+# that test how a failing server is met.
+CREATE = [
+    c
+    for c in cases("createAudience")
+    if "server_replies" not in c
+    and c["audience_input"].get("audienceSettings", {}).get("listName") != ""
+]
+# D21: every page of lists is read, so the list on page two is found.
+SECOND_PAGE = "ca_list_on_second_page_not_seen"
+
+
+@pytest.mark.parametrize("case", CREATE, ids=lambda c: c["name"])
+def test_a_list_name_finds_or_creates_segments_list(case: dict[str, Any]) -> None:
+    given = case["audience_input"]
+    name = given.get("audienceSettings", {}).get("listName") or given["audienceName"]
+    expected = "list-0200" if case["name"] == SECOND_PAGE else case["result"]["externalId"]
+    with AudienceServer(case) as server:
+        client = sg.Client("SG.test-key-123", endpoint=server.url, max_retries=0)
+        report = client.sync_list([{"traits": {"email": "a@example.com"}}], list_name=name)
+        [put] = [json.loads(r.body) for r in server.requests("PUT")]
+        posts = [json.loads(r.body) for r in server.requests("POST")]
+    assert report.accepted == 1
+    assert put["list_ids"] == [expected]
+    assert posts == ([{"name": name}] if expected.startswith("list-new") else [])
+
+
+def test_the_create_audience_cases_are_replayed_or_named() -> None:
+    assert (len(cases("createAudience")), len(CREATE)) == (11, 8)
