@@ -109,10 +109,9 @@ impl SyncArgs {
             (Some(id), None) => ListTarget::Id(id),
             (None, Some(name)) => {
                 list_ref::check_name(&name)?;
-                ListTarget::Name {
-                    name,
-                    create: self.create_list,
-                }
+                // Nobody joins a list in remove mode: a missing one is not created.
+                let create = self.create_list && mode != SyncMode::Remove;
+                ListTarget::Name { name, create }
             }
             (None, None) => ListTarget::PerRecord,
         };

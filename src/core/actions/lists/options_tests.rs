@@ -50,6 +50,19 @@ fn modes_and_lists_are_read_from_the_arguments() {
             create: false
         }
     );
+    let removing = SyncArgs {
+        list_id: None,
+        list_name: Some("VIP".into()),
+        ..args("remove")
+    };
+    let options = removing.options(&config()).unwrap();
+    assert_eq!(
+        options.list,
+        ListTarget::Name {
+            name: "VIP".into(),
+            create: false
+        }
+    );
     let per_record = SyncArgs {
         list_id: None,
         ..args("segment")
