@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -173,3 +174,25 @@ def test_huge_durations_are_refused_by_name(name: str) -> None:
 def test_a_huge_wait_timeout_is_refused_by_name() -> None:
     with FakeSendGrid(api_key=KEY) as fake, pytest.raises(sg.ConfigError, match="wait_timeout"):
         client(fake.url).upsert_contacts(CONTACTS, wait=True, wait_timeout=1e300)
+
+
+def test_a_mirror_refuses_an_export_file_that_never_ends() -> None:
+    """A gzipped export file of 300 MB of blank lines (300 KB on the wire) is
+    cut off at the bound; the mirror fails before any change."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(packer.compress(b"\n" * (1 << 20)) for _ in range(300)) + packer.flush()
+
+    def answer(request: Arrived) -> Answer:
+        if request.path == "/v3/marketing/contacts/exports":
+            return Answer(202, {"content-type": "application/json"}, b'{"id": "e1"}')
+        if request.path.startswith("/v3/marketing/contacts/exports/e1"):
+            ready = f'{{"status": "ready", "urls": ["{server.url}/files/1.json.gz"]}}'
+            return Answer(200, {"content-type": "application/json"}, ready.encode())
+        if request.path == "/files/1.json.gz":
+            return Answer(200, {"content-type": "application/gzip"}, bomb)
+        return Answer(500, {}, b"")
+
+    with HostileServer(answer) as server:
+        with pytest.raises(sg.TransportError, match="export file 1: more than"):
+            client(server.url).sync_list(CONTACTS, list_id="L1", mode="mirror", max_removals=5)
+        assert [r.method for r in server.arrived] == ["POST", "GET", "GET"]

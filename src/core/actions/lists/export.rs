@@ -30,6 +30,9 @@ pub const EXPORT_FILE_MB: u64 = 32;
 pub const MAX_FILE_BYTES: usize = 256 << 20;
 /// Longest line of an export file (one contact).
 const MAX_LINE_BYTES: u64 = 1 << 20;
+/// Most bytes one file may decompress to: 8 times the size asked for, so a
+/// hostile or broken file (a decompression bomb) cannot run for ever.
+pub const MAX_TEXT_BYTES: u64 = 8 * EXPORT_FILE_MB * 1_000_000;
 
 /// One member of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,9 +144,9 @@ pub fn read_file(
     } else {
         Box::new(body)
     };
-    let mut reader = BufReader::new(reader);
+    let mut reader = BufReader::new(reader.take(MAX_TEXT_BYTES + 1));
     let mut line = String::new();
-    let (mut number, mut members) = (0, 0);
+    let (mut number, mut members, mut text) = (0, 0, 0u64);
     loop {
         line.clear();
         number += 1;
@@ -153,6 +156,11 @@ pub fn read_file(
             .map_err(|e| unexpected(&format!("export file {file}: {e}")))?;
         if read == 0 {
             return Ok(members);
+        }
+        text += read as u64;
+        if text > MAX_TEXT_BYTES {
+            let message = format!("export file {file}: more than {MAX_TEXT_BYTES} bytes of text");
+            return Err(unexpected(&message));
         }
         if !line.ends_with('\n') && read as u64 == MAX_LINE_BYTES {
             return Err(unexpected(&format!(
