@@ -358,3 +358,22 @@ def test_cli_ctrl_c_writes_the_summary_and_every_record_not_accepted(
     }
     assert delivered.isdisjoint(line["record"]["properties"]["email"] for line in lines)
     assert_nothing_starts_later(fake, "POST", request_count(fake, "POST"))
+
+
+def test_ctrl_c_stops_list_removals_with_the_report(fake: FakeSendGrid) -> None:
+    vip = fake.add_list("VIP")
+    client = fake.client()
+    leaving = [{"traits": {"email": f"p{i}@example.com"}} for i in range(1_500)]
+    client.sync_list(leaving, list_id=vip, wait=True)
+    fake.set_latency(LATENCY_MS)
+    error, delay = interrupted(lambda: client.sync_list(leaving, list_id=vip, mode="remove"))
+    assert delay < PROMPT_S
+    report = error.report  # type: ignore[attr-defined]
+    assert report.accepted + len(report.failed) == report.total
+    assert report.accepted < report.total
+    assert {f.outcome for f in report.failed} <= STOPPED
+    deletes = request_count(fake, "DELETE")
+    assert_nothing_starts_later(fake, "DELETE", deletes)
+    # Every member a DELETE removed is counted; the rest are still members.
+    still = sum(1 for c in fake.contacts() if vip in c["list_ids"])
+    assert still == 1_500 - report.removed

@@ -128,6 +128,7 @@ where
         &Deletion::contacts(),
         ids.into_iter().collect(),
         options.max_concurrency,
+        &stop,
         dry,
     )
     .await;

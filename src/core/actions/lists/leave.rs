@@ -81,6 +81,10 @@ async fn leave_round(
             return;
         }
     };
+    if settings.stop.is_cancelled() {
+        round.iter().for_each(|l| settled.fail_unsent(l.index));
+        return;
+    }
     // Each record's contacts that are members of its list, or its lookup error.
     let mut targets: Vec<Result<Vec<String>, Error>> = Vec::with_capacity(round.len());
     let mut per_list: HashMap<String, Vec<String>> = HashMap::new();
@@ -108,6 +112,7 @@ async fn leave_round(
             &Deletion::from_list(&list),
             unique,
             settings.concurrency,
+            &settings.stop,
             lines,
         )
         .await

@@ -192,6 +192,7 @@ async fn leave(
         &Deletion::from_list(list),
         leaving,
         options.upsert.max_concurrency,
+        stop,
         dry,
     )
     .await;

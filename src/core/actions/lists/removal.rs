@@ -8,6 +8,7 @@
 use futures::{stream, StreamExt};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
+use tokio_util::sync::CancellationToken;
 
 use crate::actions::upsert::isolate::job_id;
 use crate::client::{Idempotency, SendGridClient};
@@ -92,13 +93,15 @@ pub fn chunks(ids: Vec<String>) -> Vec<Vec<String>> {
 }
 
 /// Sends the DELETEs of `ids`, `concurrency` at a time, in the order of
-/// their chunks. A dry run sends nothing and returns each request line
-/// (`DELETE /v3/…?ids=…`) in `dry_lines`.
+/// their chunks; once `stop` is cancelled no request starts (those not
+/// started fail as not sent). A dry run sends nothing and returns each
+/// request line (`DELETE /v3/…?ids=…`) in `dry_lines`.
 pub async fn delete_all(
     client: &SendGridClient,
     deletion: &Deletion,
     ids: Vec<String>,
     concurrency: usize,
+    stop: &CancellationToken,
     dry_lines: Option<&mut Vec<String>>,
 ) -> Vec<Deleted> {
     let chunks = chunks(ids);
@@ -120,7 +123,13 @@ pub async fn delete_all(
         .map(|ids| async move {
             let target = deletion.target(&ids);
             let (answer, retries) = client
-                .request_counted(Method::DELETE, &target, None, Idempotency::Idempotent, None)
+                .request_counted(
+                    Method::DELETE,
+                    &target,
+                    None,
+                    Idempotency::Idempotent,
+                    Some(stop),
+                )
                 .await;
             let result = answer.map(|response| job_id(&response));
             Deleted {
