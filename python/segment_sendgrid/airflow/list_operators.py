@@ -100,7 +100,8 @@ class SendGridSyncListOperator(_GuardedOperator):
         self.max_removals = max_removals
         self.wait = wait
         self.wait_timeout = wait_timeout
-        self.dry_run = dry_run
+        # Not `self.dry_run`: that is BaseOperator's own method.
+        self.sendgrid_dry_run = dry_run
 
     def run_guarded(self, client: Client, events: list[Any]) -> BatchReport:
         report = client.sync_list(
@@ -114,10 +115,12 @@ class SendGridSyncListOperator(_GuardedOperator):
             use_default_mapping=self.use_default_mapping,
             wait=self.wait,
             wait_timeout=self.wait_timeout,
-            dry_run=self.dry_run,
+            dry_run=self.sendgrid_dry_run,
         )
         self.log.info(
-            "sync list: %d members %sremoved", report.removed, "would be " if self.dry_run else ""
+            "sync list: %d members %sremoved",
+            report.removed,
+            "would be " if self.sendgrid_dry_run else "",
         )
         if report.not_removed:
             raise AirflowException(
@@ -168,7 +171,8 @@ class SendGridDeleteContactsOperator(_GuardedOperator):
         self.max_deletes = max_deletes
         self.wait = wait
         self.wait_timeout = wait_timeout
-        self.dry_run = dry_run
+        # Not `self.dry_run`: that is BaseOperator's own method.
+        self.sendgrid_dry_run = dry_run
 
     def run_guarded(self, client: Client, events: list[Any]) -> BatchReport:
         report = client.delete_contacts(
@@ -178,10 +182,10 @@ class SendGridDeleteContactsOperator(_GuardedOperator):
             use_default_mapping=self.use_default_mapping,
             wait=self.wait,
             wait_timeout=self.wait_timeout,
-            dry_run=self.dry_run,
+            dry_run=self.sendgrid_dry_run,
         )
         self.log.info(
             "delete contacts: %d contacts %sdeleted", report.deleted,
-            "would be " if self.dry_run else "",
+            "would be " if self.sendgrid_dry_run else "",
         )  # fmt: skip
         return report

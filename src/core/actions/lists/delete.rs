@@ -12,6 +12,7 @@ use futures::Stream;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use super::found::Found;
 use super::identity::Identifiers;
 use super::leave::LEAVERS_PER_ROUND;
 use super::member::{member_of, Membership, Taken};
@@ -21,7 +22,6 @@ use super::spool::Spool;
 use super::{DeleteOptions, ListsApi};
 use crate::actions::input::{next_record, BatchAbort, InputRecord};
 use crate::actions::upsert::imports::wait_for_imports;
-use crate::actions::upsert::lookup::{find_contacts, Lookup};
 use crate::client::SendGridClient;
 use crate::error::Error;
 use crate::report::BatchReport;
@@ -199,41 +199,14 @@ async fn look_up_round(
     concurrency: usize,
     settled: &mut Settled,
 ) -> Result<Vec<(usize, Vec<String>)>, Error> {
-    let mut found: Vec<HashMap<String, Lookup>> = Vec::with_capacity(4);
-    for kind in 0..4 {
-        let values: HashSet<String> = round
-            .iter()
-            .filter_map(|(_, ids)| ids.0[kind].clone())
-            .collect();
-        settled.requests += values.len().div_ceil(100) as u64;
-        let values: Vec<String> = values.into_iter().collect();
-        found.push(if values.is_empty() {
-            HashMap::new()
-        } else {
-            find_contacts(client, kind, values, concurrency).await?
-        });
-    }
+    let identifiers = round.iter().map(|(_, ids)| ids);
+    let found = Found::look_up(client, identifiers, concurrency, settled).await?;
     let mut targets = Vec::new();
-    'records: for (index, identifiers) in round {
-        let mut ids: Vec<String> = Vec::new();
-        for (kind, value) in identifiers.keys() {
-            match found[kind].get(&value) {
-                Some(Lookup::Found(contact)) => {
-                    if let Some(id) = contact.id.as_ref().filter(|id| !ids.contains(id)) {
-                        ids.push(id.clone());
-                    }
-                }
-                Some(Lookup::Failed(error)) => {
-                    settled.fail(index, error.clone());
-                    continue 'records;
-                }
-                Some(Lookup::Missing) | None => {}
-            }
-        }
-        if ids.is_empty() {
-            settled.accepted.push(index);
-        } else {
-            targets.push((index, ids));
+    for (index, identifiers) in round {
+        match found.contact_ids(&identifiers, None) {
+            Err(error) => settled.fail(index, error),
+            Ok(ids) if ids.is_empty() => settled.accepted.push(index),
+            Ok(ids) => targets.push((index, ids)),
         }
     }
     Ok(targets)

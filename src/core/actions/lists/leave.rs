@@ -15,10 +15,10 @@ use std::collections::{HashMap, HashSet};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::found::Found;
 use super::identity::Identifiers;
 use super::removal::{delete_all, Deletion};
 use super::settled::Settled;
-use crate::actions::upsert::lookup::{find_contacts, Lookup, SEARCH_BATCH};
 use crate::client::SendGridClient;
 use crate::error::Error;
 
@@ -73,7 +73,8 @@ async fn leave_round(
         round.iter().for_each(|l| settled.fail_unsent(l.index));
         return;
     }
-    let found = match look_up(client, &round, settings.concurrency, settled).await {
+    let identifiers = round.iter().map(|l| &l.identifiers);
+    let found = match Found::look_up(client, identifiers, settings.concurrency, settled).await {
         Ok(found) => found,
         Err(fatal) => {
             settled.fatal = Some(fatal);
@@ -89,7 +90,11 @@ async fn leave_round(
     let mut targets: Vec<Result<Vec<String>, Error>> = Vec::with_capacity(round.len());
     let mut per_list: HashMap<String, Vec<String>> = HashMap::new();
     for leaver in &round {
-        let ids = member_ids(leaver, &found);
+        let ids = match &leaver.list_id {
+            Some(list) => found.contact_ids(&leaver.identifiers, Some(list)),
+            // The run's list does not exist yet (a dry run would create it).
+            None => Ok(Vec::new()),
+        };
         if let (Ok(ids), Some(list)) = (&ids, &leaver.list_id) {
             per_list
                 .entry(list.clone())
@@ -144,57 +149,4 @@ async fn leave_round(
             None => settled.accepted.push(leaver.index),
         }
     }
-}
-
-/// Looks every identifier of the round up, by kind. `Err`: a whole-run error.
-async fn look_up(
-    client: &SendGridClient,
-    round: &[Leaver],
-    concurrency: usize,
-    settled: &mut Settled,
-) -> Result<Vec<HashMap<String, Lookup>>, Error> {
-    let mut found = Vec::with_capacity(4);
-    for kind in 0..4 {
-        let values: HashSet<String> = round
-            .iter()
-            .filter_map(|l| l.identifiers.0[kind].clone())
-            .collect();
-        let values: Vec<String> = values.into_iter().collect();
-        settled.requests += values.len().div_ceil(SEARCH_BATCH) as u64;
-        let answers = if values.is_empty() {
-            HashMap::new()
-        } else {
-            find_contacts(client, kind, values, concurrency).await?
-        };
-        found.push(answers);
-    }
-    Ok(found)
-}
-
-/// The ids of the contacts `leaver` names that are members of its list
-/// (a contact answered without `list_ids` is taken as one), or the error
-/// of a lookup that failed.
-fn member_ids(leaver: &Leaver, found: &[HashMap<String, Lookup>]) -> Result<Vec<String>, Error> {
-    let Some(list) = &leaver.list_id else {
-        return Ok(Vec::new());
-    };
-    let mut ids = Vec::new();
-    for (kind, value) in leaver.identifiers.keys() {
-        match found[kind].get(&value) {
-            Some(Lookup::Found(contact)) => {
-                let member = contact
-                    .list_ids
-                    .as_ref()
-                    .is_none_or(|lists| lists.contains(list));
-                if let (true, Some(id)) = (member, &contact.id) {
-                    if !ids.contains(id) {
-                        ids.push(id.clone());
-                    }
-                }
-            }
-            Some(Lookup::Failed(error)) => return Err(error.clone()),
-            Some(Lookup::Missing) | None => {}
-        }
-    }
-    Ok(ids)
 }

@@ -6,7 +6,8 @@
 //! can be deleted, guarded by `max_deletes`.
 //!
 //! [`member`] reads a mapped record, [`identity`] says who it is,
-//! [`list_ref`] finds or creates the list, [`leave`] removes leaving
+//! [`list_ref`] finds or creates the list, [`found`] looks contacts up,
+//! [`leave`] removes leaving
 //! members as they stream, [`export`] reads a list's members for
 //! [`mirror`], [`removal`] cuts DELETE requests, [`spool`] holds the input
 //! of guarded runs, [`delete`] deletes contacts and [`settled`] merges what
@@ -14,6 +15,7 @@
 
 mod delete;
 mod export;
+mod found;
 mod identity;
 mod leave;
 mod list_ref;
