@@ -196,3 +196,31 @@ def test_a_mirror_refuses_an_export_file_that_never_ends() -> None:
         with pytest.raises(sg.TransportError, match="export file 1: more than"):
             client(server.url).sync_list(CONTACTS, list_id="L1", mode="mirror", max_removals=5)
         assert [r.method for r in server.arrived] == ["POST", "GET", "GET"]
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ('{"status": "failure", "message": "disk full"}', "export of list L1 failed: disk full"),
+        ('{"status": "pending"}', "export of list L1 was not ready after 1 s"),
+    ],
+)
+def test_a_mirror_whose_export_fails_or_never_ends_changes_nothing(
+    status: str, message: str
+) -> None:
+    def answer(request: Arrived) -> Answer:
+        if request.path == "/v3/marketing/contacts/exports":
+            return Answer(202, {"content-type": "application/json"}, b'{"id": "e1"}')
+        return Answer(200, {"content-type": "application/json"}, status.encode())
+
+    with HostileServer(answer) as server:
+        started = time.monotonic()
+        with pytest.raises(sg.TransportError, match=message):
+            client(server.url).sync_list(
+                CONTACTS, list_id="L1", mode="mirror", max_removals=5, wait_timeout=1
+            )
+        assert time.monotonic() - started < 10
+        assert {r.method for r in server.arrived} == {"POST", "GET"}
+        assert [r.path for r in server.arrived if r.method == "POST"] == [
+            "/v3/marketing/contacts/exports"
+        ]
