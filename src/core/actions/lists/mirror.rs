@@ -57,6 +57,10 @@ impl ListsApi {
                 report: unsent(input),
             });
         }
+        if stop.is_cancelled() {
+            // Stopped while reading (Ctrl-C, the input failed): nothing was changed.
+            return Ok(unsent(input));
+        }
         let mut leaving: Vec<String> = Vec::new();
         let mut count: u64 = 0;
         if let Some(list) = &list_id {
