@@ -132,7 +132,7 @@ pub(crate) fn js_trim(s: &str) -> &str {
     s.trim_matches(is_js_whitespace)
 }
 
-fn is_js_whitespace(c: char) -> bool {
+pub(crate) fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
         '\u{9}'..='\u{d}'
@@ -147,6 +147,55 @@ fn is_js_whitespace(c: char) -> bool {
             | '\u{3000}'
             | '\u{feff}'
     )
+}
+
+/// `Number(text)` (StringToNumber): JS whitespace around, "" is 0,
+/// `0x`/`0o`/`0b` integers, `Infinity`, decimal literals; anything else NaN.
+pub(crate) fn string_to_number(text: &str) -> f64 {
+    let s = js_trim(text);
+    if s.is_empty() {
+        return 0.0;
+    }
+    let radix = match s.get(..2) {
+        Some("0x" | "0X") => 16,
+        Some("0o" | "0O") => 8,
+        Some("0b" | "0B") => 2,
+        _ => 10,
+    };
+    if radix != 10 {
+        let digits = &s[2..];
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return f64::NAN;
+        }
+        return digits.chars().fold(0.0, |n, c| {
+            n * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+        });
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if unsigned == "Infinity" {
+        return if s.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+    }
+    // Rust also reads "inf", "nan" and "1." forms JS does not all share:
+    // only digits, one dot and an exponent may reach the parser.
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let digits_ok = mantissa.chars().filter(|&c| c == '.').count() <= 1
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    if !digits_ok || !exponent_ok {
+        return f64::NAN;
+    }
+    s.parse().unwrap_or(f64::NAN)
 }
 
 /// `str.length`: the number of UTF-16 code units.

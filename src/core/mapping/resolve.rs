@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::apply::{eval, Cx};
 use super::check::error_at;
+use super::liquid::LiquidTemplate;
 use super::node::{
     ArrayPathNode, CaseNode, FlattenNode, JsonMode, JsonNode, Node, ReplaceNode, TransformNode,
     MAX_REPLACE_LEN,
@@ -273,4 +274,30 @@ pub(super) fn eval_replace<'a>(
         )?;
     }
     Ok(Val::Str(out))
+}
+
+/// `@liquid`: the payload's members are the template's variables. A payload
+/// the mapping built (inside `@transform`) is turned into JSON first.
+pub(crate) fn eval_liquid<'a>(
+    template: &LiquidTemplate,
+    at: &'a str,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let owned;
+    let root = match payload {
+        Val::Ref(v) => *v,
+        other => {
+            cx.budget.site = at;
+            owned = other
+                .clone()
+                .into_output(&mut cx.budget)?
+                .unwrap_or_default();
+            JsonRef::from(&owned)
+        }
+    };
+    let text = template.render(root).map_err(|e| error_at(at, e.0))?;
+    cx.budget.site = at;
+    cx.budget.charge_str(&text)?;
+    Ok(Val::Str(text))
 }

@@ -1,0 +1,275 @@
+//! liquidjs's math filters (every argument through `+x || 0`, doubles as
+//! JS computes them) and its array and value filters.
+
+use super::filters::Args;
+use super::render::{read_property, Mem};
+use super::value::LVal;
+use crate::js;
+
+/// A math filter's result, or `None` when `name` is not one.
+pub(crate) fn apply_math<'a>(name: &str, input: &LVal<'a>, args: &Args<'a>) -> Option<LVal<'a>> {
+    let v = input.to_number();
+    // A missing argument is `undefined`: NaN in arithmetic.
+    let arg = |i: usize| args.get(i).map_or(f64::NAN, LVal::to_number);
+    let n = match name {
+        "abs" => v.abs(),
+        "ceil" => v.ceil(),
+        "floor" => v.floor(),
+        "at_least" => args.positional.iter().map(LVal::to_number).fold(v, js_max),
+        "at_most" => args.positional.iter().map(LVal::to_number).fold(v, js_min),
+        "plus" => v + arg(0),
+        "minus" => v - arg(0),
+        "times" => v * arg(0),
+        "divided_by" => {
+            let q = v / arg(0);
+            if args.get(1).is_some_and(|a| a.to_number() != 0.0) {
+                q.floor()
+            } else {
+                q
+            }
+        }
+        "modulo" => ((v % arg(0)) + arg(0)) % arg(0),
+        "round" => round(v, args.get(0).map_or(0.0, LVal::to_number)),
+        _ => return None,
+    };
+    Some(LVal::Num(n))
+}
+
+/// `Math.max` / `Math.min`: NaN wins, and +0 is above -0.
+fn js_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        if a.is_sign_positive() {
+            a
+        } else {
+            b
+        }
+    } else {
+        a.max(b)
+    }
+}
+
+fn js_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else if a == b {
+        if a.is_sign_negative() {
+            a
+        } else {
+            b
+        }
+    } else {
+        a.min(b)
+    }
+}
+
+/// liquidjs's `round`: shifts the decimal point through the number's text
+/// (so 1.005 rounds to 1.01 as written, not as stored), rounds half up.
+fn round(v: f64, digits: f64) -> f64 {
+    let scaled = shift_decimal(v.abs(), digits);
+    if scaled.is_nan() || scaled > 9_007_199_254_740_991.0 {
+        return v;
+    }
+    let floor = scaled.floor();
+    let rounded = if scaled - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    };
+    let back = shift_decimal(rounded, -digits);
+    if v < 0.0 {
+        -back
+    } else {
+        back
+    }
+}
+
+/// `Number(\`${mantissa}e${Number(power) + exponent}\`)`
+fn shift_decimal(n: f64, exponent: f64) -> f64 {
+    let mut text = String::new();
+    js::push_f64(&mut text, n);
+    let (mantissa, power) = text.split_once('e').unwrap_or((&text, "0"));
+    let mut shifted = js::string_to_number(power) + exponent;
+    if shifted == 0.0 {
+        shifted = 0.0; // `-0` prints as "0"
+    }
+    let mut power_text = String::new();
+    js::push_f64(&mut power_text, shifted);
+    js::string_to_number(&format!("{mantissa}e{power_text}"))
+}
+
+pub(crate) fn apply_array<'a>(
+    name: &str,
+    input: LVal<'a>,
+    args: &Args<'a>,
+    mem: &mut Mem,
+) -> Result<LVal<'a>, String> {
+    Ok(match name {
+        "join" => {
+            let items = input.to_array();
+            let sep = match args.get(0) {
+                None => " ".to_owned(),
+                Some(s) if s.is_nil() => " ".to_owned(),
+                Some(s) => s.to_text().into_owned(),
+            };
+            let texts: Vec<String> = items
+                .iter()
+                .map(|v| {
+                    if v.is_nil() {
+                        String::new()
+                    } else {
+                        v.to_js_string()
+                    }
+                })
+                .collect();
+            let size: usize = texts.iter().map(|t| js::utf16_len(t)).sum::<usize>()
+                + js::utf16_len(&sep) * items.len().saturating_sub(1);
+            // liquidjs charges `String(item)` ("undefined", "null" included).
+            let nils = items.iter().filter(|v| v.is_nil()).count();
+            mem.use_units(size + nils * 4)?;
+            LVal::str(texts.join(&sep))
+        }
+        "first" | "last" => match input.items() {
+            Some(items) => {
+                let item = if name == "first" {
+                    items.first()
+                } else {
+                    items.last()
+                };
+                item.cloned().unwrap_or(LVal::Undefined)
+            }
+            None => match &input {
+                LVal::Str(s) => {
+                    let unit = if name == "first" {
+                        s.encode_utf16().next()
+                    } else {
+                        s.encode_utf16().last()
+                    };
+                    unit.map_or(LVal::Undefined, |u| {
+                        LVal::str(String::from_utf16_lossy(&[u]))
+                    })
+                }
+                _ => LVal::str(""),
+            },
+        },
+        "size" => {
+            let size = if input.is_nil() {
+                LVal::Num(0.0)
+            } else {
+                read_property(&input, &LVal::str("size"))
+            };
+            match size {
+                LVal::Num(_) => size,
+                _ => LVal::Num(0.0),
+            }
+        }
+        "compact" => {
+            let items = input.to_array();
+            mem.use_units(items.len())?;
+            LVal::Arr(items.into_iter().filter(|v| !v.is_nil()).collect())
+        }
+        "slice" => slice(input, args, mem)?,
+        "sum" => {
+            let property = args
+                .get(0)
+                .filter(|p| p.is_truthy() && !p.to_text().is_empty());
+            let total = input.to_array().iter().fold(0.0, |sum, item| {
+                let v = match property {
+                    Some(p) => read_property(item, &LVal::str(p.to_text().into_owned())),
+                    None => item.clone(),
+                };
+                let n = v.js_number();
+                sum + if n.is_nan() { 0.0 } else { n }
+            });
+            LVal::Num(total)
+        }
+        "default" => {
+            let fallback = args.get(0).cloned().unwrap_or(LVal::Undefined);
+            let allow_false = args
+                .named
+                .iter()
+                .any(|(k, v)| &**k == "allow_false" && v.is_truthy());
+            match &input {
+                LVal::Str(s) if s.is_empty() => fallback,
+                _ if input.items().is_some_and(|i| i.is_empty()) => fallback,
+                LVal::Str(_) | LVal::Json(_) | LVal::Arr(_) => input,
+                LVal::Bool(false) if allow_false => input,
+                _ if !input.is_truthy() => fallback,
+                _ => input,
+            }
+        }
+        "raw" => input,
+        "json" | "jsonify" => match json_text(&input) {
+            Some(text) => {
+                mem.use_units(js::utf16_len(&text))?;
+                LVal::str(text)
+            }
+            None => LVal::Undefined,
+        },
+        "to_integer" => LVal::Num(input.js_number()),
+        _ => input,
+    })
+}
+
+fn slice<'a>(input: LVal<'a>, args: &Args<'a>, mem: &mut Mem) -> Result<LVal<'a>, String> {
+    if input.is_nil() {
+        return Ok(LVal::Arr(Vec::new()));
+    }
+    let mut begin = args.get(0).map_or(f64::NAN, LVal::js_number);
+    let length = args.get(1).map_or(1.0, LVal::js_number);
+    let items = input.items();
+    let text = input.to_text();
+    let total = items
+        .as_ref()
+        .map_or_else(|| text.chars().count(), Vec::len) as f64;
+    if begin < 0.0 {
+        begin += total;
+    }
+    if begin < 0.0 || length < 0.0 {
+        return Ok(if items.is_some() {
+            LVal::Arr(Vec::new())
+        } else {
+            LVal::str("")
+        });
+    }
+    mem.use_f64(length)?;
+    let start = if begin.is_nan() {
+        0
+    } else {
+        begin.min(total) as usize
+    };
+    let count = if length.is_nan() {
+        0
+    } else {
+        length.min(total) as usize
+    };
+    Ok(match items {
+        Some(items) => LVal::Arr(items.into_iter().skip(start).take(count).collect()),
+        None => LVal::str(text.chars().skip(start).take(count).collect::<String>()),
+    })
+}
+
+/// `JSON.stringify(value)`; `None` for `undefined`.
+fn json_text(v: &LVal<'_>) -> Option<String> {
+    let value = match v {
+        LVal::Undefined => return None,
+        LVal::Null | LVal::Nil => serde_json::Value::Null,
+        LVal::Empty | LVal::Blank => serde_json::Value::Object(serde_json::Map::new()),
+        LVal::Bool(b) => serde_json::Value::Bool(*b),
+        LVal::Num(n) if !n.is_finite() => serde_json::Value::Null,
+        LVal::Num(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
+        }
+        LVal::Str(s) => serde_json::Value::String(s.to_string()),
+        LVal::Json(j) => j.to_value(),
+        LVal::Arr(items) => {
+            let texts: Vec<String> = items
+                .iter()
+                .map(|i| json_text(i).unwrap_or_else(|| "null".into()))
+                .collect();
+            return Some(format!("[{}]", texts.join(",")));
+        }
+    };
+    Some(js::stringify(&value))
+}

@@ -1,0 +1,73 @@
+//! `@liquid`: Liquid templates as Segment's mapping-kit renders them with
+//! liquidjs (`new Liquid({renderLimit: 500, parseLimit: 1000, memoryLimit:
+//! 1e8})`, the tags `case for include layout render tablerow` and 20
+//! filters disabled, the payload as the only variables).
+//!
+//! A template is parsed once, when the mapping compiles: a template over
+//! 1000 characters, a syntax error or a disabled tag or filter fails the
+//! compilation with liquidjs's message. Rendering one record can fail only
+//! that record (the memory limit, a filter that throws).
+
+mod expr;
+mod filters;
+mod filters_num;
+mod filters_text;
+mod lex;
+mod parse;
+mod render;
+mod value;
+
+use crate::js;
+use crate::json_doc::JsonRef;
+use lex::Pos;
+use parse::Part;
+
+/// Segment's limit on a template's `length` (UTF-16 code units); liquidjs's
+/// `parseLimit` is the same number.
+pub(crate) const MAX_TEMPLATE_LEN: usize = 1000;
+
+/// liquidjs's `memoryLimit`.
+pub(crate) const MEMORY_LIMIT: f64 = 1e8;
+
+/// A liquidjs error message, with the `, line:L, col:C` of its token.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LiquidError(pub String);
+
+impl LiquidError {
+    pub(crate) fn at(message: impl Into<String>, pos: Pos) -> Self {
+        let message = message.into();
+        LiquidError(format!("{message}, line:{}, col:{}", pos.line, pos.col))
+    }
+
+    /// A liquidjs tag or filter this engine does not render.
+    pub(crate) fn unsupported(what: String, pos: Pos) -> Self {
+        Self::at(format!("{what} is not supported yet"), pos)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LiquidTemplate {
+    parts: Vec<Part>,
+}
+
+impl LiquidTemplate {
+    pub(crate) fn compile(source: &str) -> Result<Self, LiquidError> {
+        if js::utf16_len(source) > MAX_TEMPLATE_LEN {
+            return Err(LiquidError(format!(
+                "liquid template values are limited to {MAX_TEMPLATE_LEN} characters"
+            )));
+        }
+        let toks = lex::tokenize(source)?;
+        Ok(Self {
+            parts: parse::parse(&toks)?,
+        })
+    }
+
+    /// The template rendered with `payload`'s members as its variables.
+    pub(crate) fn render(&self, payload: JsonRef<'_>) -> Result<String, LiquidError> {
+        render::render(&self.parts, payload)
+    }
+}
+
+#[cfg(test)]
+mod tests;
