@@ -112,6 +112,10 @@ impl<'s> Scan<'s> {
         while self.eat("|") {
             let name = self.ident().ok_or("expected filter name")?;
             let mut args = Vec::new();
+            self.skip_ws();
+            if !self.rest().is_empty() && !self.rest().starts_with(['|', ':']) {
+                return Err("expected \":\" after filter name".to_owned());
+            }
             if self.eat(":") {
                 loop {
                     let save = self.i;

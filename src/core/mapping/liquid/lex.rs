@@ -15,10 +15,11 @@ pub(crate) struct Pos {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Tok<'s> {
     Text(&'s str),
-    /// The expression between `{{` and `}}`.
-    Output(&'s str, Pos),
-    /// A tag's name and the rest of its text.
-    Tag(&'s str, &'s str, Pos),
+    /// The expression between `{{` and `}}`, where the token starts and
+    /// where the expression starts.
+    Output(&'s str, Pos, Pos),
+    /// A tag's name, the rest of its text, and the whole token.
+    Tag(&'s str, &'s str, Pos, &'s str),
 }
 
 pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok<'_>>, LiquidError> {
@@ -57,7 +58,8 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok<'_>>, LiquidError> {
         }
         i = end + 2;
         if is_output {
-            toks.push(Tok::Output(inner, pos));
+            let inner_at = inner.as_ptr() as usize - src.as_ptr() as usize;
+            toks.push(Tok::Output(inner, pos, pos_of(src, inner_at)));
             trims.push((trim_left, trim_right));
             continue;
         }
@@ -76,7 +78,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok<'_>>, LiquidError> {
                 pos,
             ));
         }
-        toks.push(Tok::Tag(name, args.trim(), pos));
+        toks.push(Tok::Tag(name, args.trim(), pos, &src[open..i]));
         trims.push((trim_left, trim_right));
         if name == "raw" {
             let (content, after, raw_trim) = raw_content(src, i).ok_or_else(|| {
@@ -84,7 +86,7 @@ pub(crate) fn tokenize(src: &str) -> Result<Vec<Tok<'_>>, LiquidError> {
             })?;
             toks.push(Tok::Text(content));
             trims.push((false, false));
-            toks.push(Tok::Tag("endraw", "", pos));
+            toks.push(Tok::Tag("endraw", "", pos, ""));
             trims.push(raw_trim);
             i = after;
         }
@@ -134,12 +136,26 @@ fn raw_content(src: &str, from: usize) -> Option<(&str, usize, (bool, bool))> {
 }
 
 fn pos_of(src: &str, at: usize) -> Pos {
-    let before = &src[..at];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    Pos {
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        col: u32::try_from(col).unwrap_or(u32::MAX),
+    Pos { line: 1, col: 1 }.advance(&src[..at])
+}
+
+impl Pos {
+    /// The position after `text`, which starts here.
+    pub(crate) fn advance(self, text: &str) -> Pos {
+        let lines = u32::try_from(text.matches('\n').count()).unwrap_or(u32::MAX);
+        let last = text.rsplit('\n').next().unwrap_or("");
+        let chars = u32::try_from(last.encode_utf16().count()).unwrap_or(u32::MAX);
+        if lines == 0 {
+            Pos {
+                line: self.line,
+                col: self.col.saturating_add(chars),
+            }
+        } else {
+            Pos {
+                line: self.line.saturating_add(lines),
+                col: chars.saturating_add(1),
+            }
+        }
     }
 }
 

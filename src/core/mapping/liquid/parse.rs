@@ -5,6 +5,7 @@
 use super::expr::{Filtered, Scan};
 use super::filters::Filter;
 use super::lex::{Pos, Tok};
+use super::value::LVal;
 use super::LiquidError;
 
 /// Segment's mapping-kit registers these tags as ones that throw.
@@ -54,13 +55,18 @@ fn parse_block<'s>(
         match tok {
             Tok::Text(t) if !t.is_empty() => parts.push(Part::Text((*t).into())),
             Tok::Text(_) => {}
-            Tok::Output(src, pos) => parts.push(Part::Output(filtered(src, *pos)?, *pos)),
-            Tok::Tag(name, args, pos) => {
+            Tok::Output(src, pos, start) => {
+                parts.push(Part::Output(
+                    rest_filtered(Scan::new(src), *start, *pos)?,
+                    *pos,
+                ));
+            }
+            Tok::Tag(name, args, pos, raw) => {
                 let (name, args, pos) = (*name, *args, *pos);
                 if name.starts_with("end") || name == "else" || name == "elsif" {
                     return Ok((parts, Some((name, pos))));
                 }
-                if let Some(part) = parse_tag(toks, i, name, args, pos)? {
+                if let Some(part) = parse_tag(toks, i, name, args, pos, raw)? {
                     parts.push(part);
                 }
             }
@@ -75,6 +81,7 @@ fn parse_tag(
     name: &str,
     args: &str,
     pos: Pos,
+    raw: &str,
 ) -> Result<Option<Part>, LiquidError> {
     if DISABLED_TAGS.contains(&name) {
         return Err(LiquidError::at(format!("tag \"{name}\" is disabled"), pos));
@@ -92,16 +99,19 @@ fn parse_tag(
             if !scan.eat("=") {
                 return Err(LiquidError::at("expected \"=\"", pos));
             }
-            let value = rest_filtered(scan, pos)?;
+            let value = rest_filtered(scan, pos.advance(&raw[..offset(raw, args)]), pos)?;
             Part::Assign(var.into(), value, pos)
         }
-        "echo" => Part::Output(filtered(args, pos)?, pos),
+        "echo" => {
+            let start = pos.advance(&raw[..offset(raw, args)]);
+            Part::Output(rest_filtered(Scan::new(args), start, pos)?, pos)
+        }
         "capture" => {
             let var = Scan::new(args)
                 .ident()
                 .or_else(|| quoted(args))
                 .ok_or_else(|| LiquidError::at(format!("{args} not valid identifier"), pos))?;
-            let body = block_until(toks, i, "endcapture", pos)?;
+            let body = block_until(toks, i, "endcapture", pos, raw)?;
             Part::Capture(var.into(), body)
         }
         "comment" => {
@@ -116,7 +126,7 @@ fn parse_tag(
             *i += 2; // the text and the `endraw` the lexer put after it
             Part::Text(text.into())
         }
-        "if" | "unless" => parse_if(toks, i, name, args, pos)?,
+        "if" | "unless" => parse_if(toks, i, name, (args, raw), pos)?,
         _ => return Err(LiquidError::at(format!("tag \"{name}\" not found"), pos)),
     }))
 }
@@ -125,21 +135,21 @@ fn parse_if(
     toks: &[Tok<'_>],
     i: &mut usize,
     name: &str,
-    args: &str,
+    (args, raw): (&str, &str),
     pos: Pos,
 ) -> Result<Part, LiquidError> {
     let mut branches = Vec::new();
-    let mut test = condition(name, args, pos)?;
-    let close = format!("end{name}");
+    let mut test = condition(name, args, pos.advance(&raw[..offset(raw, args)]), pos)?;
+    let close = (format!("end{name}"), raw);
     loop {
         let (body, end) = parse_block(toks, i)?;
         branches.push((test, body));
         match end {
             Some(("elsif", p)) => {
-                let Tok::Tag(_, args, _) = toks[*i - 1] else {
+                let Tok::Tag(_, args, _, raw) = toks[*i - 1] else {
                     unreachable!()
                 };
-                test = condition("if", args, p)?;
+                test = condition("if", args, p.advance(&raw[..offset(raw, args)]), p)?;
             }
             Some(("else", _)) => {
                 let (otherwise, end) = parse_block(toks, i)?;
@@ -154,22 +164,31 @@ fn parse_if(
     }
 }
 
-fn condition(name: &str, args: &str, pos: Pos) -> Result<Filtered, LiquidError> {
-    let mut test = filtered(args, pos)?;
+fn condition(name: &str, args: &str, start: Pos, pos: Pos) -> Result<Filtered, LiquidError> {
+    let mut test = rest_filtered(Scan::new(args), start, pos)?;
     if name == "unless" {
         test.expr = super::expr::Expr::Not(Box::new(test.expr));
     }
     Ok(test)
 }
 
-fn expect_end(end: Option<(&str, Pos)>, close: &str, pos: Pos) -> Result<(), LiquidError> {
+/// The block's end tag, or liquidjs's "tag {% if x %} not closed".
+fn expect_end(
+    end: Option<(&str, Pos)>,
+    (close, raw): &(String, &str),
+    pos: Pos,
+) -> Result<(), LiquidError> {
     match end {
         Some((name, _)) if name == close => Ok(()),
-        _ => Err(LiquidError::at(
-            format!("tag {{% {close} %}} not found"),
-            pos,
-        )),
+        _ => Err(LiquidError::at(format!("tag {raw} not closed"), pos)),
     }
+}
+
+/// Where `inner` (a part of `raw`) starts in it.
+fn offset(raw: &str, inner: &str) -> usize {
+    (inner.as_ptr() as usize)
+        .saturating_sub(raw.as_ptr() as usize)
+        .min(raw.len())
 }
 
 fn block_until(
@@ -177,9 +196,10 @@ fn block_until(
     i: &mut usize,
     close: &str,
     pos: Pos,
+    raw: &str,
 ) -> Result<Vec<Part>, LiquidError> {
     let (body, end) = parse_block(toks, i)?;
-    expect_end(end, close, pos)?;
+    expect_end(end, &(close.to_owned(), raw), pos)?;
     Ok(body)
 }
 
@@ -208,12 +228,19 @@ fn quoted(args: &str) -> Option<&str> {
     t[1..].find(q).map(|end| &t[1..=end])
 }
 
-fn filtered(src: &str, pos: Pos) -> Result<Filtered, LiquidError> {
-    rest_filtered(Scan::new(src), pos)
-}
-
-fn rest_filtered(mut scan: Scan<'_>, pos: Pos) -> Result<Filtered, LiquidError> {
-    let value = scan.filtered().map_err(|e| LiquidError::at(e, pos))?;
+/// `start` is where the expression's text starts (syntax errors point
+/// inside it), `pos` where its token starts.
+fn rest_filtered(mut scan: Scan<'_>, start: Pos, pos: Pos) -> Result<Filtered, LiquidError> {
+    if scan.at_end() {
+        // `{{ }}` renders "".
+        return Ok(Filtered {
+            expr: super::expr::Expr::Lit(LVal::Undefined),
+            filters: Vec::new(),
+        });
+    }
+    let value = scan
+        .filtered()
+        .map_err(|e| LiquidError::at(e, start.advance(&scan.s[..scan.i])))?;
     if !scan.at_end() {
         let rest = scan.rest();
         return Err(LiquidError::at(format!("unexpected token {rest:?}"), pos));
