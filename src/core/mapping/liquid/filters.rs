@@ -145,6 +145,11 @@ impl<'a> Args<'a> {
         self.positional.get(i)
     }
 
+    /// An argument with a JS default: `undefined` takes the default too.
+    pub(crate) fn given(&self, i: usize) -> Option<&LVal<'a>> {
+        self.get(i).filter(|v| !matches!(v, LVal::Undefined))
+    }
+
     /// An argument as text; a missing one is `undefined`, printed "".
     pub(crate) fn text(&self, i: usize) -> String {
         self.get(i)

@@ -190,6 +190,7 @@ pub(crate) fn apply_array<'a>(
                 .named
                 .iter()
                 .any(|(k, v)| &**k == "allow_false" && v.is_truthy());
+            let input = input.to_value();
             match &input {
                 LVal::Str(s) if s.is_empty() => fallback,
                 _ if input.items().is_some_and(|i| i.is_empty()) => fallback,
@@ -212,50 +213,89 @@ pub(crate) fn apply_array<'a>(
     })
 }
 
+/// liquidjs's `slice(v, begin, length = 1)`, JS coercions included.
 fn slice<'a>(input: LVal<'a>, args: &Args<'a>, mem: &mut Mem) -> Result<LVal<'a>, String> {
+    let input = input.to_value();
     if input.is_nil() {
         return Ok(LVal::Arr(Vec::new()));
     }
-    let mut begin = args.get(0).map_or(f64::NAN, LVal::js_number);
-    let length = args.get(1).map_or(1.0, LVal::js_number);
     let items = input.items();
     let text = input.to_text();
     let total = items
         .as_ref()
         .map_or_else(|| text.chars().count(), Vec::len) as f64;
-    if begin < 0.0 {
-        begin += total;
+    let mut begin = args.get(0).cloned().unwrap_or(LVal::Undefined);
+    let length = args.given(1).cloned().unwrap_or(LVal::Num(1.0));
+    if begin.js_number() < 0.0 {
+        begin = LVal::Num(total + begin.js_number());
     }
-    if begin < 0.0 || length < 0.0 {
+    if begin.js_number() < 0.0 || length.js_number() < 0.0 {
         return Ok(if items.is_some() {
             LVal::Arr(Vec::new())
         } else {
             LVal::str("")
         });
     }
-    mem.use_f64(length)?;
-    let start = if begin.is_nan() {
-        0
-    } else {
-        begin.min(total) as usize
-    };
-    let count = if length.is_nan() {
-        0
-    } else {
-        length.min(total) as usize
-    };
+    mem.use_f64(length.js_number())?;
     Ok(match items {
-        Some(items) => LVal::Arr(items.into_iter().skip(start).take(count).collect()),
-        None => LVal::str(text.chars().skip(start).take(count).collect::<String>()),
+        Some(items) => {
+            // `Array.prototype.slice(begin, begin + length)`
+            let start = to_index(begin.js_number(), total);
+            let end = to_index(js_plus(&begin, &length), total);
+            LVal::Arr(
+                items
+                    .into_iter()
+                    .skip(start)
+                    .take(end.saturating_sub(start))
+                    .collect(),
+            )
+        }
+        None => {
+            // `advanceCodePoints`: as many code points as `i < count` allows.
+            let start = code_points(begin.js_number()).min(total as usize);
+            let count = code_points(length.js_number());
+            LVal::str(text.chars().skip(start).take(count).collect::<String>())
+        }
     })
+}
+
+/// `ToIntegerOrInfinity`, clamped to `0..=len` (non-negative here).
+fn to_index(n: f64, len: f64) -> usize {
+    if n.is_nan() {
+        0
+    } else {
+        n.trunc().clamp(0.0, len) as usize
+    }
+}
+
+/// How many steps a JS loop `for (i = 0; i < count; i++)` takes.
+pub(crate) fn code_points(count: f64) -> usize {
+    if count > 0.0 {
+        count.ceil().min(1e9) as usize
+    } else {
+        0
+    }
+}
+
+/// JS `a + b` then `Number()`: a string on either side concatenates.
+fn js_plus(a: &LVal<'_>, b: &LVal<'_>) -> f64 {
+    let a = a.to_value();
+    let b = b.to_value();
+    let is_text = |v: &LVal<'_>| matches!(v, LVal::Str(_) | LVal::Json(_) | LVal::Arr(_));
+    if is_text(&a) || is_text(&b) {
+        js::string_to_number(&(a.to_js_string() + &b.to_js_string()))
+    } else {
+        a.js_number() + b.js_number()
+    }
 }
 
 /// `JSON.stringify(value)`; `None` for `undefined`.
 fn json_text(v: &LVal<'_>) -> Option<String> {
     let value = match v {
         LVal::Undefined => return None,
-        LVal::Null | LVal::Nil => serde_json::Value::Null,
-        LVal::Empty | LVal::Blank => serde_json::Value::Object(serde_json::Map::new()),
+        LVal::Null => serde_json::Value::Null,
+        // A drop is an object without own properties.
+        LVal::Nil | LVal::Empty | LVal::Blank => serde_json::Value::Object(serde_json::Map::new()),
         LVal::Bool(b) => serde_json::Value::Bool(*b),
         LVal::Num(n) if !n.is_finite() => serde_json::Value::Null,
         LVal::Num(n) => {

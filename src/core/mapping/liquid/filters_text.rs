@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::filters::Args;
+use super::filters_num::code_points;
 use super::render::Mem;
 use super::value::LVal;
 use crate::js;
@@ -140,22 +141,7 @@ pub(crate) fn apply_text<'a>(
             }
         }
         "truncate" => return truncate(input, &s, args, mem).map(Some),
-        "truncatewords" => {
-            let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), LVal::to_text);
-            mem.use_units(len + js::utf16_len(&ellipsis))?;
-            let mut words = args.get(0).map_or(15.0, LVal::js_number);
-            if words <= 0.0 || words.is_nan() {
-                words = 1.0;
-            }
-            let limit = words.floor();
-            let mut iter = s.split(js::is_js_whitespace).filter(|w| !w.is_empty());
-            let kept: Vec<&str> = iter.by_ref().take(limit.min(1e9) as usize).collect();
-            if (kept.len() as f64) < limit || iter.next().is_none() {
-                s.into_owned()
-            } else {
-                kept.join(" ") + &ellipsis
-            }
-        }
+        "truncatewords" => truncatewords(&s, args, mem)?,
         "split" => {
             mem.use_units(len)?;
             let sep = args.text(0);
@@ -212,24 +198,53 @@ fn js_split<'s>(s: &'s str, sep: &str) -> Vec<&'s str> {
     s.split(sep).collect()
 }
 
+/// `truncate(v, l = 50, o = '...')`: `l` counts code points.
 fn truncate<'a>(
     input: &LVal<'a>,
     s: &str,
     args: &Args<'a>,
     mem: &mut Mem,
 ) -> Result<LVal<'a>, String> {
-    let ellipsis = args.get(1).map_or(Cow::Borrowed("..."), LVal::to_text);
+    let ellipsis = args.given(1).map_or(Cow::Borrowed("..."), LVal::to_text);
     let len = js::utf16_len(s);
     mem.use_units(len + js::utf16_len(&ellipsis))?;
-    let l = args.get(0).map_or(50.0, LVal::js_number);
-    let code_points = s.chars().count() as f64;
-    // `str.length <= l || advanceCodePoints(str, 0, l) >= str.length`
-    if len as f64 <= l || code_points <= l {
+    let l = args.given(0).map_or(50.0, LVal::js_number);
+    let chars = s.chars().count();
+    if len as f64 <= l || code_points(l) >= chars {
         return Ok(input.clone());
     }
-    let keep = (l - ellipsis.chars().count() as f64).max(0.0);
-    let head: String = s.chars().take(keep as usize).collect();
+    let keep = code_points((l - ellipsis.chars().count() as f64).max(0.0));
+    let head: String = s.chars().take(keep).collect();
     Ok(LVal::str(head + &ellipsis))
+}
+
+/// `truncatewords(v, words = 15, o = '...')`.
+fn truncatewords<'a>(s: &str, args: &Args<'a>, mem: &mut Mem) -> Result<String, String> {
+    let ellipsis = args.given(1).map_or(Cow::Borrowed("..."), LVal::to_text);
+    mem.use_units(js::utf16_len(s) + js::utf16_len(&ellipsis))?;
+    let mut words = args.given(0).map_or(15.0, LVal::js_number);
+    if words <= 0.0 {
+        words = 1.0;
+    }
+    let limit = words.floor();
+    let mut kept = Vec::new();
+    let mut last_end = 0;
+    let mut rest = s;
+    while (kept.len() as f64) < limit {
+        let Some(start) = rest.find(|c| !js::is_js_whitespace(c)) else {
+            break;
+        };
+        let word = &rest[start..];
+        let end = word.find(js::is_js_whitespace).unwrap_or(word.len());
+        kept.push(&word[..end]);
+        last_end = s.len() - word.len() + end;
+        rest = &word[end..];
+    }
+    // `kept.length < limit || rWord.lastIndex >= str.length`
+    if (kept.len() as f64) < limit || last_end >= s.len() {
+        return Ok(s.to_owned());
+    }
+    Ok(kept.join(" ") + &ellipsis)
 }
 
 fn escape(s: &str, once: bool) -> String {

@@ -164,12 +164,13 @@ fn lookup<'a>(name: &str, cx: &Cx<'a>) -> LVal<'a> {
 }
 
 fn contains(l: &LVal<'_>, r: &LVal<'_>) -> bool {
+    let l = l.to_value();
     if let Some(items) = l.items() {
         return items.iter().any(|item| equals(item, r));
     }
     match l {
-        // `str.indexOf(r)`: `r` through `String()`.
-        LVal::Str(s) => s.contains(r.to_js_string().as_str()),
+        // `str.indexOf(toValue(r))`: `r` through `String()`.
+        LVal::Str(s) => s.contains(r.to_value().to_js_string().as_str()),
         _ => false,
     }
 }

@@ -75,10 +75,11 @@ impl<'a> LVal<'a> {
 
     /// `toArray`: nil is `[]`, an array itself, anything else `[value]`.
     pub(crate) fn to_array(&self) -> Vec<LVal<'a>> {
-        if self.is_nil() {
+        let value = self.to_value();
+        if value.is_nil() {
             return Vec::new();
         }
-        self.items().unwrap_or_else(|| vec![self.clone()])
+        value.items().unwrap_or_else(|| vec![value.clone()])
     }
 
     /// `stringify`: strings as they are, nil as "", arrays with their
@@ -129,6 +130,16 @@ impl<'a> LVal<'a> {
         }
     }
 
+    /// liquidjs's `toValue`: the value a drop stands for (`nil` is `null`,
+    /// `empty` and `blank` are "").
+    pub(crate) fn to_value(&self) -> LVal<'a> {
+        match self {
+            LVal::Nil => LVal::Null,
+            LVal::Empty | LVal::Blank => LVal::str(""),
+            other => other.clone(),
+        }
+    }
+
     /// `+value || 0` (liquidjs's `toNumber`).
     pub(crate) fn to_number(&self) -> f64 {
         let n = self.js_number();
@@ -147,7 +158,8 @@ impl<'a> LVal<'a> {
             LVal::Bool(b) => f64::from(u8::from(*b)),
             LVal::Num(n) => *n,
             LVal::Str(s) => js::string_to_number(s),
-            LVal::Empty | LVal::Blank => f64::NAN,
+            // `empty` and `blank` are "" as values (`valueOf`).
+            LVal::Empty | LVal::Blank => 0.0,
             other => {
                 let mut text = String::new();
                 other.push_js_string(&mut text);
