@@ -130,7 +130,8 @@ for (let i = 0; i < Number(countText); i++) {
   }
   // A lone surrogate half (a slice through an emoji) is no Unicode text:
   // neither JSON parsers nor Rust strings hold it, so such a case is skipped.
-  if (LONE_SURROGATE.test(JSON.stringify(outcome))) {
+  // encodeURIComponent throws "URI malformed" only on such a half.
+  if (LONE_SURROGATE.test(JSON.stringify(outcome)) || /URI malformed/.test(outcome.error_message)) {
     skipped++
     continue
   }

@@ -140,6 +140,8 @@ pub(crate) fn apply_array<'a>(
                 item.cloned().unwrap_or(LVal::Undefined)
             }
             None => match &input {
+                // `isArrayLike('')` is falsy.
+                LVal::Str(s) if s.is_empty() => LVal::str(""),
                 LVal::Str(s) => {
                     let unit = if name == "first" {
                         s.encode_utf16().next()
@@ -171,12 +173,14 @@ pub(crate) fn apply_array<'a>(
         }
         "slice" => slice(input, args, mem)?,
         "sum" => {
-            let property = args
-                .get(0)
-                .filter(|p| p.is_truthy() && !p.to_text().is_empty());
+            let property = args.get(0).filter(|p| p.js_truthy()).map(LVal::to_text);
             let total = input.to_array().iter().fold(0.0, |sum, item| {
-                let v = match property {
-                    Some(p) => read_property(item, &LVal::str(p.to_text().into_owned())),
+                let v = match &property {
+                    // A variable path from the item ("" reads nothing).
+                    Some(p) if p.is_empty() => LVal::Undefined,
+                    Some(p) => p.split('.').fold(item.clone(), |v, key| {
+                        read_property(&v, &LVal::str(key.to_owned()))
+                    }),
                     None => item.clone(),
                 };
                 let n = v.js_number();

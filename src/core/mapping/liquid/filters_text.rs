@@ -49,9 +49,7 @@ pub(crate) fn apply_text<'a>(
         }
         "strip" | "lstrip" | "rstrip" => {
             mem.use_units(len)?;
-            let chars = args
-                .get(0)
-                .filter(|c| c.is_truthy() && !c.to_text().is_empty());
+            let chars = args.get(0).filter(|c| c.js_truthy());
             let set: Option<Vec<char>> = chars.map(|c| c.to_text().chars().collect());
             if let Some(set) = &set {
                 mem.use_units(set.len())?;

@@ -53,6 +53,16 @@ impl<'a> LVal<'a> {
         !matches!(self, LVal::Bool(false)) && !self.is_nil()
     }
 
+    /// JS truthiness (`if (chars)` inside a filter): drops are objects.
+    pub(crate) fn js_truthy(&self) -> bool {
+        match self {
+            LVal::Undefined | LVal::Null | LVal::Bool(false) => false,
+            LVal::Num(n) => *n != 0.0 && !n.is_nan(),
+            LVal::Str(s) => !s.is_empty(),
+            _ => true,
+        }
+    }
+
     pub(crate) fn is_array(&self) -> bool {
         match self {
             LVal::Arr(_) => true,
@@ -169,17 +179,16 @@ impl<'a> LVal<'a> {
     }
 }
 
-/// `==` of liquidjs: the drops first, then arrays element-wise, then `===`.
+/// `==` of liquidjs: a drop on the left compares, else one on the right,
+/// then arrays element-wise, then `===`.
 pub(crate) fn equals(l: &LVal<'_>, r: &LVal<'_>) -> bool {
+    if is_drop(l) {
+        return drop_equals(l, r);
+    }
+    if is_drop(r) {
+        return drop_equals(r, l);
+    }
     match (l, r) {
-        (LVal::Nil, other) | (other, LVal::Nil) => other.is_nil(),
-        (LVal::Empty, other) | (other, LVal::Empty) => is_empty(other),
-        (LVal::Blank, other) | (other, LVal::Blank) => {
-            matches!(other, LVal::Bool(false))
-                || other.is_nil()
-                || matches!(other, LVal::Str(s) if js::js_trim(s).is_empty())
-                || is_empty(other)
-        }
         _ if l.is_array() => match (l.items(), r.items()) {
             (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| equals(x, y)),
             _ => false,
@@ -190,6 +199,26 @@ pub(crate) fn equals(l: &LVal<'_>, r: &LVal<'_>) -> bool {
         (LVal::Str(a), LVal::Str(b)) => a == b,
         (LVal::Json(a), LVal::Json(b)) => a.same(*b),
         _ => false,
+    }
+}
+
+fn is_drop(v: &LVal<'_>) -> bool {
+    matches!(v, LVal::Nil | LVal::Empty | LVal::Blank)
+}
+
+/// `NullDrop`, `EmptyDrop` and `BlankDrop`'s `equals(value)`.
+fn drop_equals(drop: &LVal<'_>, v: &LVal<'_>) -> bool {
+    match drop {
+        LVal::Nil => v.to_value().is_nil(),
+        LVal::Blank => {
+            matches!(v, LVal::Bool(false))
+                || v.to_value().is_nil()
+                || match v {
+                    LVal::Str(s) => js::js_trim(s).is_empty(),
+                    _ => drop_equals(&LVal::Empty, v),
+                }
+        }
+        _ => !matches!(v, LVal::Empty | LVal::Blank) && is_empty(&v.to_value()),
     }
 }
 
