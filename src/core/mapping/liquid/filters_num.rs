@@ -231,7 +231,8 @@ fn slice<'a>(input: LVal<'a>, args: &Args<'a>, mem: &mut Mem) -> Result<LVal<'a>
     let mut begin = args.get(0).cloned().unwrap_or(LVal::Undefined);
     let length = args.given(1).cloned().unwrap_or(LVal::Num(1.0));
     if begin.js_number() < 0.0 {
-        begin = LVal::Num(total + begin.js_number());
+        // `length + begin`: a string `begin` concatenates.
+        begin = LVal::Num(js_plus(&LVal::Num(total), &begin));
     }
     if begin.js_number() < 0.0 || length.js_number() < 0.0 {
         return Ok(if items.is_some() {
