@@ -39,7 +39,8 @@ const random = () => {
 const pick = (items) => items[Math.floor(random() * items.length)]
 const chance = (p) => random() < p
 
-const STRINGS = ['', ' ', 'a', 'Hello World', '  padded  ', 'zoë', 'ß', '😀x', '12', '-3.5', '1e3', '0x10', 'a,b,,c', 'x y\tz\n', '<b>&"\'</b>', 'true', 'null', '%41+b', 'ÉCOLE', 'a-b_c']
+const STRINGS = ['%Y-%m-%d', '%a %b %e %H:%M:%S %Z', '%-d/%_m %j %U %W %V %G %p %l %q %N %s %%', '2024-02-29T13:05:09.123Z',
+  '2024-01-02', '1700000000', 'ordinal', 'US', '', ' ', 'a', 'Hello World', '  padded  ', 'zoë', 'ß', '😀x', '12', '-3.5', '1e3', '0x10', 'a,b,,c', 'x y\tz\n', '<b>&"\'</b>', 'true', 'null', '%41+b', 'ÉCOLE', 'a-b_c']
 const NUMBERS = [0, -0, 1, -1, 2.5, -2.5, 0.1, 1.005, 3.14159, 1e21, 5e-7, 123456789, -7, 1e-7, 255]
 function scalar() {
   switch (Math.floor(random() * 5)) {
@@ -78,6 +79,16 @@ const FILTERS = [['append', 1, 1], ['prepend', 1, 1], ['upcase', 0, 0], ['downca
   ['minus', 1, 1], ['plus', 1, 1], ['modulo', 1, 1], ['times', 1, 1], ['round', 0, 1], ['join', 0, 1], ['first', 0, 0],
   ['last', 0, 0], ['size', 0, 0], ['compact', 0, 0], ['slice', 1, 2], ['sum', 0, 1], ['default', 1, 1], ['json', 0, 0],
   ['to_integer', 0, 0], ['raw', 0, 0], ['nosuch', 0, 1]]
+// Date filters take date-like values only: V8's `new Date(text)` also reads
+// many other strings ("-3.5" is 2001-03-05), which this library returns
+// unchanged (see SOURCE.md).
+const DATE_INPUTS = ['"2024-02-29T13:05:09.123Z"', '"2024-01-02"', '"2024-01-02T03:04:05+05:30"', '"2024-01-02 03:04"',
+  '"1700000000"', '0', '1700000000', '-86400.5', '"hello"', 'nil', 'properties.missing', 'false', 'true',
+  '"Thu, 01 Jan 1970 00:00:10 +0000"', '"2024-13-01"', '"2024-02-30"']
+const DATE_FILTERS = ['date', 'date: ' + JSON.stringify(STRINGS[0]), 'date: ' + JSON.stringify(STRINGS[1]),
+  'date: ' + JSON.stringify(STRINGS[2]), 'date: "%c %x %X %D %F %T %r %R %z %:z %^A %#b %10N %3L"', 'date: nil, 60',
+  'date_to_xmlschema', 'date_to_rfc822', 'date_to_rfc822 | date_to_string', 'date_to_string: "ordinal"',
+  'date_to_long_string: "ordinal", "US"', 'date_to_long_string']
 function filters() {
   let out = ''
   const n = Math.floor(random() * 3)
@@ -100,7 +111,8 @@ function template(depth = 0) {
   for (let i = 0; i < parts; i++) {
     const r = random()
     if (r < 0.2) out += pick(['x', ' ', '\n ', 'a b ', '|'])
-    else if (r < 0.6) out += `{{${dash()} ${operand()}${filters()} ${dash()}}}`
+    else if (r < 0.5) out += `{{${dash()} ${operand()}${filters()} ${dash()}}}`
+    else if (r < 0.6) out += `{{ ${pick(DATE_INPUTS)} | ${pick(DATE_FILTERS)}${filters()} }}`
     else if (r < 0.7) out += `{%${dash()} assign ${pick(['v', 'w'])} = ${operand()}${filters()} ${dash()}%}`
     else if (r < 0.75) out += `{% capture ${pick(['v', 'w'])} %}${depth < 2 ? template(depth + 1) : 'c'}{% endcapture %}`
     else if (depth < 2) {

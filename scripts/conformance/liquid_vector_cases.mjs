@@ -72,6 +72,13 @@ export const cases = [
   t('comment raw inline comment', 'a{% comment %}{{ nope }}{% endcomment %}b{% raw %}{{ kept }}{% endraw %}c{% # note %}d'),
   t('echo', '{% echo traits.plan | append: "!" %}'),
   t('ranges', '{% assign r = (1..4) %}{{ r | join: "," }}|{{ (3..1) | size }}|{{ (1..properties.n) | last }}'),
+  // dates (TZ=UTC)
+  t('date formats', '{{ properties.date | date: "%Y-%m-%d %H:%M:%S.%L %z" }}|{{ properties.date | date: "%a %A %b %B %e %-d %j %p %I %l %y %C" }}|{{ properties.date | date: "%U %W %V %G %g %u %w %s %q %D %F %T %R %r" }}'),
+  t('date from unix seconds and digit strings', '{{ properties.unix | date: "%F %T" }}|{{ "1700000000" | date: "%F" }}|{{ 0 | date: "%c" }}|{{ 1.5 | date: "%s %L" }}'),
+  t('date padding flags', '{{ properties.date | date: "%-m/%-d %_H %010Y %^a %#B %:z %3N %N" }}'),
+  t('date of other values', '[{{ properties.date_only | date: "%F %T" }}][{{ "hello" | date: "%F" }}][{{ properties.nil | date: "%F" }}][{{ properties.missing | date: "%F" }}][{{ "2024-02-30" | date: "%F" }}][{{ "2024-01-02T03:04:05+05:30" | date: "%F %T" }}]'),
+  t('date default format and offsets', '{{ properties.date | date }}|{{ properties.date | date: nil }}|{{ properties.date | date: "%F %T %z %Z", 330 }}'),
+  t('date_to filters', '{{ properties.date | date_to_xmlschema }}|{{ properties.date | date_to_rfc822 }}|{{ properties.date | date_to_string }}|{{ properties.date | date_to_long_string: "ordinal", "US" }}|{{ properties.date | date_to_string: "ordinal" }}'),
   // refused tags and filters, errors, limits
   ...['case', 'for', 'include', 'layout', 'render', 'tablerow'].map((tag) =>
     t(`tag ${tag} is disabled, also in an untaken branch`, `{% if false %}{% ${tag} x %}{% end${tag} %}{% endif %}ok`)),

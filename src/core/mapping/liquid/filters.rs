@@ -2,6 +2,7 @@
 //! the liquidjs filters not run here (refused when compiling), and unknown
 //! names, which liquidjs (without `strictFilters`) passes over.
 
+use super::filters_date::apply_date;
 use super::filters_num::{apply_array, apply_math};
 use super::filters_text::apply_text;
 use super::render::Mem;
@@ -32,7 +33,7 @@ pub(crate) const DISABLED_FILTERS: [&str; 20] = [
 ];
 
 /// The liquidjs filters this engine runs.
-pub(crate) const SUPPORTED_FILTERS: [&str; 50] = [
+pub(crate) const SUPPORTED_FILTERS: [&str; 55] = [
     // text
     "append",
     "prepend",
@@ -73,6 +74,12 @@ pub(crate) const SUPPORTED_FILTERS: [&str; 50] = [
     "modulo",
     "times",
     "round",
+    // dates
+    "date",
+    "date_to_xmlschema",
+    "date_to_rfc822",
+    "date_to_string",
+    "date_to_long_string",
     // arrays and values
     "join",
     "first",
@@ -89,7 +96,7 @@ pub(crate) const SUPPORTED_FILTERS: [&str; 50] = [
 ];
 
 /// liquidjs filters not run here: refused when compiling.
-const UNSUPPORTED_FILTERS: [&str; 19] = [
+const UNSUPPORTED_FILTERS: [&str; 14] = [
     "uri_escape",
     "slugify",
     "push",
@@ -98,11 +105,6 @@ const UNSUPPORTED_FILTERS: [&str; 19] = [
     "shift",
     "where",
     "sample",
-    "date",
-    "date_to_xmlschema",
-    "date_to_rfc822",
-    "date_to_string",
-    "date_to_long_string",
     "base64_encode",
     "base64_decode",
     "sha256",
@@ -172,6 +174,9 @@ pub(crate) fn apply<'a>(
     }
     if let Some(out) = apply_math(name, &input, args) {
         return Ok(out);
+    }
+    if let Some(out) = apply_date(name, &input, args, mem) {
+        return out;
     }
     apply_array(name, input, args, mem)
 }

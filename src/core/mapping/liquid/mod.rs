@@ -10,6 +10,7 @@
 
 mod expr;
 mod filters;
+mod filters_date;
 mod filters_num;
 mod filters_text;
 mod lex;
