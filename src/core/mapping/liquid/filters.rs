@@ -32,9 +32,8 @@ pub(crate) const DISABLED_FILTERS: [&str; 20] = [
     "type",
 ];
 
-/// The liquidjs filters this engine runs.
-pub(crate) const SUPPORTED_FILTERS: [&str; 55] = [
-    // text
+/// The liquidjs filters this engine runs, by the module that runs them.
+const TEXT_FILTERS: [&str; 27] = [
     "append",
     "prepend",
     "upcase",
@@ -62,7 +61,8 @@ pub(crate) const SUPPORTED_FILTERS: [&str; 55] = [
     "url_encode",
     "url_decode",
     "cgi_escape",
-    // numbers
+];
+const MATH_FILTERS: [&str; 11] = [
     "abs",
     "at_least",
     "at_most",
@@ -74,13 +74,15 @@ pub(crate) const SUPPORTED_FILTERS: [&str; 55] = [
     "modulo",
     "times",
     "round",
-    // dates
+];
+const DATE_FILTERS: [&str; 5] = [
     "date",
     "date_to_xmlschema",
     "date_to_rfc822",
     "date_to_string",
     "date_to_long_string",
-    // arrays and values
+];
+const VALUE_FILTERS: [&str; 12] = [
     "join",
     "first",
     "last",
@@ -93,6 +95,21 @@ pub(crate) const SUPPORTED_FILTERS: [&str; 55] = [
     "json",
     "jsonify",
     "to_integer",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    Text,
+    Math,
+    Date,
+    Value,
+}
+
+const KINDS: [(Kind, &[&str]); 4] = [
+    (Kind::Text, &TEXT_FILTERS),
+    (Kind::Math, &MATH_FILTERS),
+    (Kind::Date, &DATE_FILTERS),
+    (Kind::Value, &VALUE_FILTERS),
 ];
 
 /// liquidjs filters not run here: refused when compiling.
@@ -115,7 +132,7 @@ const UNSUPPORTED_FILTERS: [&str; 14] = [
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Filter {
-    Run(&'static str),
+    Run(Kind, &'static str),
     Disabled(Box<str>),
     Unsupported(Box<str>),
     /// Not a liquidjs filter: the value passes through.
@@ -124,8 +141,11 @@ pub(crate) enum Filter {
 
 impl Filter {
     pub(crate) fn named(name: &str) -> Self {
-        if let Some(known) = SUPPORTED_FILTERS.iter().find(|f| **f == name) {
-            Filter::Run(known)
+        let known = KINDS
+            .iter()
+            .find_map(|(kind, names)| names.iter().find(|f| **f == name).map(|f| (*kind, *f)));
+        if let Some((kind, known)) = known {
+            Filter::Run(kind, known)
         } else if DISABLED_FILTERS.contains(&name) {
             Filter::Disabled(name.into())
         } else if UNSUPPORTED_FILTERS.contains(&name) {
@@ -166,17 +186,14 @@ pub(crate) fn apply<'a>(
     args: &Args<'a>,
     mem: &mut Mem,
 ) -> Result<LVal<'a>, String> {
-    let Filter::Run(name) = filter else {
+    let Filter::Run(kind, name) = *filter else {
         return Ok(input);
     };
-    if let Some(out) = apply_text(name, &input, args, mem)? {
-        return Ok(out);
+    // Dispatched once per call by kind: a filter's work starts with its input.
+    match kind {
+        Kind::Text => Ok(apply_text(name, &input, args, mem)?.unwrap_or(input)),
+        Kind::Math => Ok(apply_math(name, &input, args).unwrap_or(input)),
+        Kind::Date => apply_date(name, &input, args, mem).unwrap_or(Ok(input)),
+        Kind::Value => apply_array(name, input, args, mem),
     }
-    if let Some(out) = apply_math(name, &input, args) {
-        return Ok(out);
-    }
-    if let Some(out) = apply_date(name, &input, args, mem) {
-        return out;
-    }
-    apply_array(name, input, args, mem)
 }

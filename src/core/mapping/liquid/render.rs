@@ -115,8 +115,11 @@ fn eval<'a>(expr: &'a Expr, cx: &mut Cx<'a>) -> Result<LVal<'a>, String> {
         Expr::Path(name, props) => {
             let mut v = lookup(name, cx);
             for prop in props {
-                let key = eval(prop, cx)?;
-                v = read_property(&v, &key);
+                v = match prop {
+                    // `.name`: read without copying the name.
+                    Expr::Lit(LVal::Str(key)) => read_key(&v, key),
+                    _ => read_property(&v, &eval(prop, cx)?),
+                };
             }
             v
         }
@@ -160,7 +163,7 @@ fn lookup<'a>(name: &str, cx: &Cx<'a>) -> LVal<'a> {
     if let Some((_, v)) = cx.scope.iter().rev().find(|(n, _)| *n == name) {
         return v.clone();
     }
-    read_property(&LVal::Json(cx.root), &LVal::str(name.to_owned()))
+    read_key(&LVal::Json(cx.root), name)
 }
 
 fn contains(l: &LVal<'_>, r: &LVal<'_>) -> bool {
@@ -177,44 +180,51 @@ fn contains(l: &LVal<'_>, r: &LVal<'_>) -> bool {
 
 /// liquidjs's `readProperty` on plain data (own properties only).
 pub(crate) fn read_property<'a>(obj: &LVal<'a>, key: &LVal<'_>) -> LVal<'a> {
+    match key {
+        // A number reads an array element, counting from the end when negative.
+        LVal::Num(n) if obj.is_array() => {
+            let len = array_len(obj) as f64;
+            let i = if *n < 0.0 { n + len } else { *n };
+            if i >= 0.0 && i.fract() == 0.0 {
+                array_item(obj, i as usize)
+            } else {
+                LVal::Undefined
+            }
+        }
+        LVal::Str(s) => read_key(obj, s),
+        other => read_key(obj, &other.to_js_string()),
+    }
+}
+
+/// `obj[key]` for a property name, with liquidjs's `size`, `first` and `last`.
+fn read_key<'a>(obj: &LVal<'a>, key: &str) -> LVal<'a> {
     if obj.is_nil() {
         return obj.clone();
     }
-    let text = key.to_js_string();
-    if let Some(items) = obj.items() {
-        let index = match key {
-            LVal::Num(n) => Some(*n),
-            _ => js::array_index(&text).map(f64::from),
-        };
-        if let Some(mut i) = index {
-            if i < 0.0 && matches!(key, LVal::Num(_)) {
-                i += items.len() as f64;
-            }
-            return if i >= 0.0 && i.fract() == 0.0 {
-                items.get(i as usize).cloned().unwrap_or(LVal::Undefined)
-            } else {
-                LVal::Undefined
-            };
+    if obj.is_array() {
+        if let Some(i) = js::array_index(key) {
+            return array_item(obj, i as usize);
         }
-        return match text.as_str() {
-            "size" | "length" => LVal::Num(items.len() as f64),
-            "first" => items.first().cloned().unwrap_or(LVal::Undefined),
-            "last" => items.last().cloned().unwrap_or(LVal::Undefined),
+        let len = array_len(obj);
+        return match key {
+            "size" | "length" => LVal::Num(len as f64),
+            "first" => array_item(obj, 0),
+            "last" if len > 0 => array_item(obj, len - 1),
             _ => LVal::Undefined,
         };
     }
     match obj {
         LVal::Json(j) => match j.view() {
-            JsonView::Object(members) => match members.get(&text) {
+            JsonView::Object(members) => match members.get(key) {
                 Some(v) => LVal::from_json(v),
-                None if text == "size" => LVal::Num(members.len() as f64),
+                None if key == "size" => LVal::Num(members.len() as f64),
                 None => LVal::Undefined,
             },
             _ => LVal::Undefined,
         },
-        LVal::Str(s) => match text.as_str() {
+        LVal::Str(s) => match key {
             "size" | "length" => LVal::Num(js::utf16_len(s) as f64),
-            _ => match js::array_index(&text) {
+            _ => match js::array_index(key) {
                 Some(i) => s
                     .encode_utf16()
                     .nth(i as usize)
@@ -226,4 +236,27 @@ pub(crate) fn read_property<'a>(obj: &LVal<'a>, key: &LVal<'_>) -> LVal<'a> {
         },
         _ => LVal::Undefined,
     }
+}
+
+fn array_len(arr: &LVal<'_>) -> usize {
+    match arr {
+        LVal::Arr(items) => items.len(),
+        LVal::Json(j) => match j.view() {
+            JsonView::Array(items) => items.len(),
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+fn array_item<'a>(arr: &LVal<'a>, i: usize) -> LVal<'a> {
+    let item = match arr {
+        LVal::Arr(items) => items.get(i).cloned(),
+        LVal::Json(j) => match j.view() {
+            JsonView::Array(items) => items.get(i).map(LVal::from_json),
+            _ => None,
+        },
+        _ => None,
+    };
+    item.unwrap_or(LVal::Undefined)
 }
