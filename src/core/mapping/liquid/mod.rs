@@ -8,6 +8,7 @@
 //! compilation with liquidjs's message. Rendering one record can fail only
 //! that record (the memory limit, a filter that throws).
 
+mod date_parse;
 mod expr;
 mod filters;
 mod filters_date;
