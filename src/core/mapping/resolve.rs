@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::apply::{eval, Cx};
 use super::check::error_at;
-use super::liquid::LiquidTemplate;
+use super::liquid::{LiquidTemplate, Mem};
 use super::node::{
     ArrayPathNode, CaseNode, FlattenNode, JsonMode, JsonNode, Node, ReplaceNode, TransformNode,
     MAX_REPLACE_LEN,
@@ -296,8 +296,16 @@ pub(crate) fn eval_liquid<'a>(
             JsonRef::from(&owned)
         }
     };
-    let text = template.render(root).map_err(|e| error_at(at, e.0))?;
     cx.budget.site = at;
+    let mut mem = Mem::new(cx.budget.left().0);
+    let text = match template.render(root, &mut mem) {
+        Ok(text) => text,
+        Err(e) => {
+            // Past the record's budget: its error, as every directive reports it.
+            let over = mem.over_budget.then(|| cx.budget.charge(usize::MAX).err());
+            return Err(over.flatten().unwrap_or_else(|| error_at(at, e.0)));
+        }
+    };
     cx.budget.charge_str(&text)?;
     Ok(Val::Str(text))
 }

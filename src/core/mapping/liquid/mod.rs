@@ -23,6 +23,7 @@ use crate::js;
 use crate::json_doc::JsonRef;
 use lex::Pos;
 use parse::Part;
+pub(crate) use render::Mem;
 
 /// Segment's limit on a template's `length` (UTF-16 code units); liquidjs's
 /// `parseLimit` is the same number.
@@ -65,9 +66,14 @@ impl LiquidTemplate {
         })
     }
 
-    /// The template rendered with `payload`'s members as its variables.
-    pub(crate) fn render(&self, payload: JsonRef<'_>) -> Result<String, LiquidError> {
-        render::render(&self.parts, payload)
+    /// The template rendered with `payload`'s members as its variables;
+    /// what filters build is charged to `mem`.
+    pub(crate) fn render(
+        &self,
+        payload: JsonRef<'_>,
+        mem: &mut Mem,
+    ) -> Result<String, LiquidError> {
+        render::render(&self.parts, payload, mem)
     }
 }
 

@@ -13,13 +13,26 @@ use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
 
 /// liquidjs's `memoryLimit`: units (mostly UTF-16 code units) that filters
-/// and ranges allocate during one render.
-#[derive(Debug, Default)]
+/// and ranges allocate during one render. They are also held to what the
+/// record may still produce (`cap`, the engine's output budget), so a
+/// template cannot build more than any other directive may.
+#[derive(Debug)]
 pub(crate) struct Mem {
     used: f64,
+    cap: f64,
+    /// The render stopped at `cap`, not at liquidjs's limit.
+    pub over_budget: bool,
 }
 
 impl Mem {
+    pub(crate) fn new(cap: usize) -> Self {
+        Mem {
+            used: 0.0,
+            cap: cap as f64,
+            over_budget: false,
+        }
+    }
+
     pub(crate) fn use_units(&mut self, count: usize) -> Result<(), String> {
         self.use_f64(count as f64)
     }
@@ -29,24 +42,32 @@ impl Mem {
             if self.used + count > MEMORY_LIMIT {
                 return Err("memory alloc limit exceeded".to_owned());
             }
+            if self.used + count > self.cap {
+                self.over_budget = true;
+                return Err("output budget exceeded".to_owned());
+            }
             self.used += count;
         }
         Ok(())
     }
 }
 
-struct Cx<'a> {
+struct Cx<'a, 'm> {
     root: JsonRef<'a>,
     /// `assign` and `capture` results; the last one of a name wins.
     scope: Vec<(&'a str, LVal<'a>)>,
-    mem: Mem,
+    mem: &'m mut Mem,
 }
 
-pub(crate) fn render<'a>(parts: &'a [Part], root: JsonRef<'a>) -> Result<String, LiquidError> {
+pub(crate) fn render<'a>(
+    parts: &'a [Part],
+    root: JsonRef<'a>,
+    mem: &mut Mem,
+) -> Result<String, LiquidError> {
     let mut cx = Cx {
         root,
         scope: Vec::new(),
-        mem: Mem::default(),
+        mem,
     };
     let mut out = String::new();
     render_parts(parts, &mut cx, &mut out)?;
@@ -55,7 +76,7 @@ pub(crate) fn render<'a>(parts: &'a [Part], root: JsonRef<'a>) -> Result<String,
 
 fn render_parts<'a>(
     parts: &'a [Part],
-    cx: &mut Cx<'a>,
+    cx: &mut Cx<'a, '_>,
     out: &mut String,
 ) -> Result<(), LiquidError> {
     for part in parts {
@@ -90,7 +111,7 @@ fn render_parts<'a>(
     Ok(())
 }
 
-fn eval_filtered<'a>(value: &'a Filtered, cx: &mut Cx<'a>) -> Result<LVal<'a>, String> {
+fn eval_filtered<'a>(value: &'a Filtered, cx: &mut Cx<'a, '_>) -> Result<LVal<'a>, String> {
     let mut v = eval(&value.expr, cx)?;
     for call in &value.filters {
         let mut args = Args {
@@ -104,12 +125,12 @@ fn eval_filtered<'a>(value: &'a Filtered, cx: &mut Cx<'a>) -> Result<LVal<'a>, S
                 None => args.positional.push(a),
             }
         }
-        v = apply(&call.filter, v, &args, &mut cx.mem)?;
+        v = apply(&call.filter, v, &args, cx.mem)?;
     }
     Ok(v)
 }
 
-fn eval<'a>(expr: &'a Expr, cx: &mut Cx<'a>) -> Result<LVal<'a>, String> {
+fn eval<'a>(expr: &'a Expr, cx: &mut Cx<'a, '_>) -> Result<LVal<'a>, String> {
     Ok(match expr {
         Expr::Lit(v) => v.clone(),
         Expr::Path(name, props) => {
@@ -159,7 +180,7 @@ fn eval<'a>(expr: &'a Expr, cx: &mut Cx<'a>) -> Result<LVal<'a>, String> {
     })
 }
 
-fn lookup<'a>(name: &str, cx: &Cx<'a>) -> LVal<'a> {
+fn lookup<'a>(name: &str, cx: &Cx<'a, '_>) -> LVal<'a> {
     if let Some((_, v)) = cx.scope.iter().rev().find(|(n, _)| *n == name) {
         return v.clone();
     }

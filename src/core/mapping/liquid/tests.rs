@@ -4,12 +4,13 @@
 
 use serde_json::json;
 
-use super::LiquidTemplate;
+use super::{LiquidTemplate, Mem};
 use crate::json_doc::JsonRef;
 
 fn render(template: &str, payload: serde_json::Value) -> Result<String, String> {
     let t = LiquidTemplate::compile(template).map_err(|e| e.0)?;
-    t.render(JsonRef::from(&payload)).map_err(|e| e.0)
+    t.render(JsonRef::from(&payload), &mut Mem::new(usize::MAX))
+        .map_err(|e| e.0)
 }
 
 #[test]
