@@ -7,6 +7,18 @@
 //! 1000 characters, a syntax error or a disabled tag or filter fails the
 //! compilation with liquidjs's message. Rendering one record can fail only
 //! that record (the memory limit, a filter that throws).
+//!
+//! Why not the `liquid` crate (0.26.11, checked for issue 22): it follows
+//! Shopify's Ruby Liquid, not liquidjs, and cannot be configured to match:
+//! a missing variable or property is an error (liquidjs renders ""), an
+//! unknown filter is a parse error (liquidjs passes the value on), `not`,
+//! `echo`, `{{ }}` and chained comparisons do not parse, numbers are Rust
+//! integers and floats (`10 | divided_by: 4` is 2, liquidjs 2.5; `1e21`
+//! prints in full, JS `1e+21`), and it has no memory or size limits. Every
+//! filter would have been overridden and the variables wrapped, leaving the
+//! grammar differences; the differential run against mapping-kit
+//! (`scripts/conformance/liquid_differential.mjs`) is what this engine is
+//! held to instead.
 
 mod date_parse;
 mod expr;
