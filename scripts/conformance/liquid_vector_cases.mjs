@@ -42,6 +42,8 @@ export const cases = [
   t('escape family', '{{ properties.html | escape }}|{{ "&amp; &lt; &#39; &x" | escape_once }}|{{ properties.quote | xml_escape }}'),
   t('strip_html strip_newlines', '{{ properties.html | strip_html }}|{{ properties.multi | strip_newlines }}'),
   t('squish normalize_whitespace', '[{{ properties.words | squish }}][{{ properties.s | normalize_whitespace }}]'),
+  t('base64', '{{ properties.name | base64_encode }}|{{ "em/DqyBzdHJhw59l" | base64_decode }}|{{ " YW Jj " | base64_decode }}|{{ "YWI" | base64_decode }}'),
+  t('base64_decode of what is not base64', '{{ "a" | base64_decode }}'),
   t('url filters', '{{ properties.url | url_encode }}|{{ "a+b%20c%2F" | url_decode }}|{{ "it\'s (x)*" | cgi_escape }}'),
   t('size', '{{ properties.s | size }}|{{ properties.arr | size }}|{{ properties.obj | size }}|{{ properties.n | size }}|{{ properties.nil | size }}|{{ properties.name.size }}'),
   t('slice', '{{ properties.name | slice: 1 }}|{{ properties.name | slice: 1, 4 }}|{{ properties.name | slice: -3, 2 }}|{{ properties.arr | slice: 1, 2 | join: "," }}'),

@@ -33,7 +33,7 @@ pub(crate) const DISABLED_FILTERS: [&str; 20] = [
 ];
 
 /// The liquidjs filters this engine runs, by the module that runs them.
-const TEXT_FILTERS: [&str; 27] = [
+const TEXT_FILTERS: [&str; 29] = [
     "append",
     "prepend",
     "upcase",
@@ -61,6 +61,8 @@ const TEXT_FILTERS: [&str; 27] = [
     "url_encode",
     "url_decode",
     "cgi_escape",
+    "base64_encode",
+    "base64_decode",
 ];
 const MATH_FILTERS: [&str; 11] = [
     "abs",
@@ -113,7 +115,7 @@ const KINDS: [(Kind, &[&str]); 4] = [
 ];
 
 /// liquidjs filters not run here: refused when compiling.
-const UNSUPPORTED_FILTERS: [&str; 14] = [
+const UNSUPPORTED_FILTERS: [&str; 12] = [
     "uri_escape",
     "slugify",
     "push",
@@ -122,8 +124,6 @@ const UNSUPPORTED_FILTERS: [&str; 14] = [
     "shift",
     "where",
     "sample",
-    "base64_encode",
-    "base64_decode",
     "sha256",
     "hmac_sha256",
     "inspect",

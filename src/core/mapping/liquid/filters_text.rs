@@ -3,6 +3,10 @@
 
 use std::borrow::Cow;
 
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+
 use super::filters::Args;
 use super::filters_num::code_points;
 use super::render::Mem;
@@ -180,6 +184,14 @@ pub(crate) fn apply_text<'a>(
             out
         }
         "url_decode" => url_decode(&s.replace('+', " "))?,
+        "base64_encode" => {
+            mem.use_units(len)?;
+            STANDARD.encode(s.as_bytes())
+        }
+        "base64_decode" => {
+            mem.use_units(len)?;
+            base64_decode(&s)?
+        }
         _ => return Ok(None),
     };
     Ok(Some(LVal::str(out)))
@@ -314,6 +326,36 @@ fn strip_html(s: &str) -> String {
         }
     }
     out
+}
+
+/// liquidjs's `isBase64` check, then Node's `Buffer.from(text, 'base64')`
+/// (whitespace and padding ignored, a short last group kept) read as UTF-8.
+fn base64_decode(s: &str) -> Result<String, String> {
+    let compact: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' '))
+        .collect();
+    let mut body = compact.as_str();
+    if body.len() % 4 == 0 {
+        body = body
+            .strip_suffix("==")
+            .or_else(|| body.strip_suffix('='))
+            .unwrap_or(body);
+    }
+    let valid = body.len() % 4 != 1
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+    if !valid {
+        return Err("invalid base64 provided to base64_decode".to_owned());
+    }
+    let lenient = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let bytes = GeneralPurpose::new(&alphabet::STANDARD, lenient)
+        .decode(body)
+        .map_err(|_| "invalid base64 provided to base64_decode".to_owned())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// `decodeURIComponent` of each run of `%XX`: malformed UTF-8 throws.
