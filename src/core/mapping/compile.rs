@@ -251,8 +251,9 @@ impl Compiler {
                     ));
                 };
                 let template = LiquidTemplate::compile(source).map_err(|e| error_at(&here, e.0))?;
-                // Its variables are any part of the payload.
-                self.record(rooted, &Path::parse(""));
+                for keys in template.reads() {
+                    self.record(rooted, &Path::from_keys(keys));
+                }
                 Node::Liquid(Box::new((template, here.into())))
             }
             _ => return Err(error_at(at, format!("unknown directive {name}"))),

@@ -36,10 +36,17 @@ fn check(vector: &Value) -> Result<(), String> {
     let (mapping, input) = (&vector["mapping"], &vector["input"]);
     let got = Mapping::compile(mapping).and_then(|m| m.apply(input));
     if let Ok(compiled) = Mapping::compile(mapping) {
-        let doc = JsonDoc::parse(&input.to_string()).map_err(|e| e.to_string())?;
-        let again = compiled.apply(&doc);
-        if format!("{again:?}") != format!("{got:?}") {
-            return Err(format!("JsonDoc record differs: {again:?} vs {got:?}"));
+        // Whole, and parsed only as far as the mapping reads it.
+        let text = input.to_string();
+        let whole = JsonDoc::parse(&text).map_err(|e| e.to_string())?;
+        let projected = compiled.parse_record(&text).map_err(|e| e.to_string())?;
+        for (how, doc) in [("whole", whole), ("projected", projected)] {
+            let again = compiled.apply(&doc);
+            if format!("{again:?}") != format!("{got:?}") {
+                return Err(format!(
+                    "{how} JsonDoc record differs: {again:?} vs {got:?}"
+                ));
+            }
         }
     }
     let wanted = if vector["error"] == true {
@@ -115,4 +122,30 @@ fn differential_file() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The paths a `@liquid` mapping reads are those of mapping-kit's
+/// `getFieldValueKeys` (the 4 `@liquid` vectors of `mapping-kit-vectors.json`).
+#[test]
+fn liquid_reads_are_the_field_value_keys() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data/conformance/mapping-kit-vectors.json");
+    let file = read(&path);
+    let vectors: Vec<&Value> = file["field_value_keys_vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["value"].get("@liquid").is_some())
+        .collect();
+    assert_eq!(vectors.len(), 4);
+    for v in vectors {
+        let mapping = Mapping::compile(&serde_json::json!({"f": v["value"]})).unwrap();
+        let keys: Vec<String> = mapping
+            .input_paths()
+            .iter()
+            .map(|p| p.iter().map(|s| s.key()).collect::<Vec<_>>().join("."))
+            .collect();
+        let wanted: Vec<String> = serde_json::from_value(v["expected_keys"].clone()).unwrap();
+        assert_eq!(keys, wanted, "{}", v["name"]);
+    }
 }

@@ -28,6 +28,7 @@ mod filters_num;
 mod filters_text;
 mod lex;
 mod parse;
+mod reads;
 mod render;
 mod value;
 
@@ -76,6 +77,12 @@ impl LiquidTemplate {
         Ok(Self {
             parts: parse::parse(&toks)?,
         })
+    }
+
+    /// The parts of the payload it reads, each as keys from the root (an
+    /// empty list is the whole payload).
+    pub(crate) fn reads(&self) -> Vec<Vec<String>> {
+        reads::reads(&self.parts)
     }
 
     /// The template rendered with `payload`'s members as its variables;
