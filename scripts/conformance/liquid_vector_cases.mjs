@@ -50,6 +50,8 @@ export const cases = [
   // arrays, nulls, nested objects
   t('arrays print concatenated', '{{ properties.arr }}|{{ properties.nums }}|{{ traits.tags }}'),
   t('first last', '{{ properties.arr | first }}|{{ properties.arr | last }}|{{ properties.s | first }}|{{ properties.arr.first }}|{{ traits.tags.last }}|{{ properties.n | first }}'),
+  t('push pop shift unshift', '{{ traits.tags | push: "z" | join: "," }}|{{ traits.tags | unshift: properties.arr | size }}|{{ properties.arr | pop | size }}|{{ properties.arr | shift | first }}|{{ properties.s | push: 1 | join: "+" }}|{{ properties.nil | pop | size }}'),
+  t('uri_escape', '{{ properties.url | uri_escape }}|{{ "a[1] b#c" | uri_escape }}'),
   t('compact sum', '{{ properties.arr | compact | size }}|{{ properties.nums | sum }}|{{ properties.objs | sum: "p" }}'),
   t('join with nulls and nested', '{{ properties.arr | join: "-" }}|{{ properties.arr | join }}'),
   t('objects', '{{ properties.obj }}|{{ properties.obj.b }}|{{ properties.obj.b.c }}|{{ properties.obj.size }}|{{ properties.obj.first }}|{{ properties.obj["a"] }}'),

@@ -33,7 +33,7 @@ pub(crate) const DISABLED_FILTERS: [&str; 20] = [
 ];
 
 /// The liquidjs filters this engine runs, by the module that runs them.
-const TEXT_FILTERS: [&str; 29] = [
+const TEXT_FILTERS: [&str; 30] = [
     "append",
     "prepend",
     "upcase",
@@ -63,6 +63,7 @@ const TEXT_FILTERS: [&str; 29] = [
     "cgi_escape",
     "base64_encode",
     "base64_decode",
+    "uri_escape",
 ];
 const MATH_FILTERS: [&str; 11] = [
     "abs",
@@ -84,7 +85,7 @@ const DATE_FILTERS: [&str; 5] = [
     "date_to_string",
     "date_to_long_string",
 ];
-const VALUE_FILTERS: [&str; 12] = [
+const VALUE_FILTERS: [&str; 16] = [
     "join",
     "first",
     "last",
@@ -97,6 +98,10 @@ const VALUE_FILTERS: [&str; 12] = [
     "json",
     "jsonify",
     "to_integer",
+    "push",
+    "pop",
+    "shift",
+    "unshift",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -115,13 +120,8 @@ const KINDS: [(Kind, &[&str]); 4] = [
 ];
 
 /// liquidjs filters not run here: refused when compiling.
-const UNSUPPORTED_FILTERS: [&str; 12] = [
-    "uri_escape",
+const UNSUPPORTED_FILTERS: [&str; 7] = [
     "slugify",
-    "push",
-    "unshift",
-    "pop",
-    "shift",
     "where",
     "sample",
     "sha256",

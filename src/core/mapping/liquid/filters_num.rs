@@ -172,6 +172,24 @@ pub(crate) fn apply_array<'a>(
             LVal::Arr(items.into_iter().filter(|v| !v.is_nil()).collect())
         }
         "slice" => slice(input, args, mem)?,
+        // Copies of the array with one element more or less.
+        "push" | "unshift" | "pop" | "shift" => {
+            let mut items = input.to_array();
+            mem.use_units(items.len() + usize::from(name == "push"))?;
+            let arg = || args.get(0).cloned().unwrap_or(LVal::Undefined);
+            match name {
+                "push" => items.push(arg()),
+                "unshift" => items.insert(0, arg()),
+                "pop" => {
+                    items.pop();
+                }
+                _ if !items.is_empty() => {
+                    items.remove(0);
+                }
+                _ => {}
+            }
+            LVal::Arr(items)
+        }
         "sum" => {
             let property = args.get(0).filter(|p| p.js_truthy()).map(LVal::to_text);
             let total = input.to_array().iter().fold(0.0, |sum, item| {

@@ -184,6 +184,18 @@ pub(crate) fn apply_text<'a>(
             out
         }
         "url_decode" => url_decode(&s.replace('+', " "))?,
+        // `encodeURI`, with `[` and `]` kept.
+        "uri_escape" => {
+            let mut out = String::with_capacity(s.len());
+            for b in s.bytes() {
+                if b.is_ascii_alphanumeric() || b";,/?:@&=+$-_.!~*'()#[]".contains(&b) {
+                    out.push(b as char);
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out
+        }
         "base64_encode" => {
             mem.use_units(len)?;
             STANDARD.encode(s.as_bytes())
