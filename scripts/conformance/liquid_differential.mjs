@@ -39,7 +39,7 @@ const random = () => {
 const pick = (items) => items[Math.floor(random() * items.length)]
 const chance = (p) => random() < p
 
-const STRINGS = ['a b[c]?d=é#f', 'aGVsbG8gd29ybGQ=', 'w6k', '/+8', 'abc=', 'YQ==\n', '%Y-%m-%d', '%a %b %e %H:%M:%S %Z', '%-d/%_m %j %U %W %V %G %p %l %q %N %s %%', '2024-02-29T13:05:09.123Z',
+const STRINGS = ['a.b', 'size', 'a[0]', 'a b[c]?d=é#f', 'aGVsbG8gd29ybGQ=', 'w6k', '/+8', 'abc=', 'YQ==\n', '%Y-%m-%d', '%a %b %e %H:%M:%S %Z', '%-d/%_m %j %U %W %V %G %p %l %q %N %s %%', '2024-02-29T13:05:09.123Z',
   '2024-01-02', '1700000000', 'ordinal', 'US', '', ' ', 'a', 'Hello World', '  padded  ', 'zoë', 'ß', '😀x', '12', '-3.5', '1e3', '0x10', 'a,b,,c', 'x y\tz\n', '<b>&"\'</b>', 'true', 'null', '%41+b', 'ÉCOLE', 'a-b_c']
 const NUMBERS = [0, -0, 1, -1, 2.5, -2.5, 0.1, 1.005, 3.14159, 1e21, 5e-7, 123456789, -7, 1e-7, 255]
 function scalar() {
@@ -79,7 +79,7 @@ const FILTERS = [['append', 1, 1], ['prepend', 1, 1], ['upcase', 0, 0], ['downca
   ['minus', 1, 1], ['plus', 1, 1], ['modulo', 1, 1], ['times', 1, 1], ['round', 0, 1], ['join', 0, 1], ['first', 0, 0],
   ['last', 0, 0], ['size', 0, 0], ['compact', 0, 0], ['slice', 1, 2], ['sum', 0, 1], ['default', 1, 1], ['json', 0, 0],
   ['to_integer', 0, 0], ['raw', 0, 0], ['nosuch', 0, 1], ['base64_encode', 0, 0], ['base64_decode', 0, 0],
-  ['uri_escape', 0, 0], ['push', 0, 1], ['pop', 0, 0], ['shift', 0, 0], ['unshift', 0, 1]]
+  ['uri_escape', 0, 0], ['push', 0, 1], ['pop', 0, 0], ['shift', 0, 0], ['unshift', 0, 1], ['where', 1, 2]]
 // Date filters take date-like values only: V8's `new Date(text)` also reads
 // many other strings ("-3.5" is 2001-03-05), which this library returns
 // unchanged (see SOURCE.md).

@@ -51,6 +51,7 @@ export const cases = [
   t('arrays print concatenated', '{{ properties.arr }}|{{ properties.nums }}|{{ traits.tags }}'),
   t('first last', '{{ properties.arr | first }}|{{ properties.arr | last }}|{{ properties.s | first }}|{{ properties.arr.first }}|{{ traits.tags.last }}|{{ properties.n | first }}'),
   t('push pop shift unshift', '{{ traits.tags | push: "z" | join: "," }}|{{ traits.tags | unshift: properties.arr | size }}|{{ properties.arr | pop | size }}|{{ properties.arr | shift | first }}|{{ properties.s | push: 1 | join: "+" }}|{{ properties.nil | pop | size }}'),
+  t('where', '{{ properties.objs | where: "p" | size }}|{{ properties.objs | where: "p", 2 | size }}|{{ properties.objs | where: "p", "3" | first | json }}|{{ properties.arr | where: "k", "v" | size }}|{{ traits.tags | where: "size", 1 | join }}'),
   t('uri_escape', '{{ properties.url | uri_escape }}|{{ "a[1] b#c" | uri_escape }}'),
   t('compact sum', '{{ properties.arr | compact | size }}|{{ properties.nums | sum }}|{{ properties.objs | sum: "p" }}'),
   t('join with nulls and nested', '{{ properties.arr | join: "-" }}|{{ properties.arr | join }}'),

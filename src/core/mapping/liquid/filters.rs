@@ -85,7 +85,7 @@ const DATE_FILTERS: [&str; 5] = [
     "date_to_string",
     "date_to_long_string",
 ];
-const VALUE_FILTERS: [&str; 16] = [
+const VALUE_FILTERS: [&str; 17] = [
     "join",
     "first",
     "last",
@@ -102,6 +102,7 @@ const VALUE_FILTERS: [&str; 16] = [
     "pop",
     "shift",
     "unshift",
+    "where",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -120,9 +121,8 @@ const KINDS: [(Kind, &[&str]); 4] = [
 ];
 
 /// liquidjs filters not run here: refused when compiling.
-const UNSUPPORTED_FILTERS: [&str; 7] = [
+const UNSUPPORTED_FILTERS: [&str; 6] = [
     "slugify",
-    "where",
     "sample",
     "sha256",
     "hmac_sha256",

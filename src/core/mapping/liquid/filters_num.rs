@@ -1,9 +1,10 @@
 //! liquidjs's math filters (every argument through `+x || 0`, doubles as
 //! JS computes them) and its array and value filters.
 
+use super::expr::{Expr, Scan};
 use super::filters::Args;
-use super::render::{read_property, Mem};
-use super::value::LVal;
+use super::render::{read_property, read_variable, Mem};
+use super::value::{equals, LVal};
 use crate::js;
 
 /// A math filter's result, or `None` when `name` is not one.
@@ -113,21 +114,26 @@ pub(crate) fn apply_array<'a>(
                 Some(s) if s.is_nil() => " ".to_owned(),
                 Some(s) => s.to_text().into_owned(),
             };
+            // `Array#join`: `undefined` and `null` as "", the rest `String()`.
             let texts: Vec<String> = items
                 .iter()
-                .map(|v| {
-                    if v.is_nil() {
-                        String::new()
-                    } else {
-                        v.to_js_string()
-                    }
+                .map(|v| match v {
+                    LVal::Undefined | LVal::Null => String::new(),
+                    v => v.to_js_string(),
                 })
                 .collect();
-            let size: usize = texts.iter().map(|t| js::utf16_len(t)).sum::<usize>()
-                + js::utf16_len(&sep) * items.len().saturating_sub(1);
             // liquidjs charges `String(item)` ("undefined", "null" included).
-            let nils = items.iter().filter(|v| v.is_nil()).count();
-            mem.use_units(size + nils * 4)?;
+            let size: usize = items
+                .iter()
+                .zip(&texts)
+                .map(|(v, t)| match v {
+                    LVal::Undefined => 9,
+                    LVal::Null => 4,
+                    _ => js::utf16_len(t),
+                })
+                .sum::<usize>()
+                + js::utf16_len(&sep) * items.len().saturating_sub(1);
+            mem.use_units(size)?;
             LVal::str(texts.join(&sep))
         }
         "first" | "last" => match input.items() {
@@ -172,6 +178,20 @@ pub(crate) fn apply_array<'a>(
             LVal::Arr(items.into_iter().filter(|v| !v.is_nil()).collect())
         }
         "slice" => slice(input, args, mem)?,
+        "where" => {
+            let items = input.to_array();
+            mem.use_units(items.len())?;
+            let property = args.get(0).map(LVal::to_text).unwrap_or_default();
+            let expected = args.get(1).filter(|e| !matches!(e, LVal::Undefined));
+            let kept = items.into_iter().filter(|item| {
+                let value = read_path(item, &property);
+                match expected {
+                    None => value.is_truthy(),
+                    Some(expected) => equals(&value, expected),
+                }
+            });
+            LVal::Arr(kept.collect())
+        }
         // Copies of the array with one element more or less.
         "push" | "unshift" | "pop" | "shift" => {
             let mut items = input.to_array();
@@ -236,6 +256,31 @@ pub(crate) fn apply_array<'a>(
 }
 
 /// liquidjs's `slice(v, begin, length = 1)`, JS coercions included.
+/// `property` read as a value with `item` as the only variables
+/// (liquidjs's `readScopeValue` in a context spawned from the item).
+fn read_path<'a>(item: &LVal<'a>, property: &str) -> LVal<'a> {
+    match Scan::new(property).operand() {
+        // A literal is a name here too (`"0"` reads the item's index 0).
+        Ok(Expr::Lit(_)) => read_variable(item, property.trim()),
+        Ok(Expr::Path(name, props)) => {
+            // `[0]`: no name, the item itself is indexed.
+            let mut v = if name.is_empty() {
+                item.clone()
+            } else {
+                read_variable(item, &name)
+            };
+            for prop in &props {
+                let Expr::Lit(key) = prop else {
+                    return LVal::Undefined;
+                };
+                v = read_property(&v, key);
+            }
+            v
+        }
+        _ => LVal::Undefined,
+    }
+}
+
 fn slice<'a>(input: LVal<'a>, args: &Args<'a>, mem: &mut Mem) -> Result<LVal<'a>, String> {
     let input = input.to_value();
     if input.is_nil() {

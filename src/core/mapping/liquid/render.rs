@@ -184,7 +184,29 @@ fn lookup<'a>(name: &str, cx: &Cx<'a, '_>) -> LVal<'a> {
     if let Some((_, v)) = cx.scope.iter().rev().find(|(n, _)| *n == name) {
         return v.clone();
     }
-    read_key(&LVal::Json(cx.root), name)
+    read_variable(&LVal::Json(cx.root), name)
+}
+
+/// A variable of the payload `root`: its own property (an object's member,
+/// an array's or a string's index or `length`), or else what liquidjs's
+/// empty globals give (`size` is 0, anything else `undefined`).
+pub(crate) fn read_variable<'a>(root: &LVal<'a>, name: &str) -> LVal<'a> {
+    let own = match root {
+        LVal::Json(j) if !j.is_array() => {
+            j.members().and_then(|m| m.get(name)).map(LVal::from_json)
+        }
+        LVal::Json(_) | LVal::Arr(_) | LVal::Str(_)
+            if name == "length" || js::array_index(name).is_some() =>
+        {
+            Some(read_key(root, name)).filter(|v| !matches!(v, LVal::Undefined))
+        }
+        _ => None,
+    };
+    match own {
+        Some(v) => v,
+        None if name == "size" => LVal::Num(0.0),
+        None => LVal::Undefined,
+    }
 }
 
 fn contains(l: &LVal<'_>, r: &LVal<'_>) -> bool {
@@ -213,7 +235,7 @@ pub(crate) fn read_property<'a>(obj: &LVal<'a>, key: &LVal<'_>) -> LVal<'a> {
             }
         }
         LVal::Str(s) => read_key(obj, s),
-        other => read_key(obj, &other.to_js_string()),
+        other => read_key(obj, &other.to_value().to_js_string()),
     }
 }
 

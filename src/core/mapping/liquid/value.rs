@@ -122,7 +122,9 @@ impl<'a> LVal<'a> {
         match self {
             LVal::Undefined => out.push_str("undefined"),
             LVal::Null => out.push_str("null"),
-            LVal::Nil | LVal::Empty | LVal::Blank => {}
+            // A drop is an object: liquidjs turns it into its value first
+            // wherever it prints one, so this shows only inside arrays.
+            LVal::Nil | LVal::Empty | LVal::Blank => out.push_str("[object Object]"),
             LVal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             LVal::Num(n) => js::push_f64(out, *n),
             LVal::Str(s) => out.push_str(s),
@@ -132,7 +134,7 @@ impl<'a> LVal<'a> {
                     if i > 0 {
                         out.push(',');
                     }
-                    if !item.is_nil() {
+                    if !matches!(item, LVal::Undefined | LVal::Null) {
                         item.push_js_string(out);
                     }
                 }
