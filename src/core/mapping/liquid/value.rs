@@ -16,7 +16,7 @@ pub(crate) enum LVal<'a> {
     /// JSON `null`.
     Null,
     /// The literals `nil`/`null`, `empty`, `blank` (liquidjs drops): they
-    /// compare specially and print as "".
+    /// compare specially, print as "" and are `null` / "" as values.
     Nil,
     Empty,
     Blank,
@@ -117,7 +117,8 @@ impl<'a> LVal<'a> {
         }
     }
 
-    /// JS `String(value)` (arrays joined with commas, nil members as "").
+    /// JS `String(value)` (arrays joined with commas, `undefined` and `null`
+    /// members as "").
     pub(crate) fn push_js_string(&self, out: &mut String) {
         match self {
             LVal::Undefined => out.push_str("undefined"),
