@@ -77,7 +77,7 @@ const FILTERS = [['append', 1, 1], ['prepend', 1, 1], ['upcase', 0, 0], ['downca
   ['escape', 0, 0], ['escape_once', 0, 0], ['url_encode', 0, 0], ['url_decode', 0, 0], ['cgi_escape', 0, 0],
   ['abs', 0, 0], ['at_least', 1, 1], ['at_most', 1, 1], ['ceil', 0, 0], ['floor', 0, 0], ['divided_by', 1, 2],
   ['minus', 1, 1], ['plus', 1, 1], ['modulo', 1, 1], ['times', 1, 1], ['round', 0, 1], ['join', 0, 1], ['first', 0, 0],
-  ['last', 0, 0], ['size', 0, 0], ['compact', 0, 0], ['slice', 1, 2], ['sum', 0, 1], ['default', 1, 1], ['json', 0, 0],
+  ['last', 0, 0], ['size', 0, 0], ['compact', 0, 0], ['slice', 1, 2], ['sum', 0, 1], ['default', 1, 1], ['json', 0, 1], ['inspect', 0, 1],
   ['to_integer', 0, 0], ['raw', 0, 0], ['nosuch', 0, 1], ['base64_encode', 0, 0], ['base64_decode', 0, 0],
   ['uri_escape', 0, 0], ['push', 0, 1], ['pop', 0, 0], ['shift', 0, 0], ['unshift', 0, 1], ['where', 1, 2]]
 // Date filters take date-like values only: V8's `new Date(text)` also reads

@@ -59,6 +59,7 @@ export const cases = [
   t('indexes', '{{ properties.arr[0] }}|{{ properties.arr[-1].k }}|{{ properties.arr[3][1] }}|{{ traits.tags[5] }}|{{ properties.name[0] }}'),
   t('nulls and missing', '[{{ properties.nil }}][{{ properties.missing }}][{{ nothing.at.all }}][{{ properties.nil.x }}]'),
   t('json', '{{ properties.obj | json }}|{{ properties.arr | json }}|{{ properties.s | json }}|{{ properties.missing | json }}|{{ properties.n | jsonify }}'),
+  t('json with indentation', '{{ properties.obj | json: 2 }}|{{ properties.arr | jsonify: "--" }}|{{ properties.objs | inspect: 1 }}|{{ properties.nil | json: 4 }}|{{ traits.tags | json: 20 }}'),
   t('default', '{{ properties.missing | default: "d" }}|{{ properties.empty | default: "d" }}|{{ properties.zero | default: "d" }}|{{ properties.nil | default: "d" }}|{{ false | default: "d" }}|{{ false | default: "d", allow_false: true }}'),
   // conditions and truthiness
   t('truthiness', '{% if properties.zero %}0{% endif %}{% if properties.empty %}e{% endif %}{% if properties.nil %}n{% endif %}{% if properties.missing %}m{% endif %}{% if properties.arr %}a{% endif %}'),

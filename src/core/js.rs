@@ -311,6 +311,53 @@ pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
+/// `JSON.stringify(value, null, indent)`: as [`stringify`], each member on
+/// its own line below its container, `indent` once per level ("" is compact).
+pub(crate) fn stringify_indented(value: &Value, indent: &str) -> String {
+    fn write(out: &mut Vec<u8>, value: &Value, indent: &str, depth: usize) {
+        let (open, close, items): (u8, u8, Vec<(Option<&str>, &Value)>) = match value {
+            Value::Array(items) if !items.is_empty() => {
+                (b'[', b']', items.iter().map(|v| (None, v)).collect())
+            }
+            Value::Object(map) if !map.is_empty() => (
+                b'{',
+                b'}',
+                entries_in_js_order(map)
+                    .into_iter()
+                    .map(|(k, v)| (Some(k), v))
+                    .collect(),
+            ),
+            scalar_or_empty => return write_json(out, scalar_or_empty),
+        };
+        let line = |out: &mut Vec<u8>, depth: usize| {
+            out.push(b'\n');
+            for _ in 0..depth {
+                out.extend_from_slice(indent.as_bytes());
+            }
+        };
+        out.push(open);
+        for (i, (key, item)) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            line(out, depth + 1);
+            if let Some(key) = key {
+                write_json_string(out, key);
+                out.extend_from_slice(b": ");
+            }
+            write(out, item, indent, depth + 1);
+        }
+        line(out, depth);
+        out.push(close);
+    }
+    if indent.is_empty() {
+        return stringify(value);
+    }
+    let mut out = Vec::with_capacity(64);
+    write(&mut out, value, indent, 0);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// A JSON string literal, escaped as `JSON.stringify` escapes it.
 pub(crate) fn write_json_string(out: &mut Vec<u8>, text: &str) {
     out.reserve(text.len() + 2);

@@ -85,7 +85,7 @@ const DATE_FILTERS: [&str; 5] = [
     "date_to_string",
     "date_to_long_string",
 ];
-const VALUE_FILTERS: [&str; 17] = [
+const VALUE_FILTERS: [&str; 18] = [
     "join",
     "first",
     "last",
@@ -103,6 +103,7 @@ const VALUE_FILTERS: [&str; 17] = [
     "shift",
     "unshift",
     "where",
+    "inspect",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,12 +122,11 @@ const KINDS: [(Kind, &[&str]); 4] = [
 ];
 
 /// liquidjs filters not run here: refused when compiling.
-const UNSUPPORTED_FILTERS: [&str; 6] = [
+const UNSUPPORTED_FILTERS: [&str; 5] = [
     "slugify",
     "sample",
     "sha256",
     "hmac_sha256",
-    "inspect",
     "number_of_words",
 ];
 

@@ -3,6 +3,7 @@
 
 use super::expr::{Expr, Scan};
 use super::filters::Args;
+use super::filters_json::json;
 use super::render::{read_property, read_variable, Mem};
 use super::value::{equals, LVal};
 use crate::js;
@@ -243,13 +244,7 @@ pub(crate) fn apply_array<'a>(
             }
         }
         "raw" => input,
-        "json" | "jsonify" => match json_text(&input) {
-            Some(text) => {
-                mem.use_units(js::utf16_len(&text))?;
-                LVal::str(text)
-            }
-            None => LVal::Undefined,
-        },
+        "json" | "jsonify" | "inspect" => json(&input, args, mem)?,
         "to_integer" => LVal::Num(input.js_number()),
         _ => input,
     })
@@ -355,29 +350,4 @@ fn js_plus(a: &LVal<'_>, b: &LVal<'_>) -> f64 {
     } else {
         a.js_number() + b.js_number()
     }
-}
-
-/// `JSON.stringify(value)`; `None` for `undefined`.
-fn json_text(v: &LVal<'_>) -> Option<String> {
-    let value = match v {
-        LVal::Undefined => return None,
-        LVal::Null => serde_json::Value::Null,
-        // A drop is an object without own properties.
-        LVal::Nil | LVal::Empty | LVal::Blank => serde_json::Value::Object(serde_json::Map::new()),
-        LVal::Bool(b) => serde_json::Value::Bool(*b),
-        LVal::Num(n) if !n.is_finite() => serde_json::Value::Null,
-        LVal::Num(n) => {
-            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
-        }
-        LVal::Str(s) => serde_json::Value::String(s.to_string()),
-        LVal::Json(j) => j.to_value(),
-        LVal::Arr(items) => {
-            let texts: Vec<String> = items
-                .iter()
-                .map(|i| json_text(i).unwrap_or_else(|| "null".into()))
-                .collect();
-            return Some(format!("[{}]", texts.join(",")));
-        }
-    };
-    Some(js::stringify(&value))
 }

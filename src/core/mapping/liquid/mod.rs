@@ -24,6 +24,7 @@ mod date_parse;
 mod expr;
 mod filters;
 mod filters_date;
+mod filters_json;
 mod filters_num;
 mod filters_text;
 mod lex;
