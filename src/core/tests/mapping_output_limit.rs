@@ -235,6 +235,10 @@ fn a_liquid_template_building_text_is_held_to_the_output_limit() {
         .with_output_limit(1_000_000);
     let message = output_error(&mapping, &json!({}));
     assert_names_the_limit(&message, "mapping.n.@liquid", 1_000_000);
+    // A range is charged a value's bytes per element.
+    let range = Mapping::compile(&json!({"n": {"@liquid": "{{ (1..200000) | size }}"}})).unwrap();
+    let message = output_error(&range.with_output_limit(1_000_000), &json!({}));
+    assert_names_the_limit(&message, "mapping.n.@liquid", 1_000_000);
     // Under the default limit the same template renders (10 · 2^20 units).
     let mapping = Mapping::compile(&json!({"n": {"@liquid": template}})).unwrap();
     assert_eq!(

@@ -11,6 +11,7 @@ use super::value::{compare, equals, LVal};
 use super::{LiquidError, MEMORY_LIMIT};
 use crate::js;
 use crate::json_doc::{JsonRef, JsonView};
+use crate::mapping::budget::VALUE_BYTES;
 
 /// liquidjs's `memoryLimit`: units (mostly UTF-16 code units) that filters
 /// and ranges allocate during one render. They are also held to what the
@@ -19,6 +20,7 @@ use crate::json_doc::{JsonRef, JsonView};
 #[derive(Debug)]
 pub(crate) struct Mem {
     used: f64,
+    bytes: f64,
     cap: f64,
     /// The render stopped at `cap`, not at liquidjs's limit.
     pub over_budget: bool,
@@ -28,6 +30,7 @@ impl Mem {
     pub(crate) fn new(cap: usize) -> Self {
         Mem {
             used: 0.0,
+            bytes: 0.0,
             cap: cap as f64,
             over_budget: false,
         }
@@ -38,15 +41,27 @@ impl Mem {
     }
 
     pub(crate) fn use_f64(&mut self, count: f64) -> Result<(), String> {
-        if count > 0.0 {
-            if self.used + count > MEMORY_LIMIT {
+        self.charge(count, count)
+    }
+
+    /// `count` array elements about to be built: one liquidjs unit each,
+    /// but a value's bytes each against the record's budget (a range is a
+    /// few characters of template).
+    pub(crate) fn use_values(&mut self, count: f64) -> Result<(), String> {
+        self.charge(count, count * VALUE_BYTES as f64)
+    }
+
+    fn charge(&mut self, units: f64, bytes: f64) -> Result<(), String> {
+        if units > 0.0 {
+            if self.used + units > MEMORY_LIMIT {
                 return Err("memory alloc limit exceeded".to_owned());
             }
-            if self.used + count > self.cap {
+            if self.bytes + bytes > self.cap {
                 self.over_budget = true;
                 return Err("output budget exceeded".to_owned());
             }
-            self.used += count;
+            self.used += units;
+            self.bytes += bytes;
         }
         Ok(())
     }
@@ -147,7 +162,7 @@ fn eval<'a>(expr: &'a Expr, cx: &mut Cx<'a, '_>) -> Result<LVal<'a>, String> {
         Expr::Range(low, high) => {
             let low = eval(low, cx)?.js_number().trunc();
             let high = eval(high, cx)?.js_number().trunc();
-            cx.mem.use_f64(high - low + 1.0)?;
+            cx.mem.use_values(high - low + 1.0)?;
             let mut items = Vec::new();
             let mut n = low;
             while n <= high {
