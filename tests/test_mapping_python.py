@@ -145,10 +145,12 @@ def test_invalid_mappings_name_the_path(mapping: dict[str, Any], fragment: str) 
     assert isinstance(info.value, ValueError)
 
 
-def test_liquid_inside_if_is_refused() -> None:
-    mapping = {"a": {"@if": {"exists": {"@liquid": "{{x}}"}, "then": 1}}}
-    with pytest.raises(sg.MappingError, match="@liquid is not supported yet"):
-        sg.Mapping(mapping)
+def test_liquid_renders_and_refuses_what_segment_disables() -> None:
+    mapping = sg.Mapping({"a": {"@if": {"exists": {"@liquid": "{{x | upcase}}"}, "then": 1}}})
+    assert mapping.apply({"x": "y"}) == {"a": 1}
+    assert sg.transform({"g": {"@liquid": "Hi {{ n | plus: 1 }}"}}, {"n": 1.5}) == {"g": "Hi 2.5"}
+    with pytest.raises(sg.MappingError, match=r'mapping\.a\.@liquid: tag "for" is disabled'):
+        sg.Mapping({"a": {"@liquid": "{% for x in y %}{% endfor %}"}})
 
 
 def test_apply_many_error_names_the_record() -> None:

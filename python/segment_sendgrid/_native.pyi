@@ -864,12 +864,11 @@ class Mapping:
         Arguments:
             mapping: Segment's mapping JSON: raw values and the directives of Segment's
                 mapping-kit (``@path``, ``@if``, ``@template``, ``@case``, ``@replace``,
-                ``@json``, ``@merge``, ``@flatten``, ``@arrayPath`` …); ``@liquid`` is not
-                supported.
+                ``@json``, ``@merge``, ``@flatten``, ``@arrayPath``, ``@liquid`` …).
 
         Raises:
             MappingError: The mapping cannot compile (the message names the path of the
-                bad part), or uses ``@liquid``.
+                bad part; a ``@liquid`` template with liquidjs's message).
             TypeError: ``mapping`` holds a value that is not JSON-like.
         """
     def apply(self, record: Mapping_[str, Any]) -> Any:

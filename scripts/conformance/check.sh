@@ -16,7 +16,9 @@
 # 4. generate_null_vectors.mjs into a temporary file, compared with
 #    sendgrid-null-entry-vectors.json by cmp;
 # 5. generate_audience_vectors.mjs into a temporary file, compared with
-#    sendgrid-audiences-vectors.json by cmp.
+#    sendgrid-audiences-vectors.json by cmp;
+# 6. generate_liquid_vectors.mjs into a temporary file, compared with
+#    mapping-kit-liquid-vectors.json by cmp.
 # Exit status 0 only if every step passed. Segment's code stays in the
 # temporary folder, which is removed at the end (KEEP=1 keeps it).
 set -uo pipefail
@@ -64,6 +66,9 @@ step "sendgrid-null-entry-vectors.json (generate_null_vectors.mjs, then cmp)" \
 step "sendgrid-audiences-vectors.json (generate_audience_vectors.mjs, then cmp)" \
   bash -c 'node "$1" "$2" && cmp "$2" "$3" && echo "regenerated file is byte-identical to $3"' _ \
   "$here/generate_audience_vectors.mjs" "$work/sendgrid-audiences-vectors.json" "$data/sendgrid-audiences-vectors.json"
+step "mapping-kit-liquid-vectors.json (generate_liquid_vectors.mjs, then cmp)" \
+  bash -c 'node "$1" "$2" && cmp "$2" "$3" && echo "regenerated file is byte-identical to $3"' _ \
+  "$here/generate_liquid_vectors.mjs" "$work/mapping-kit-liquid-vectors.json" "$data/mapping-kit-liquid-vectors.json"
 
 echo
 if [ "$status" = 0 ]; then echo "== all conformance vectors re-checked: ok"; else echo "== some re-check FAILED (see above)"; fi

@@ -149,7 +149,7 @@ pub(crate) fn js_trim(s: &str) -> &str {
     s.trim_matches(is_js_whitespace)
 }
 
-fn is_js_whitespace(c: char) -> bool {
+pub(crate) fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
         '\u{9}'..='\u{d}'
@@ -164,6 +164,55 @@ fn is_js_whitespace(c: char) -> bool {
             | '\u{3000}'
             | '\u{feff}'
     )
+}
+
+/// `Number(text)` (StringToNumber): JS whitespace around, "" is 0,
+/// `0x`/`0o`/`0b` integers, `Infinity`, decimal literals; anything else NaN.
+pub(crate) fn string_to_number(text: &str) -> f64 {
+    let s = js_trim(text);
+    if s.is_empty() {
+        return 0.0;
+    }
+    let radix = match s.get(..2) {
+        Some("0x" | "0X") => 16,
+        Some("0o" | "0O") => 8,
+        Some("0b" | "0B") => 2,
+        _ => 10,
+    };
+    if radix != 10 {
+        let digits = &s[2..];
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return f64::NAN;
+        }
+        return digits.chars().fold(0.0, |n, c| {
+            n * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+        });
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if unsigned == "Infinity" {
+        return if s.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+    }
+    // Rust also reads "inf", "nan" and "1." forms JS does not all share:
+    // only digits, one dot and an exponent may reach the parser.
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let digits_ok = mantissa.chars().filter(|&c| c == '.').count() <= 1
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    });
+    if !digits_ok || !exponent_ok {
+        return f64::NAN;
+    }
+    s.parse().unwrap_or(f64::NAN)
 }
 
 /// `str.length`: the number of UTF-16 code units.
@@ -277,6 +326,53 @@ pub(crate) fn write_json(out: &mut Vec<u8>, value: &Value) {
             out.push(b'}');
         }
     }
+}
+
+/// `JSON.stringify(value, null, indent)`: as [`stringify`], each member on
+/// its own line below its container, `indent` once per level ("" is compact).
+pub(crate) fn stringify_indented(value: &Value, indent: &str) -> String {
+    fn write(out: &mut Vec<u8>, value: &Value, indent: &str, depth: usize) {
+        let (open, close, items): (u8, u8, Vec<(Option<&str>, &Value)>) = match value {
+            Value::Array(items) if !items.is_empty() => {
+                (b'[', b']', items.iter().map(|v| (None, v)).collect())
+            }
+            Value::Object(map) if !map.is_empty() => (
+                b'{',
+                b'}',
+                entries_in_js_order(map)
+                    .into_iter()
+                    .map(|(k, v)| (Some(k), v))
+                    .collect(),
+            ),
+            scalar_or_empty => return write_json(out, scalar_or_empty),
+        };
+        let line = |out: &mut Vec<u8>, depth: usize| {
+            out.push(b'\n');
+            for _ in 0..depth {
+                out.extend_from_slice(indent.as_bytes());
+            }
+        };
+        out.push(open);
+        for (i, (key, item)) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            line(out, depth + 1);
+            if let Some(key) = key {
+                write_json_string(out, key);
+                out.extend_from_slice(b": ");
+            }
+            write(out, item, indent, depth + 1);
+        }
+        line(out, depth);
+        out.push(close);
+    }
+    if indent.is_empty() {
+        return stringify(value);
+    }
+    let mut out = Vec::with_capacity(64);
+    write(&mut out, value, indent, 0);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A JSON string literal, escaped as `JSON.stringify` escapes it.

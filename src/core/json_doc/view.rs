@@ -293,6 +293,17 @@ impl<'a> Iterator for MembersIter<'a> {
     }
 }
 
+impl JsonRef<'_> {
+    /// The very same value (JS `===` of objects: identity, not equality).
+    pub(crate) fn same(self, other: JsonRef<'_>) -> bool {
+        match (self.0, other.0) {
+            (Ref::Value(a), Ref::Value(b)) => std::ptr::eq(a, b),
+            (Ref::Doc(a, i), Ref::Doc(b, j)) => std::ptr::eq(a, b) && i == j,
+            _ => false,
+        }
+    }
+}
+
 /// Equal JSON: objects compare their members whatever their order.
 impl PartialEq for JsonRef<'_> {
     fn eq(&self, other: &Self) -> bool {

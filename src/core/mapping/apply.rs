@@ -11,7 +11,7 @@ use super::path::get;
 use super::record_paths::{get_from_record, Prefix, RootPath};
 use super::resolve::{
     eval_array_path, eval_case, eval_dynamic_path, eval_dynamic_template, eval_exclude_when_null,
-    eval_flatten, eval_json, eval_merge, eval_replace, eval_transform,
+    eval_flatten, eval_json, eval_liquid, eval_merge, eval_replace, eval_transform,
 };
 use super::stringify::loosely_equals_empty_string;
 use super::value::Val;
@@ -190,6 +190,7 @@ pub(crate) fn eval<'a>(node: &'a Node, payload: &Val<'a>, cx: &mut Cx<'a, '_>) -
         Node::Flatten(node) => eval_flatten(node, payload, cx),
         Node::Json(node) => eval_json(node, payload, cx),
         Node::ExcludeWhenNull(inner, at) => eval_exclude_when_null(inner, at, payload, cx),
+        Node::Liquid(node) => eval_liquid(&node.0, &node.1, payload, cx),
     }
 }
 

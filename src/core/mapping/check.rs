@@ -8,8 +8,6 @@ use crate::error::{Error, Result};
 /// How deep a mapping may nest (JSON levels).
 pub(crate) const MAX_MAPPING_DEPTH: usize = 256;
 
-pub(crate) const LIQUID_UNSUPPORTED: &str = "@liquid is not supported yet";
-
 pub(crate) fn error_at(at: &str, message: impl std::fmt::Display) -> Error {
     Error::Mapping(format!("{at}: {message}"))
 }
@@ -40,7 +38,7 @@ pub(crate) fn is_directive_like(map: &Map<String, Value>) -> bool {
 
 /// Checks the whole mapping before compiling it, without recursion so that
 /// any depth is safe: fails when it nests deeper than the limit (compiling
-/// recurses along the mapping) or uses `@liquid` anywhere.
+/// recurses along the mapping).
 pub(crate) fn precheck(mapping: &Value) -> Result<()> {
     // (value, depth, index of its step in `steps`); a step is (parent, name).
     let mut steps: Vec<(usize, String)> = vec![(0, "mapping".to_owned())];
@@ -69,9 +67,6 @@ pub(crate) fn precheck(mapping: &Value) -> Result<()> {
         }
         match value {
             Value::Object(map) => {
-                if map.contains_key("@liquid") {
-                    return Err(error_at(&location(&steps, step), LIQUID_UNSUPPORTED));
-                }
                 for (key, child) in map.iter().rev() {
                     if child.is_object() || child.is_array() {
                         steps.push((step, key.clone()));

@@ -12,10 +12,11 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::check::MAX_MAPPING_DEPTH;
 use super::check::{
     child_at, describe, error_at, is_directive_like, misshapen_directive, too_deep,
 };
-use super::check::{LIQUID_UNSUPPORTED, MAX_MAPPING_DEPTH};
+use super::liquid::LiquidTemplate;
 use super::node::Node;
 use super::path::{Path, PathSegment};
 use super::record_paths::PrefixTable;
@@ -242,7 +243,19 @@ impl Compiler {
             "@flatten" => self.compile_flatten(v, &here, depth, rooted)?,
             "@merge" => self.compile_merge(v, &here, depth, rooted)?,
             "@transform" => self.compile_transform(v, &here, depth, rooted)?,
-            "@liquid" => return Err(error_at(at, LIQUID_UNSUPPORTED)),
+            "@liquid" => {
+                let Value::String(source) = v else {
+                    return Err(error_at(
+                        &here,
+                        format!("must be a string, not {}", describe(v)),
+                    ));
+                };
+                let template = LiquidTemplate::compile(source).map_err(|e| error_at(&here, e.0))?;
+                for keys in template.reads() {
+                    self.record(rooted, &Path::from_keys(keys));
+                }
+                Node::Liquid(Box::new((template, here.into())))
+            }
             _ => return Err(error_at(at, format!("unknown directive {name}"))),
         })
     }

@@ -3,9 +3,9 @@
 //!
 //! A mapping is JSON: raw values plus the directives `@path @if @template
 //! @literal @arrayPath @case @replace @merge @transform @flatten @json
-//! @excludeWhenNull`. The semantics are those of Segment's TypeScript code,
-//! JS quirks included (see `tests/data/conformance/VECTORS.md`). `@liquid` is not
-//! supported: a mapping that uses it fails to compile.
+//! @excludeWhenNull @liquid`. The semantics are those of Segment's TypeScript
+//! code, JS quirks included (see `tests/data/conformance/VECTORS.md`);
+//! `@liquid` is a Liquid engine of its own (`liquid/`).
 //!
 //! ```
 //! use segment_sendgrid_core::Mapping;
@@ -26,6 +26,7 @@ mod check;
 mod compile;
 mod defaults;
 mod directives;
+mod liquid;
 mod node;
 mod ops;
 mod output;
@@ -244,8 +245,8 @@ mod tests {
             "mapping: must be an object, not null"
         );
         assert_eq!(
-            compile_error(json!({"x": {"@if": {"exists": 1, "then": {"@liquid": "{{a}}"}}}})),
-            "mapping.x.@if.then: @liquid is not supported yet"
+            compile_error(json!({"x": {"@if": {"exists": 1, "then": {"@liquid": "{% for %}"}}}})),
+            "mapping.x.@if.then.@liquid: tag \"for\" is disabled, line:1, col:1"
         );
     }
 

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::liquid::LiquidTemplate;
 use super::path::Path;
 use super::record_paths::RootPath;
 use super::replace::Replacement;
@@ -39,6 +40,8 @@ pub(crate) enum Node {
     Flatten(Box<FlattenNode>),
     Json(Box<JsonNode>),
     ExcludeWhenNull(Box<Node>, Box<str>),
+    /// `@liquid`, parsed, and its location.
+    Liquid(Box<(LiquidTemplate, Box<str>)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -90,6 +90,13 @@ impl Path {
         Self { segments }
     }
 
+    /// A path of property names as they are (no splitting, no quotes removed).
+    pub(crate) fn from_keys(keys: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            segments: keys.into_iter().map(PathSegment::new).collect(),
+        }
+    }
+
     pub(crate) fn segments(&self) -> &[PathSegment] {
         &self.segments
     }

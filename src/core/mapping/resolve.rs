@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use super::apply::{eval, Cx};
 use super::check::error_at;
+use super::liquid::{LiquidTemplate, Mem};
 use super::node::{
     ArrayPathNode, CaseNode, FlattenNode, JsonMode, JsonNode, Node, ReplaceNode, TransformNode,
     MAX_REPLACE_LEN,
@@ -273,4 +274,38 @@ pub(super) fn eval_replace<'a>(
         )?;
     }
     Ok(Val::Str(out))
+}
+
+/// `@liquid`: the payload's members are the template's variables. A payload
+/// the mapping built (inside `@transform`) is turned into JSON first.
+pub(crate) fn eval_liquid<'a>(
+    template: &LiquidTemplate,
+    at: &'a str,
+    payload: &Val<'a>,
+    cx: &mut Cx<'a, '_>,
+) -> Result<Val<'a>> {
+    let owned;
+    let root = match payload {
+        Val::Ref(v) => *v,
+        other => {
+            cx.budget.site = at;
+            owned = other
+                .clone()
+                .into_output(&mut cx.budget)?
+                .unwrap_or_default();
+            JsonRef::from(&owned)
+        }
+    };
+    cx.budget.site = at;
+    let mut mem = Mem::new(cx.budget.left().0);
+    let text = match template.render(root, &mut mem) {
+        Ok(text) => text,
+        Err(e) => {
+            // Past the record's budget: its error, as every directive reports it.
+            let over = mem.over_budget.then(|| cx.budget.charge(usize::MAX).err());
+            return Err(over.flatten().unwrap_or_else(|| error_at(at, e.0)));
+        }
+    };
+    cx.budget.charge_str(&text)?;
+    Ok(Val::Str(text))
 }

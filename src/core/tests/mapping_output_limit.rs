@@ -220,3 +220,29 @@ fn a_lower_limit_applies_to_every_way_of_taking_the_output() {
     );
     assert!((threshold..threshold + 50).all(passes));
 }
+
+#[test]
+fn a_liquid_template_building_text_is_held_to_the_output_limit() {
+    // Each assign doubles the text; liquidjs's own limit (1e8 units) is far
+    // above the record's budget here.
+    let mut template = String::from("{% assign s = \"xxxxxxxxxx\" %}");
+    for _ in 0..20 {
+        template.push_str("{% assign s = s | append: s %}");
+    }
+    template.push_str("{{ s | size }}");
+    let mapping = Mapping::compile(&json!({"n": {"@liquid": template}}))
+        .unwrap()
+        .with_output_limit(1_000_000);
+    let message = output_error(&mapping, &json!({}));
+    assert_names_the_limit(&message, "mapping.n.@liquid", 1_000_000);
+    // A range is charged a value's bytes per element.
+    let range = Mapping::compile(&json!({"n": {"@liquid": "{{ (1..200000) | size }}"}})).unwrap();
+    let message = output_error(&range.with_output_limit(1_000_000), &json!({}));
+    assert_names_the_limit(&message, "mapping.n.@liquid", 1_000_000);
+    // Under the default limit the same template renders (10 · 2^20 units).
+    let mapping = Mapping::compile(&json!({"n": {"@liquid": template}})).unwrap();
+    assert_eq!(
+        mapping.apply(&json!({})).unwrap(),
+        Some(json!({"n": "10485760"}))
+    );
+}

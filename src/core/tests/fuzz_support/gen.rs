@@ -99,6 +99,15 @@ const WORDS: &[&str] = &[
     "__proto__",
     "1e21",
     "-0",
+    // `@liquid` templates over the records' fields.
+    "{{ a | append: s | append: s }}{{ b.c | plus: 1 }}",
+    "{% assign x = s | split: \"\" %}{{ x | join: s }}{{ arr | slice: -1, 2 | first }}",
+    "{% if a > 1 and s contains \"a\" %}{{ s | upcase }}{% else %}{{ o | json }}{% endif %}",
+    "{%- capture c -%} {{ s | truncate: 3 }} {%- endcapture -%}{{ c | size }}{{ (1..a) | join }}",
+    "{{ s | date: \"%F %T\" }}{{ a | date_to_rfc822 }}{{ arr[1] | default: o }}",
+    "{% for x in arr %}{% endfor %}",
+    "{{ s | sort }}",
+    "{% assign s = s | append: s %}{% assign s = s | append: s %}{{ s }}{{ s }}",
 ];
 
 fn word() -> impl Strategy<Value = String> {
