@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_PACKAGES = ["@segment/actions-core@3.170.0", "liquidjs@10.31.0"]
 TARGET = 10.0
 MAPPING = {
-    "greeting": {"@liquid": "Hi {{ traits.first_name | capitalize }} {{ traits.last_name | upcase }}!"},
+    "greeting": {
+        "@liquid": "Hi {{ traits.first_name | capitalize }} {{ traits.last_name | upcase }}!"
+    },
     "plan": {
         "@liquid": "{% if traits.vip %}VIP {% endif %}{{ traits.plan | capitalize }}"
         " ({{ traits.logins | divided_by: 10 | round }} visits)"
@@ -38,11 +41,14 @@ MAPPING = {
 }
 
 
-def run_node(node_dir: Path, jsonl: Path, mapping_file: Path) -> dict:
+def run_node(node_dir: Path, jsonl: Path, mapping_file: Path) -> dict[str, Any]:
     core = node_dir / "node_modules" / "@segment" / "actions-core"
     script = Path(__file__).resolve().parent / "node_liquid.js"
     cmd = ["node", str(script), str(core), str(jsonl), str(mapping_file), "20000"]
-    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    result: dict[str, Any] = json.loads(
+        subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    )
+    return result
 
 
 def main() -> None:
@@ -59,7 +65,9 @@ def main() -> None:
         mapping_file.write_text(json.dumps(MAPPING))
         cmd = ["cargo", "run", "--quiet", "--release", "-p", "segment-sendgrid-core"]
         cmd += ["--example", "liquid_throughput", "--", str(jsonl), str(mapping_file)]
-        rust = json.loads(subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+        rust = json.loads(
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        )
         node_dir = args.node_dir
         if node_dir is None:
             node_dir = Path(tmp) / "node"
@@ -79,9 +87,12 @@ def main() -> None:
         ("Rust core, serde_json::Value events", rust["value_s"]),
     ):
         rate = n / seconds
-        print(f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {rate / node_rate:.1f}× | ≥{TARGET:g}× |")
-    print(f"| Segment mapping-kit `transform` | {node_rate:,.0f} |"
-          f" {1e6 / node_rate:.2f} | 1.0× | |")
+        print(
+            f"| {name} | {rate:,.0f} | {1e6 / rate:.2f} | {rate / node_rate:.1f}× | ≥{TARGET:g}× |"
+        )
+    print(
+        f"| Segment mapping-kit `transform` | {node_rate:,.0f} | {1e6 / node_rate:.2f} | 1.0× | |"
+    )
 
 
 if __name__ == "__main__":
