@@ -112,7 +112,8 @@ fn find_close(src: &str, from: usize, close: &str) -> Option<usize> {
                     .find(q as char)
                     .map_or(bytes.len(), |k| j + 1 + k);
             }
-            _ if src[j..].starts_with(close) => return Some(j),
+            // Bytes, not `src[j..]`: `j` may be inside a multi-byte character.
+            _ if bytes[j..].starts_with(close.as_bytes()) => return Some(j),
             _ => {}
         }
         j += 1;

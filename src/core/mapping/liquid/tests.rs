@@ -101,3 +101,14 @@ fn values_print_and_compare_as_in_liquidjs() {
         "1.01 -3 0"
     );
 }
+
+#[test]
+fn an_unclosed_marker_before_multibyte_text_is_an_error_not_a_panic() {
+    // Found by the property tests: the close marker was looked for at byte
+    // offsets inside a four-byte character.
+    for template in ["{{𒒀", "ಷ{{\\^𒓪'ዄΌ1¥a", "{%𒒀 x", "{{ 'é' }}{{ é"] {
+        let error = LiquidTemplate::compile(template).map(|_| ()).unwrap_err();
+        assert!(error.0.contains("not closed"), "{template}: {}", error.0);
+    }
+    assert_eq!(render("{{ 'é𒒀' }}", json!({})).unwrap(), "é𒒀");
+}
